@@ -1,0 +1,202 @@
+# Makefile: moat's one non-recursive build.
+#
+#   make                 build everything (host programs, agent, guest kernel
+#                        from the cache, initramfs)
+#   make check           build, then run the whole test ladder (tests/run)
+#   make fuzz CC=clang   build the libFuzzer targets; make fuzz-run runs them
+#   make format-check    clang-format (kernel style) over every C file
+#
+# Options: O=dir (out-of-tree, default build), V=1 (show commands),
+# WERROR=0 (lift -Werror), SAN=address,undefined (sanitizers on host code;
+# the static agent is never sanitized), FUZZ_SECONDS=N (fuzz-run time per
+# target), MOAT_CACHE=dir (kernel cache, default /var/cache/moat).
+
+O ?= build
+V ?= 0
+WERROR ?= 1
+SAN ?=
+FUZZ_SECONDS ?= 60
+CLANG ?= clang
+export MOAT_CACHE ?= /var/cache/moat
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+# Hardening is on for every build, not only releases: it is cheap, and tests
+# then run what ships.
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
+	-D_FORTIFY_SOURCE=2
+HARDEN_LD := -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+
+BASE_CFLAGS := -std=gnu11 -g -O2 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+	-fno-strict-aliasing -MMD -MP $(WARN) $(HARDEN)
+
+HOST_CFLAGS := $(BASE_CFLAGS) -fPIE
+HOST_LDFLAGS := -pie $(HARDEN_LD)
+ifneq ($(SAN),)
+HOST_CFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_LDFLAGS += -fsanitize=$(SAN)
+endif
+HOST_CFLAGS += $(CFLAGS)
+HOST_LDFLAGS += $(LDFLAGS)
+
+GUEST_CFLAGS := $(BASE_CFLAGS) -fPIE
+GUEST_LDFLAGS := -static-pie $(HARDEN_LD)
+
+all:
+
+# --- sources, by trust zone ---------------------------------------------------
+common_SRCS := src/common/err.c
+proto_SRCS := src/proto/ready.c
+agent_SRCS := src/agent/main.c
+
+LIB_SRCS := $(common_SRCS) $(proto_SRCS)
+LIB := $(O)/lib/libmoat.a
+
+host_obj = $(patsubst %.c,$(O)/obj/host/%.o,$(1))
+guest_obj = $(patsubst %.c,$(O)/obj/guest/%.o,$(1))
+
+$(O)/obj/host/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(O)/obj/guest/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(LIB): $(call host_obj,$(LIB_SRCS))
+	$(call msg,AR,$@)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# --- the agent and the guest image -------------------------------------------
+AGENT := $(O)/bin/moat-agent
+$(AGENT): $(call guest_obj,$(agent_SRCS) $(proto_SRCS))
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_LDFLAGS) -o $@ $^
+
+MKCPIO := $(O)/tools/mkcpio
+$(MKCPIO): $(call host_obj,tools/mkcpio.c)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+
+INITRAMFS := $(O)/guest/initramfs.cpio
+$(INITRAMFS): guest/initramfs.list $(AGENT) $(MKCPIO)
+	$(call msg,CPIO,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(MKCPIO) -C $(O) $< >$@.tmp && mv $@.tmp $@
+
+# The kernel build is cached under $(MOAT_CACHE); the script is a quick
+# no-op when the cache holds the build for this source version and fragment.
+KERNEL := $(O)/guest/bzImage
+kernel:
+	$(call msg,KERNEL,$(KERNEL))
+	$(Q)guest/build-kernel $(O)/guest >/dev/null
+$(KERNEL): kernel
+
+guest: kernel $(INITRAMFS)
+
+all: $(LIB) $(AGENT) guest
+
+# --- tests --------------------------------------------------------------------
+HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c
+HARNESS := $(call host_obj,$(HARNESS_SRCS))
+
+# Every tests/<level>/test_*.c is one test binary linked with the harness and
+# libmoat.
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+HOST_TESTS := $(patsubst tests/host/%.c,$(O)/tests/host/%,$(wildcard tests/host/test_*.c))
+VM_TESTS := $(patsubst tests/vm/%.c,$(O)/tests/vm/%,$(wildcard tests/vm/test_*.c))
+KVM_TESTS := $(patsubst tests/kvm/%.c,$(O)/tests/kvm/%,$(wildcard tests/kvm/test_*.c))
+
+# Fuzz targets: tests/fuzz/fuzz_<name>.c. Each is also linked into a replay
+# test (level 1) that runs its corpus and every saved crash.
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_TESTS := $(patsubst %,$(O)/tests/unit/replay_%,$(FUZZ_NAMES))
+
+$(O)/tests/%: $(call host_obj,tests/%.c) $(HARNESS) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+
+$(O)/obj/host/tests/fuzz/replay_%.o: tests/fuzz/replay.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -DFUZZ_NAME='"$*"' -DFUZZ_DIR='"$(CURDIR)/tests/fuzz"' -c -o $@ $<
+
+$(O)/tests/unit/replay_%: $(O)/obj/host/tests/fuzz/replay_%.o $(call host_obj,tests/fuzz/fuzz_%.c) $(HARNESS) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+
+TESTHOST_INITRAMFS := $(O)/tests/kvm/testhost.cpio
+$(TESTHOST_INITRAMFS): tests/kvm/build-testhost tests/kvm/testhost-init $(MKCPIO)
+	$(call msg,CPIO,$@)
+	@mkdir -p $(dir $@)
+	$(Q)tests/kvm/build-testhost $(MKCPIO) $@
+
+TEST_BINS := $(UNIT_TESTS) $(REPLAY_TESTS) $(HOST_TESTS) $(VM_TESTS) $(KVM_TESTS)
+tests: all $(TEST_BINS) $(TESTHOST_INITRAMFS)
+
+check: tests
+	$(Q)O=$(O) MOAT_KERNEL=$(abspath $(KERNEL)) \
+		MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
+		MOAT_AGENT=$(abspath $(AGENT)) \
+		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
+		MAKE="$(MAKE)" tests/run $(abspath $(O))
+
+# --- fuzzing (clang + libFuzzer) ----------------------------------------------
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer $(WARN)
+FUZZ_BINS := $(patsubst %,$(O)/fuzz/fuzz_%,$(FUZZ_NAMES))
+
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^
+
+fuzz: $(FUZZ_BINS)
+
+# Run each target for FUZZ_SECONDS from a copy of its corpus; a crash is
+# saved under $(O)/fuzz/crashes/ and fails the run (copy it into
+# tests/fuzz/regressions/<name>/ so the replay tests keep it).
+fuzz-run: fuzz
+	$(Q)for n in $(FUZZ_NAMES); do \
+		mkdir -p $(O)/fuzz/corpus-$$n $(O)/fuzz/crashes/$$n && \
+		cp -n tests/fuzz/corpus/$$n/* $(O)/fuzz/corpus-$$n/ 2>/dev/null; \
+		$(O)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(O)/fuzz/crashes/$$n/ $(O)/fuzz/corpus-$$n \
+			>$(O)/fuzz/fuzz_$$n.log 2>&1 || { tail -n 30 $(O)/fuzz/fuzz_$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' $(O)/fuzz/fuzz_$$n.log | sed "s/^/fuzz_$$n: /"; \
+	done
+
+# --- formatting -----------------------------------------------------------------
+C_FILES := $(shell find src tests tools bench -name '*.[ch]' 2>/dev/null)
+format-check:
+	$(Q)clang-format --dry-run --Werror $(C_FILES)
+
+format:
+	$(Q)clang-format -i $(C_FILES)
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all kernel guest tests check fuzz fuzz-run format-check format clean
+.SECONDARY:
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
