@@ -160,6 +160,19 @@ check: tests
 		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
 		MAKE="$(MAKE)" tests/run $(abspath $(O))
 
+# --- benchmarks ----------------------------------------------------------------
+BENCH_BOOT := $(O)/bench/boot
+$(BENCH_BOOT): $(call host_obj,bench/boot.c tests/harness/vmrun.c) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+
+BENCH_RUNS ?= 5
+bench: all $(BENCH_BOOT) $(TESTHOST_INITRAMFS)
+	$(Q)MOAT_KERNEL=$(abspath $(KERNEL)) MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
+		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
+		bench/run $(abspath $(O)) $(BENCH_RUNS)
+
 # --- fuzzing (clang + libFuzzer) ----------------------------------------------
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer $(WARN)
@@ -196,7 +209,7 @@ format:
 clean:
 	rm -rf $(O)
 
-.PHONY: all kernel guest tests check fuzz fuzz-run format-check format clean
+.PHONY: all kernel guest tests check bench fuzz fuzz-run format-check format clean
 .SECONDARY:
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
