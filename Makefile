@@ -58,7 +58,7 @@ all:
 
 # --- sources, by trust zone ---------------------------------------------------
 common_SRCS := src/common/err.c
-proto_SRCS := src/proto/ready.c
+proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
 agent_SRCS := src/agent/main.c
 
 LIB_SRCS := $(common_SRCS) $(proto_SRCS)
