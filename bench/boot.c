@@ -24,8 +24,8 @@ static void boot_report(const char *what, double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), boot_cmp);
 	printf("%-28s median %7.3f s  min %7.3f s  max %7.3f s  (n=%d)\n", what,
-	       n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0],
-	       v[n - 1], n);
+	       n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v[0], v[n - 1],
+	       n);
 }
 
 int main(int argc, char **argv)
