@@ -59,7 +59,10 @@ all:
 # --- sources, by trust zone ---------------------------------------------------
 common_SRCS := src/common/err.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
-agent_SRCS := src/agent/main.c
+agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
+	src/agent/container.c src/agent/share.c src/agent/cgroup.c
+# The agent is static: jansson from its .a (libjansson-dev).
+AGENT_LIBS := -ljansson
 
 LIB_SRCS := $(common_SRCS) $(proto_SRCS)
 LIB := $(O)/lib/libmoat.a
@@ -84,10 +87,10 @@ $(LIB): $(call host_obj,$(LIB_SRCS))
 
 # --- the agent and the guest image -------------------------------------------
 AGENT := $(O)/bin/moat-agent
-$(AGENT): $(call guest_obj,$(agent_SRCS) $(proto_SRCS))
+$(AGENT): $(call guest_obj,$(agent_SRCS) $(proto_SRCS) $(common_SRCS))
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(GUEST_LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(GUEST_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 
 MKCPIO := $(O)/tools/mkcpio
 $(MKCPIO): $(call host_obj,tools/mkcpio.c)
@@ -114,7 +117,11 @@ guest: kernel $(INITRAMFS)
 all: $(LIB) $(AGENT) guest
 
 # --- tests --------------------------------------------------------------------
-HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c
+HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c \
+	tests/harness/agentc.c tests/harness/rootfs.c tests/harness/ociconf.c
+# Host-side libraries the tests may use (the agent's tests build configs
+# with jansson and seccomp programs with libseccomp).
+TEST_LIBS := -ljansson -lseccomp
 HARNESS := $(call host_obj,$(HARNESS_SRCS))
 
 # Every tests/<level>/test_*.c is one test binary linked with the harness and
@@ -132,7 +139,7 @@ REPLAY_TESTS := $(patsubst %,$(O)/tests/unit/replay_%,$(FUZZ_NAMES))
 $(O)/tests/%: $(call host_obj,tests/%.c) $(HARNESS) $(LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 $(O)/obj/host/tests/fuzz/replay_%.o: tests/fuzz/replay.c
 	$(call msg,CC,$@)
@@ -142,7 +149,7 @@ $(O)/obj/host/tests/fuzz/replay_%.o: tests/fuzz/replay.c
 $(O)/tests/unit/replay_%: $(O)/obj/host/tests/fuzz/replay_%.o $(call host_obj,tests/fuzz/fuzz_%.c) $(HARNESS) $(LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 TESTHOST_INITRAMFS := $(O)/tests/kvm/testhost.cpio
 $(TESTHOST_INITRAMFS): tests/kvm/build-testhost tests/kvm/testhost-init $(MKCPIO)

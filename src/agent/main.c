@@ -1,13 +1,30 @@
 /*
  * moat-agent: PID 1 inside every moat VM (static binary, /init of the
- * guest initramfs).
+ * guest initramfs), and the same container logic on a host for tests.
  *
- * This is the foundation version: it mounts /proc, prints the ready line
- * (src/proto/ready.h) with the guest's uptime on the console, and ends the
- * VM. The container-building agent grows from here.
+ * Usage:
+ *   moat-agent                 (as PID 1 of the guest)
+ *   moat-agent --channel-fd N [--share-dir DIR] [--cgroup-root DIR]
+ *   moat-agent --help
  *
- * Inputs: the kernel (command line, /proc). Output: the console, which the
- * host reads as untrusted bytes.
+ * Guest mode (PID 1, no arguments): mount /proc and print the ready line
+ * (src/proto/ready.h) with the guest's uptime on the console. Then, when
+ * the kernel command line has moat.channel=<path> (a virtio-console port
+ * such as /dev/hvc1), mount /sys, /dev, /dev/pts, /dev/shm, /run and
+ * cgroup2 on /sys/fs/cgroup, and serve the wire protocol on that port
+ * (bundles are 9p shares by tag); without it, or when serving ends, end
+ * the VM.
+ *
+ * Host mode (--channel-fd): serve the wire protocol on the inherited fd N
+ * (a socketpair end); a bundle's tag T is the directory DIR/T of
+ * --share-dir; --cgroup-root names a cgroup2 directory under which the
+ * container gets its group (without it, a config that asks for limits is
+ * refused). The agent makes itself a child subreaper so that it reaps
+ * every process it started. Exit status: 0 after SHUTDOWN, 1 when the
+ * channel ended or broke, 2 for a usage error.
+ *
+ * Inputs: the kernel (command line, /proc) and the host, over the channel
+ * (serve.c). Output: the console, which the host reads as untrusted bytes.
  *
  * Ending the VM: a guest without ACPI cannot power off (the kernel turns a
  * power-off into a halt), so the agent asks for a restart; the VMM is told
@@ -15,6 +32,7 @@
  * -no-reboot). Run as the init of a PID namespace on the host (the host
  * tests do this), the same reboot(2) call ends the namespace with SIGHUP.
  */
+#include "agent.h"
 #include "../proto/ready.h"
 
 #include <errno.h>
@@ -24,14 +42,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
-static void agent_log(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+#define AGENT_CHANNEL_ARG "moat.channel="
 
-static void agent_log(const char *fmt, ...)
+void agent_log(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -88,16 +107,88 @@ static int agent_uptime_ms(unsigned long long *ms)
 	return 0;
 }
 
-int main(void)
+/*
+ * The value of moat.channel= on the kernel command line, copied into
+ * out[0..cap): 1 when found (an absolute path under /dev), else 0.
+ */
+static int agent_channel_arg(char *out, size_t cap)
+{
+	char buf[4096], *p, *end;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, AGENT_CHANNEL_ARG)); p++) {
+		if (p != buf && p[-1] != ' ')
+			continue;
+		p += strlen(AGENT_CHANNEL_ARG);
+		end = p + strcspn(p, " \n");
+		len = (size_t)(end - p);
+		if (len >= cap || strncmp(p, "/dev/", 5) || strstr(p, ".."))
+			return 0;
+		memcpy(out, p, len);
+		out[len] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static void agent_mount(const char *src, const char *dir, const char *type,
+			unsigned long flags, const char *data)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, flags, data) < 0 && errno != EBUSY)
+		agent_log("mount %s: %s", dir, strerror(errno));
+}
+
+/* Guest mode, after the ready line: serve the channel, if there is one. */
+static void agent_guest_serve(void)
+{
+	struct agent_opts o = { .shares = &share_9p, .guest = true };
+	char path[256];
+	struct termios t;
+	int fd;
+
+	if (!agent_channel_arg(path, sizeof(path)))
+		return;
+	agent_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    NULL);
+	agent_mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	agent_mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		    "newinstance,ptmxmode=0666,mode=0620");
+	agent_mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+		    "mode=1777");
+	agent_mount("run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+	agent_mount("cgroup2", "/sys/fs/cgroup", "cgroup2",
+		    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	o.cgroup_root = "/sys/fs/cgroup";
+	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		agent_log("open %s: %s", path, strerror(errno));
+		return;
+	}
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	o.channel_fd = fd;
+	serve_run(&o);
+}
+
+static int agent_guest(void)
 {
 	unsigned long long ms = 0;
 	char line[READY_LINE_MAX + 2];
 	int n;
 
-	if (getpid() != 1) {
-		agent_log("must run as PID 1");
-		return 1;
-	}
 	mkdir("/proc", 0555);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) &&
@@ -112,5 +203,67 @@ int main(void)
 	n = ready_format(line, sizeof(line), ms);
 	if (n < 0 || write(STDOUT_FILENO, line, (size_t)n) != n)
 		agent_log("cannot write the ready line");
+	agent_guest_serve();
 	agent_end_vm();
+}
+
+static void agent_usage(FILE *f)
+{
+	fputs("usage: moat-agent                 (PID 1 of a moat VM)\n"
+	      "       moat-agent --channel-fd N [--share-dir DIR] "
+	      "[--cgroup-root DIR]\n"
+	      "\n"
+	      "Host mode serves the host<->agent protocol on fd N; a bundle "
+	      "tagged T\n"
+	      "is DIR/T of --share-dir; --cgroup-root is a cgroup2 directory "
+	      "for the\n"
+	      "container's group. In a VM, the agent serves the port named "
+	      "by\n"
+	      "moat.channel=<path> on the kernel command line.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	struct agent_opts o = { .channel_fd = -1, .shares = &share_host_dir };
+	char *end;
+	long v;
+	int i;
+
+	if (argc == 1) {
+		if (getpid() != 1) {
+			agent_log("must run as PID 1");
+			return 1;
+		}
+		return agent_guest();
+	}
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			agent_usage(stdout);
+			return 0;
+		}
+		if (i + 1 >= argc)
+			goto usage;
+		if (!strcmp(argv[i], "--channel-fd")) {
+			errno = 0;
+			v = strtol(argv[++i], &end, 10);
+			if (errno || *end || v < 0 || v > 65535)
+				goto usage;
+			o.channel_fd = (int)v;
+		} else if (!strcmp(argv[i], "--share-dir")) {
+			o.share_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--cgroup-root")) {
+			o.cgroup_root = argv[++i];
+		} else {
+			goto usage;
+		}
+	}
+	if (o.channel_fd < 0 || fcntl(o.channel_fd, F_GETFD) < 0)
+		goto usage;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		agent_log("child subreaper: %s", strerror(errno));
+	return serve_run(&o);
+usage:
+	agent_usage(stderr);
+	return 2;
 }

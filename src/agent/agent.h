@@ -1,0 +1,239 @@
+/*
+ * agent.h: moat-agent's modules and the data they share.
+ *
+ *   main.c       command line, guest (PID 1) start-up, host mode
+ *   serve.c      the epoll loop over the channel: handshake, requests,
+ *                replies, events, streams and their credit, reaping
+ *   config.c     the OCI config.json (jansson) -> struct config
+ *   container.c  what runs in a forked child: namespaces, mounts,
+ *                pivot_root, devices, then the process's credentials,
+ *                capabilities, rlimits, seccomp and execve
+ *   share.c      where a bundle's files come from (a host directory in
+ *                host mode, a 9p share by tag in the guest)
+ *   cgroup.c     the container's cgroup2 group and its limits
+ *
+ * Inputs: every request comes from the host through the pure codec in
+ * src/proto; the host is trusted more than the guest, but everything it
+ * sends is still validated before use.
+ */
+#ifndef MOAT_AGENT_AGENT_H
+#define MOAT_AGENT_AGENT_H
+
+#include "../common/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+struct share_ops;
+
+/* How the agent was started (main.c), read by the other modules. */
+struct agent_opts {
+	int channel_fd;			/* the byte channel to the host */
+	const struct share_ops *shares; /* bundle sources by tag */
+	const char *share_dir;		/* host mode: tag T is share_dir/T */
+	const char *cgroup_root;	/* a cgroup2 directory, or NULL */
+	bool guest;			/* PID 1 of a moat VM */
+};
+
+/* --- share.c -------------------------------------------------------------- */
+
+/*
+ * A source of bundles. resolve() makes the share named tag (checked by the
+ * codec: [A-Za-z0-9][A-Za-z0-9_.-]*) available and writes the directory
+ * that holds it into path[0..cap). Returns 0 or -1 with *e set.
+ */
+struct share_ops {
+	const char *name;
+	int (*resolve)(const struct agent_opts *o, const char *tag, char *path,
+		       size_t cap, struct moat_err **e);
+};
+
+extern const struct share_ops share_host_dir; /* o->share_dir/<tag> */
+extern const struct share_ops share_9p;	      /* 9p, trans=virtio */
+
+/* --- config.c ------------------------------------------------------------- */
+
+#define CONFIG_CAP_SETS 5 /* bounding, effective, inheritable, ... */
+enum config_capset {
+	CONFIG_CAP_BOUNDING,
+	CONFIG_CAP_EFFECTIVE,
+	CONFIG_CAP_INHERITABLE,
+	CONFIG_CAP_PERMITTED,
+	CONFIG_CAP_AMBIENT,
+};
+
+struct config_mount {
+	char *dest;	      /* absolute, inside the container */
+	char *type;	      /* NULL for a bind mount */
+	char *source;	      /* NULL when absent */
+	char *data;	      /* options the kernel parses ("size=64k") */
+	unsigned long flags;  /* MS_* from the options */
+	unsigned long clear;  /* MS_* the options turned off ("rw") */
+	unsigned long pflags; /* propagation (MS_SHARED, ..., MS_REC) */
+	bool bind;	      /* bind or rbind */
+};
+
+struct config_rlimit {
+	int resource;
+	struct rlimit lim;
+};
+
+struct config_device {
+	char *path;
+	mode_t mode; /* S_IFCHR / S_IFBLK / S_IFIFO | permission bits */
+	dev_t dev;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct config_sysctl {
+	char *key;
+	char *value;
+};
+
+/*
+ * The parts of an OCI runtime config the agent carries out. Strings are
+ * owned (config_free() releases them all).
+ */
+struct config {
+	char *root_path; /* relative to the bundle */
+	bool root_readonly;
+
+	/* process */
+	char **args; /* NULL-terminated */
+	char **env;  /* NULL-terminated */
+	char *cwd;
+	uid_t uid;
+	gid_t gid;
+	gid_t *gids;
+	size_t ngids;
+	bool has_umask;
+	mode_t umask;
+	bool terminal;
+	bool no_new_privs;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	uint64_t caps[CONFIG_CAP_SETS];
+	struct config_rlimit *rlimits;
+	size_t nrlimits;
+
+	char *hostname;
+	char *domainname;
+
+	/* linux */
+	int ns_flags; /* CLONE_NEW* of the namespaces to create */
+	unsigned long root_propagation;
+	struct config_mount *mounts;
+	size_t nmounts;
+	char **masked; /* NULL-terminated */
+	char **readonly;
+	struct config_device *devices;
+	size_t ndevices;
+	struct config_sysctl *sysctls;
+	size_t nsysctls;
+
+	/* linux.resources (cgroup.c), 0 / -1 when not asked for */
+	int64_t mem_limit; /* bytes, 0: none */
+	int64_t mem_swap;  /* memory+swap bytes, 0: none */
+	int64_t cpu_quota; /* us per period, 0: none */
+	uint64_t cpu_period;
+	uint64_t cpu_shares; /* 0: default */
+	int64_t pids_limit;  /* 0: none */
+};
+
+/*
+ * Parse config.json text[0..len) (not NUL-terminated) into a new config.
+ * Returns 0 with *out set, or -1 with *e set: EINVAL for a malformed or
+ * contradictory config, EOPNOTSUPP for what the agent cannot do (a user
+ * namespace, a namespace path, an unsupported ociVersion).
+ */
+int config_parse(const char *text, size_t len, struct config **out,
+		 struct moat_err **e);
+void config_free(struct config *c);
+
+/* Capability number of "CAP_CHOWN" etc., or -1. */
+int config_cap_number(const char *name);
+
+/* --- container.c ---------------------------------------------------------- */
+
+/*
+ * A process to start. For the container's init (container_create), cfg
+ * gives everything; for an exec'd process the fields below override the
+ * config's process. stdio[i] is the fd for 0, 1, 2 (-1: /dev/null).
+ * With tty, the child opens a terminal in the container's own devpts
+ * (so that ttyname() works there), makes it stdin, stdout, stderr and its
+ * controlling terminal, and hands the master to the agent.
+ */
+struct container_proc {
+	const struct config *cfg;
+	char *const *argv;
+	char *const *env;
+	const char *cwd;
+	bool has_user;
+	uid_t uid;
+	gid_t gid;
+	const gid_t *gids;
+	size_t ngids;
+	int stdio[3];
+	bool tty;
+	const void *bpf;	  /* struct sock_filter[], or NULL */
+	size_t bpf_len;		  /* instructions */
+	const char *cgroup_procs; /* cgroup.procs to join, or NULL */
+};
+
+/*
+ * Clone the container's init into the namespaces of cfg, set up its root
+ * filesystem from rootfs and hold it before execve. Returns the pid, with
+ * *sync set to the fd that container_start() uses and, with p->tty, *master
+ * to the terminal's master; or -1 with *e set.
+ */
+pid_t container_create(const struct container_proc *p, const char *rootfs,
+		       int *sync, int *master, struct moat_err **e);
+
+/*
+ * Let the held init run. Returns 0 once it has exec'd, -1 with *e set when
+ * the execve failed (the init then exits 127). Closes sync.
+ */
+int container_start(int sync, struct moat_err **e);
+
+/*
+ * Start a process in the namespaces of the container whose init is
+ * init_pidfd. Returns its pid, or -1 with *e set (nothing is left
+ * running).
+ */
+pid_t container_exec(const struct container_proc *p, int init_pidfd,
+		     int *master, struct moat_err **e);
+
+/* --- cgroup.c ------------------------------------------------------------- */
+
+/* true when cfg asks for a limit cgroup_setup() would set. */
+bool cgroup_wanted(const struct config *cfg);
+
+/*
+ * Create <root>/<id>, enable the controllers the limits need and write the
+ * limits. Writes the group's cgroup.procs path into procs[0..cap).
+ * Returns 0 or -1 with *e set.
+ */
+int cgroup_setup(const char *root, const char *id, const struct config *cfg,
+		 char *procs, size_t cap, struct moat_err **e);
+
+/* Remove <root>/<id> (after its processes have ended). */
+void cgroup_remove(const char *root, const char *id);
+
+/* --- serve.c -------------------------------------------------------------- */
+
+/*
+ * Serve the channel until SHUTDOWN or the channel's end. Returns 0 after a
+ * SHUTDOWN, 1 when the channel ended or broke. Every process it started
+ * has been killed and reaped when it returns.
+ */
+int serve_run(const struct agent_opts *o);
+
+/* --- main.c --------------------------------------------------------------- */
+
+void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

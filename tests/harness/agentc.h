@@ -1,0 +1,131 @@
+/*
+ * agentc.h: a small host-side client of moat-agent for the tests. It
+ * starts the agent in host mode on a socketpair, does the handshake, and
+ * speaks the wire protocol through src/proto: requests and their replies,
+ * EXIT events, and streams with credit (output collected in memory or
+ * passed to a callback, input sent within the credit the agent grants).
+ *
+ * Every frame from the agent goes through the codec's checks; a protocol
+ * error by the agent fails the test. Functions that wait take a timeout
+ * and fail the test (FAIL) when it passes.
+ */
+#ifndef MOAT_TEST_AGENTC_H
+#define MOAT_TEST_AGENTC_H
+
+#include "../../src/proto/msg.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AGENTC_MAX_STREAMS 64
+#define AGENTC_MAX_EXITS 256
+#define AGENTC_TIMEOUT_MS 20000
+
+struct agentc_stream {
+	uint32_t id;
+	bool used;
+	bool out;    /* agent -> us: we grant credit */
+	bool paused; /* out: do not grant more */
+	bool eof;    /* out: the agent sent EOF */
+	uint32_t window;
+	uint32_t outstanding; /* out: granted, not yet received */
+	uint32_t credit;      /* in: what we may still send */
+	uint8_t *data;	      /* out: collected bytes (unless on_data) */
+	size_t len, cap;
+	uint64_t total; /* out: bytes received */
+	void (*on_data)(void *arg, const uint8_t *p, size_t n);
+	void *arg;
+};
+
+struct agentc_reply {
+	uint32_t id;
+	uint8_t *frame;
+	size_t len;
+};
+
+struct agentc {
+	pid_t pid;
+	int fd;
+	uint8_t *rbuf;
+	size_t rlen;
+	uint32_t next_id;
+	bool eof; /* the agent closed the channel */
+	bool in_pump;
+	struct agentc_stream streams[AGENTC_MAX_STREAMS];
+	struct agentc_reply replies[64];
+	size_t nreplies;
+	struct msg_exit exits[AGENTC_MAX_EXITS];
+	size_t nexits;
+	char error[MSG_TEXT_MAX + 1]; /* text of the last ERROR */
+	uint8_t msgbuf[WIRE_FRAME_MAX];
+};
+
+/* Start the agent (MOAT_AGENT) with --channel-fd and --share-dir
+ * share_dir, plus extra arguments (NULL-terminated, may be NULL), without
+ * the handshake. */
+void agentc_spawn(struct agentc *c, const char *share_dir,
+		  const char *const *extra);
+/* Send our HELLO and check the agent's. */
+void agentc_handshake(struct agentc *c);
+/* agentc_spawn + agentc_handshake. */
+void agentc_start(struct agentc *c, const char *share_dir);
+/* Send SHUTDOWN when the channel is open, then wait for the agent (kill
+ * it after a while). Returns its wait status. */
+int agentc_stop(struct agentc *c);
+
+/* Write raw bytes to the channel (pumping input meanwhile). */
+void agentc_write(struct agentc *c, const void *buf, size_t len);
+/* Encode and send m; for a request, m->id 0 is given the next id. Returns
+ * the id. */
+uint32_t agentc_send(struct agentc *c, struct msg *m);
+
+/*
+ * Read and handle what the agent sends for up to timeout_ms (0: only what
+ * is there). Returns false when the channel ended.
+ */
+bool agentc_pump(struct agentc *c, int timeout_ms);
+
+/*
+ * Wait for the reply to request id. Returns 0 and decodes it into *out
+ * (views into c->msgbuf; out may be NULL), or the ERROR's code (its text in
+ * c->error). Fails the test on a timeout.
+ */
+int agentc_wait_reply(struct agentc *c, uint32_t id, struct msg *out);
+/* Send a request and wait for its reply (agentc_send + agentc_wait_reply). */
+int agentc_call(struct agentc *c, struct msg *req, struct msg *out);
+
+/* Streams. Output: collected (or passed to on_data) with credit granted
+ * in a window; input: data sent within the agent's credit. */
+struct agentc_stream *agentc_out(struct agentc *c, uint32_t id,
+				 uint32_t window);
+struct agentc_stream *agentc_in(struct agentc *c, uint32_t id);
+struct agentc_stream *agentc_stream(struct agentc *c, uint32_t id);
+void agentc_pause(struct agentc *c, uint32_t id, bool paused);
+void agentc_write_stream(struct agentc *c, uint32_t id, const void *p,
+			 size_t n);
+void agentc_eof(struct agentc *c, uint32_t id);
+/* Wait for EOF on output stream id; returns its collected bytes,
+ * NUL-terminated. */
+const char *agentc_wait_eof(struct agentc *c, uint32_t id);
+
+/* CREATE: config JSON text, optional BPF, stream ids (0: none). Returns
+ * 0 with *proc set, or the error code. */
+int agentc_create(struct agentc *c, const char *id, const char *tag,
+		  const char *config, const void *bpf, size_t bpf_len,
+		  uint32_t in, uint32_t out, uint32_t err, uint32_t tty,
+		  uint32_t *proc, uint32_t *pid);
+int agentc_simple(struct agentc *c, uint16_t op);
+/* EXEC argv (NULL-terminated) as uid 0 with env PATH=/bin. */
+int agentc_exec(struct agentc *c, const char *const *argv, uint32_t in,
+		uint32_t out, uint32_t err, uint32_t tty, uint32_t *proc,
+		uint32_t *pid);
+int agentc_signal(struct agentc *c, uint32_t proc, uint32_t signo);
+/* WAIT for proc: fills *code and *signo. Returns 0 or the error code. */
+int agentc_wait(struct agentc *c, uint32_t proc, uint32_t *code,
+		uint32_t *signo);
+/* The EXIT event for proc, waiting for it; NULL on a timeout. */
+const struct msg_exit *agentc_wait_exit_event(struct agentc *c, uint32_t proc);
+
+#endif
