@@ -72,7 +72,8 @@ static const char ociconf_default[] =
 json_t *ociconf_parse(const char *text)
 {
 	json_error_t err;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+			       &err);
 
 	if (!j)
 		FAIL("config %d:%d: %s", err.line, err.column, err.text);
