@@ -63,8 +63,16 @@ agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
 	src/agent/container.c src/agent/share.c src/agent/cgroup.c
 # The agent is static: jansson from its .a (libjansson-dev).
 AGENT_LIBS := -ljansson
+# moat-vmm: the pure parts (boot builders, bus, device models, guest
+# memory) are also in libmoat for the unit tests and fuzzers.
+vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
+	src/vmm/boot/x86_64/cpuid.c \
+	src/vmm/bus/bus.c src/vmm/devices/legacy/serial.c \
+	src/vmm/devices/legacy/i8042.c src/vmm/mem/gmem.c
+vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
+	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c
 
-LIB_SRCS := $(common_SRCS) $(proto_SRCS)
+LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
 LIB := $(O)/lib/libmoat.a
 
 host_obj = $(patsubst %.c,$(O)/obj/host/%.o,$(1))
@@ -104,6 +112,12 @@ $(INITRAMFS): guest/initramfs.list $(AGENT) $(MKCPIO)
 	@mkdir -p $(dir $@)
 	$(Q)$(MKCPIO) -C $(O) $< >$@.tmp && mv $@.tmp $@
 
+VMM := $(O)/bin/moat-vmm
+$(VMM): $(call host_obj,$(vmm_SRCS)) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lpthread
+
 # The kernel build is cached under $(MOAT_CACHE); the script is a quick
 # no-op when the cache holds the build for this source version and fragment.
 KERNEL := $(O)/guest/bzImage
@@ -114,7 +128,7 @@ $(KERNEL): kernel
 
 guest: kernel $(INITRAMFS)
 
-all: $(LIB) $(AGENT) guest
+all: $(LIB) $(AGENT) $(VMM) guest
 
 # --- tests --------------------------------------------------------------------
 HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c \

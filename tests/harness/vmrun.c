@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -173,5 +174,36 @@ int vmrun_qemu_guest(const char *accel, unsigned timeout_s,
 		r->out_len = r->out ? strlen(r->out) : 0;
 		return -1;
 	}
+	return vmrun(argv, timeout_s, r);
+}
+
+int vmrun_vmm_guest(unsigned ncpus, const char *cmdline, unsigned timeout_s,
+		    struct vmrun_result *r)
+{
+	const char *vmm = vmrun_env_path("MOAT_VMM");
+	const char *kernel = vmrun_env_path("MOAT_KERNEL");
+	const char *initrd = vmrun_env_path("MOAT_INITRAMFS");
+	char cpus[16];
+	char *argv[] = { (char *)vmm,
+			 "--kernel",
+			 (char *)kernel,
+			 "--initrd",
+			 (char *)initrd,
+			 "--cpus",
+			 cpus,
+			 "--console",
+			 "stdio",
+			 cmdline ? "--cmdline" : NULL,
+			 (char *)cmdline,
+			 NULL };
+
+	if (!vmm || !kernel || !initrd) {
+		memset(r, 0, sizeof(*r));
+		r->out = strdup("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS does "
+				"not name a file");
+		r->out_len = r->out ? strlen(r->out) : 0;
+		return -1;
+	}
+	snprintf(cpus, sizeof(cpus), "%u", ncpus);
 	return vmrun(argv, timeout_s, r);
 }

@@ -40,4 +40,12 @@ const char *vmrun_env_path(const char *var);
  */
 int vmrun_qemu_guest(const char *accel, unsigned timeout_s,
 		     struct vmrun_result *r);
+
+/*
+ * Boot the guest under moat-vmm (MOAT_VMM) with ncpus vCPUs, appending
+ * cmdline (may be NULL) to the kernel command line. As vmrun_qemu_guest.
+ */
+int vmrun_vmm_guest(unsigned ncpus, const char *cmdline, unsigned timeout_s,
+		    struct vmrun_result *r);
+
 #endif

@@ -1,0 +1,176 @@
+/*
+ * moat-vmm: moat's microVM monitor on KVM. One VM per process, configured
+ * by command-line options (parsed into struct vm_config before anything is
+ * built). See `moat-vmm --help` and docs/vmm.md.
+ * Inputs: the command line (from the runtime); the guest (through KVM).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+#define VMM_VERSION "0.1.0"
+#define VMM_DEFAULT_MIB 128
+
+static void vmm_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: moat-vmm --kernel BZIMAGE [options]\n"
+		"\n"
+		"Runs one KVM virtual machine until its guest powers off or\n"
+		"reboots.\n"
+		"\n"
+		"  --kernel PATH      64-bit bzImage to boot (required)\n"
+		"  --initrd PATH      initramfs\n"
+		"  --cmdline STRING   appended to the kernel command line\n"
+		"                     (moat-vmm sets console=ttyS0 reboot=k\n"
+		"                     panic=-1 first)\n"
+		"  --memory MIB       guest RAM in MiB (default %d)\n"
+		"  --cpus N           vCPUs, 1..%d (default 1)\n"
+		"  --console SPEC     COM1: stdio (default; stdin is its input),\n"
+		"                     none, file:PATH (appended), fd:N\n"
+		"  --kvm PATH         KVM device (default /dev/kvm)\n"
+		"  --help, --version\n"
+		"\n"
+		"Exit status: 0 the guest powered off or rebooted; 1 start-up\n"
+		"failed; 2 bad command line; 3 the guest triple-faulted; 4 KVM\n"
+		"could not run the guest; 5 stopped by SIGTERM, SIGINT or SIGHUP.\n",
+		VMM_DEFAULT_MIB, LAYOUT_MAX_VCPUS);
+}
+
+static int vmm_fail(int code, const char *what, const char *why)
+{
+	fprintf(stderr, "moat-vmm: %s: %s\n", what, why);
+	return code;
+}
+
+static int vmm_parse_uint(const char *s, unsigned long long max,
+			  unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -1;
+	*out = strtoull(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -1;
+	return 0;
+}
+
+static int vmm_console(const char *spec, struct vm_config *c)
+{
+	unsigned long long fd;
+
+	if (!strcmp(spec, "stdio")) {
+		c->console_out = STDOUT_FILENO;
+		c->console_in = STDIN_FILENO;
+	} else if (!strcmp(spec, "none")) {
+		c->console_out = c->console_in = -1;
+	} else if (!strncmp(spec, "file:", 5) && spec[5]) {
+		c->console_in = -1;
+		c->console_out =
+			open(spec + 5,
+			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (c->console_out < 0)
+			return -1;
+	} else if (!strncmp(spec, "fd:", 3) &&
+		   !vmm_parse_uint(spec + 3, INT_MAX, &fd) &&
+		   fcntl((int)fd, F_GETFD) >= 0) {
+		c->console_out = (int)fd;
+		c->console_in = -1;
+	} else {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'n' },
+		{ "console", required_argument, NULL, 'C' },
+		{ "kvm", required_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm_config c = {
+		.mem_bytes = (uint64_t)VMM_DEFAULT_MIB << 20,
+		.ncpus = 1,
+		.console_out = STDOUT_FILENO,
+		.console_in = STDIN_FILENO,
+	};
+	struct moat_err *e = NULL;
+	unsigned long long v;
+	struct vm vm;
+	int opt, code;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			c.kernel = optarg;
+			break;
+		case 'i':
+			c.initrd = optarg;
+			break;
+		case 'c':
+			c.cmdline = optarg;
+			break;
+		case 'm':
+			if (vmm_parse_uint(optarg, 1ULL << 20, &v) || v < 16)
+				return vmm_fail(VMM_EXIT_USAGE, "--memory",
+						"not a size in MiB of at "
+						"least 16");
+			c.mem_bytes = v << 20;
+			break;
+		case 'n':
+			if (vmm_parse_uint(optarg, LAYOUT_MAX_VCPUS, &v) || !v)
+				return vmm_fail(VMM_EXIT_USAGE, "--cpus",
+						"not a vCPU count in 1..32");
+			c.ncpus = (unsigned)v;
+			break;
+		case 'C':
+			if (vmm_console(optarg, &c) < 0)
+				return vmm_fail(VMM_EXIT_USAGE, "--console",
+						strerror(errno));
+			break;
+		case 'K':
+			c.kvm_dev = optarg;
+			break;
+		case 'h':
+			vmm_usage(stdout);
+			return 0;
+		case 'V':
+			printf("moat-vmm %s\n", VMM_VERSION);
+			return 0;
+		default:
+			vmm_usage(stderr);
+			return VMM_EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return vmm_fail(VMM_EXIT_USAGE, argv[optind],
+				"unexpected argument");
+	if (!c.kernel)
+		return vmm_fail(VMM_EXIT_USAGE, "--kernel", "is required");
+	if (vm_build(&vm, &c, &e) < 0) {
+		fprintf(stderr, "moat-vmm: %s\n", e ? e->msg : "out of memory");
+		moat_err_free(&e);
+		return VMM_EXIT_ERROR;
+	}
+	code = vm_run(&vm);
+	vm_destroy(&vm);
+	return code;
+}

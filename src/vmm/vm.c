@@ -1,0 +1,436 @@
+/*
+ * vm.c: building, running and tearing down the VM (see vm.h).
+ *
+ * Build order (vm_build), undone in reverse by vm_destroy:
+ *   1. the stop eventfd        4. the legacy devices on the buses
+ *   2. KVM: VM, irqchip, PIT   5. the guest image (boot_load)
+ *   3. guest memory, mapped    6. the vCPUs, set up for boot
+ * Threads: main runs an epoll loop (stop requests, signals, console input);
+ * each vCPU has a thread running KVM_RUN and the device models it exits to.
+ */
+#include "vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "boot/x86_64/boot.h"
+#include "boot/x86_64/cpu.h"
+#include "devices/legacy/i8042.h"
+
+#define VM_SIG_KICK SIGUSR1
+#define VM_BASE_CMDLINE "console=ttyS0 reboot=k panic=-1"
+#define VM_CMDLINE_MAX 4096
+#define COM1_BASE 0x3f8
+
+void vm_stop(struct vm *vm, int code)
+{
+	int expected = -1;
+	uint64_t one = 1;
+
+	atomic_compare_exchange_strong(&vm->exit_code, &expected, code);
+	atomic_store(&vm->stopping, true);
+	if (write(vm->stop_fd, &one, sizeof(one)) < 0) {
+		/* the counter is already non-zero: main is woken anyway */
+	}
+}
+
+/* --- the serial console backend --------------------------------------------
+ */
+
+static void serial_apply(struct serial_dev *d, const struct serial_effect *fx)
+{
+	if (fx->emit && d->out_fd >= 0) {
+		ssize_t r;
+
+		do
+			r = write(d->out_fd, &fx->out, 1);
+		while (r < 0 && errno == EINTR);
+		/* A console that cannot take output loses it: the guest is
+		 * never blocked on, nor told about, the host side. */
+	}
+	if (fx->irq != d->irq) {
+		struct kvm_irq_level l = { .irq = LAYOUT_IRQ_SERIAL,
+					   .level = fx->irq };
+
+		d->irq = fx->irq;
+		kvm_ioctl(d->vm->kvm.vm_fd, KVM_IRQ_LINE, &l);
+	}
+}
+
+static void serial_pio_read(void *dev, uint64_t off, uint8_t *data,
+			    uint32_t len)
+{
+	struct serial_dev *d = dev;
+	struct serial_effect fx;
+
+	pthread_mutex_lock(&d->lock);
+	data[0] = serial_read(&d->s, (uint8_t)off, &fx);
+	serial_apply(d, &fx);
+	pthread_mutex_unlock(&d->lock);
+	if (len > 1)
+		memset(data + 1, 0, len - 1);
+}
+
+static void serial_pio_write(void *dev, uint64_t off, const uint8_t *data,
+			     uint32_t len)
+{
+	struct serial_dev *d = dev;
+	struct serial_effect fx;
+
+	(void)len; /* only the low byte of a wider access reaches a UART */
+	pthread_mutex_lock(&d->lock);
+	serial_write(&d->s, (uint8_t)off, data[0], &fx);
+	serial_apply(d, &fx);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static const struct bus_ops serial_ops = {
+	.read = serial_pio_read,
+	.write = serial_pio_write,
+};
+
+static void serial_input(struct serial_dev *d, const uint8_t *buf, size_t n)
+{
+	struct serial_effect fx;
+
+	pthread_mutex_lock(&d->lock);
+	serial_rx_push(&d->s, buf, n, &fx); /* a full FIFO drops the rest */
+	serial_apply(d, &fx);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* --- i8042 -----------------------------------------------------------------
+ */
+
+static void i8042_pio_read(void *dev, uint64_t off, uint8_t *data, uint32_t len)
+{
+	(void)dev;
+	memset(data, 0, len);
+	data[0] = i8042_read((uint16_t)(I8042_PORT_DATA + off));
+}
+
+static void i8042_pio_write(void *dev, uint64_t off, const uint8_t *data,
+			    uint32_t len)
+{
+	(void)len;
+	if (i8042_write((uint16_t)(I8042_PORT_DATA + off), data[0]) ==
+	    I8042_RESET)
+		vm_stop(dev, VMM_EXIT_GUEST);
+}
+
+static const struct bus_ops i8042_ops = {
+	.read = i8042_pio_read,
+	.write = i8042_pio_write,
+};
+
+/* --- vCPUs -------------------------------------------------------------------
+ */
+
+static void vcpu_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t size = run->io.size, i;
+	/* GUEST: data_offset and size * count are set by KVM within the
+	 * kvm_run mapping (size <= 4, count bounded by the page). */
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	if (run->io.data_offset + (uint64_t)size * run->io.count >
+	    v->vm->kvm.run_size)
+		return;
+	for (i = 0; i < run->io.count; i++, data += size) {
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			bus_write(&v->vm->pio, run->io.port, data, size);
+		else
+			bus_read(&v->vm->pio, run->io.port, data, size);
+	}
+}
+
+static void vcpu_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t len = run->mmio.len;
+
+	if (len == 0 || len > sizeof(run->mmio.data))
+		return;
+	if (run->mmio.is_write)
+		bus_write(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data,
+			  len);
+	else
+		bus_read(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data,
+			 len);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, VM_SIG_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	while (!atomic_load(&vm->stopping)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->run->immediate_exit = 0;
+				continue;
+			}
+			fprintf(stderr, "moat-vmm: vcpu %u: KVM_RUN: %s\n",
+				v->index, strerror(errno));
+			vm_stop(vm, VMM_EXIT_INTERNAL);
+			break;
+		}
+		switch (v->run->exit_reason) {
+		case KVM_EXIT_IO:
+			vcpu_io(v);
+			break;
+		case KVM_EXIT_MMIO:
+			vcpu_mmio(v);
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_HLT:
+			vm_stop(vm, VMM_EXIT_GUEST);
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			vm_stop(vm, VMM_EXIT_TRIPLE_FAULT);
+			break;
+		case KVM_EXIT_SYSTEM_EVENT:
+			vm_stop(vm, v->run->system_event.type ==
+						    KVM_SYSTEM_EVENT_CRASH
+					    ? VMM_EXIT_INTERNAL
+					    : VMM_EXIT_GUEST);
+			break;
+		default:
+			fprintf(stderr, "moat-vmm: vcpu %u: exit reason %u\n",
+				v->index, v->run->exit_reason);
+			vm_stop(vm, VMM_EXIT_INTERNAL);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int vcpu_create(struct vm *vm, unsigned i, uint64_t entry,
+		       struct moat_err **e)
+{
+	struct vcpu *v = &vm->vcpu[i];
+	void *run;
+
+	v->vm = vm;
+	v->index = i;
+	v->fd = kvm_ioctl_val(vm->kvm.vm_fd, KVM_CREATE_VCPU, i);
+	if (v->fd < 0)
+		return moat_err_set(e, errno, "KVM_CREATE_VCPU %u", i);
+	run = mmap(NULL, vm->kvm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   v->fd, 0);
+	if (run == MAP_FAILED)
+		return moat_err_set(e, errno, "mmap kvm_run of vcpu %u", i);
+	v->run = run;
+	return cpu_setup(&vm->kvm, v->fd, i, vm->ncpus, entry, e);
+}
+
+/* --- build, run, destroy
+ * ------------------------------------------------------ */
+
+int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
+{
+	char cmdline[VM_CMDLINE_MAX];
+	struct boot_config bc;
+	uint64_t entry;
+	unsigned i;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = c;
+	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
+	for (i = 0; i < LAYOUT_MAX_VCPUS; i++)
+		vm->vcpu[i].fd = -1;
+	atomic_init(&vm->exit_code, -1);
+	atomic_init(&vm->stopping, false);
+	pthread_mutex_init(&vm->serial.lock, NULL);
+	vm->serial.out_fd = c->console_out;
+	vm->serial.vm = vm;
+	serial_init(&vm->serial.s);
+
+	if (c->ncpus < 1 || c->ncpus > LAYOUT_MAX_VCPUS)
+		return moat_err_set(e, 0, "vcpus: %u is not in 1..%d", c->ncpus,
+				    LAYOUT_MAX_VCPUS);
+	vm->ncpus = c->ncpus;
+	if ((size_t)snprintf(cmdline, sizeof(cmdline), "%s%s%s",
+			     VM_BASE_CMDLINE, c->cmdline ? " " : "",
+			     c->cmdline ? c->cmdline : "") >= sizeof(cmdline))
+		return moat_err_set(e, 0, "kernel command line is too long");
+
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0)
+		return moat_err_set(e, errno, "eventfd");
+	if (kvm_open(&vm->kvm, c->kvm_dev, e) < 0)
+		goto fail;
+	if (gmem_map(&vm->mem, c->mem_bytes, e) < 0)
+		goto fail;
+	for (i = 0; i < vm->mem.nregions; i++)
+		if (kvm_set_memory(&vm->kvm, i, vm->mem.region[i].gpa,
+				   vm->mem.region[i].size,
+				   vm->mem.region[i].host, e) < 0)
+			goto fail;
+	if (bus_add(&vm->pio, COM1_BASE, SERIAL_PORT_COUNT, &serial_ops,
+		    &vm->serial) < 0 ||
+	    /* 0x61 in between is KVM's in-kernel PIT speaker port. */
+	    bus_add(&vm->pio, I8042_PORT_DATA,
+		    I8042_PORT_CMD - I8042_PORT_DATA + 1, &i8042_ops, vm) < 0) {
+		moat_err_set(e, 0, "port I/O bus: conflict");
+		goto fail;
+	}
+	bc.kernel = c->kernel;
+	bc.initrd = c->initrd;
+	bc.cmdline = cmdline;
+	bc.ncpus = c->ncpus;
+	if (boot_load(&vm->mem, &bc, &entry, e) < 0)
+		goto fail;
+	for (i = 0; i < vm->ncpus; i++)
+		if (vcpu_create(vm, i, entry, e) < 0)
+			goto fail;
+	return 0;
+fail:
+	vm_destroy(vm);
+	return -1;
+}
+
+static void vm_kick_join(struct vm *vm)
+{
+	unsigned i;
+
+	atomic_store(&vm->stopping, true);
+	for (i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+
+		if (!v->started)
+			continue;
+		v->run->immediate_exit = 1;
+		pthread_kill(v->thread, VM_SIG_KICK);
+	}
+	for (i = 0; i < vm->ncpus; i++) {
+		if (vm->vcpu[i].started) {
+			pthread_join(vm->vcpu[i].thread, NULL);
+			vm->vcpu[i].started = false;
+		}
+	}
+}
+
+static void vm_kick_handler(int sig)
+{
+	(void)sig; /* only interrupts KVM_RUN */
+}
+
+int vm_run(struct vm *vm)
+{
+	struct epoll_event ev, evs[4];
+	struct sigaction sa;
+	sigset_t stop_sigs, kick;
+	int ep, sfd, in_fd = vm->cfg->console_in;
+	unsigned i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vm_kick_handler; /* no SA_RESTART: KVM_RUN returns */
+	sigaction(VM_SIG_KICK, &sa, NULL);
+	/* vCPU threads inherit this mask and unblock only the kick. */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGHUP);
+	sigemptyset(&kick);
+	sigaddset(&kick, VM_SIG_KICK);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+	pthread_sigmask(SIG_BLOCK, &kick, NULL);
+	sfd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0) {
+		fprintf(stderr, "moat-vmm: epoll/signalfd: %s\n",
+			strerror(errno));
+		return VMM_EXIT_ERROR;
+	}
+	ev.events = EPOLLIN;
+	ev.data.fd = vm->stop_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, vm->stop_fd, &ev);
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	if (in_fd >= 0) {
+		ev.data.fd = in_fd;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, in_fd, &ev) < 0)
+			in_fd = -1; /* e.g. a regular file: no console input */
+	}
+
+	for (i = 0; i < vm->ncpus; i++) {
+		if (pthread_create(&vm->vcpu[i].thread, NULL, vcpu_thread,
+				   &vm->vcpu[i]) != 0) {
+			vm_stop(vm, VMM_EXIT_ERROR);
+			break;
+		}
+		vm->vcpu[i].started = true;
+	}
+
+	while (!atomic_load(&vm->stopping)) {
+		int n = epoll_wait(ep, evs, 4, -1), k;
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (k = 0; k < n; k++) {
+			int fd = evs[k].data.fd;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == sizeof(si))
+					vm_stop(vm, VMM_EXIT_KILLED);
+			} else if (fd == in_fd) {
+				uint8_t buf[SERIAL_RX_FIFO];
+				ssize_t r = read(in_fd, buf, sizeof(buf));
+
+				if (r > 0) {
+					serial_input(&vm->serial, buf,
+						     (size_t)r);
+				} else if (r == 0 || errno != EAGAIN) {
+					epoll_ctl(ep, EPOLL_CTL_DEL, in_fd,
+						  NULL);
+					in_fd = -1;
+				}
+			}
+		}
+	}
+	vm_kick_join(vm);
+	close(ep);
+	close(sfd);
+	i = (unsigned)atomic_load(&vm->exit_code);
+	return (int)i < 0 ? VMM_EXIT_INTERNAL : (int)i;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	unsigned i;
+
+	vm_kick_join(vm);
+	for (i = 0; i < LAYOUT_MAX_VCPUS; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+
+		if (v->run)
+			munmap(v->run, vm->kvm.run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+		v->run = NULL;
+		v->fd = -1;
+	}
+	kvm_close(&vm->kvm);
+	gmem_unmap(&vm->mem);
+	if (vm->stop_fd > 0)
+		close(vm->stop_fd);
+	vm->stop_fd = -1;
+	pthread_mutex_destroy(&vm->serial.lock);
+}

@@ -1,0 +1,86 @@
+/*
+ * vm.h: one moat-vmm virtual machine, built in one ordered function and
+ * torn down in the reverse order. One VM per process.
+ */
+#ifndef MOAT_VMM_VM_H
+#define MOAT_VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+#include "boot/x86_64/layout.h"
+#include "bus/bus.h"
+#include "devices/legacy/serial.h"
+#include "kvm/kvm.h"
+#include "mem/gmem.h"
+
+/* moat-vmm's exit status. */
+enum vmm_exit {
+	VMM_EXIT_GUEST = 0,	   /* the guest powered off or rebooted */
+	VMM_EXIT_ERROR = 1,	   /* start-up failed (bad option, file, KVM) */
+	VMM_EXIT_USAGE = 2,	   /* bad command line */
+	VMM_EXIT_TRIPLE_FAULT = 3, /* the guest triple-faulted */
+	VMM_EXIT_INTERNAL = 4,	   /* KVM failed to run the guest */
+	VMM_EXIT_KILLED = 5,	   /* stopped from outside (signal, control) */
+};
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline; /* appended to moat-vmm's own arguments */
+	uint64_t mem_bytes;
+	unsigned ncpus;
+	int console_out;     /* -1: discard */
+	int console_in;	     /* -1: none */
+	const char *kvm_dev; /* NULL: /dev/kvm */
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+};
+
+struct serial_dev {
+	pthread_mutex_t lock;
+	struct serial s;
+	bool irq;
+	int out_fd;
+	struct vm *vm;
+};
+
+struct vm {
+	struct kvm kvm;
+	struct gmem mem;
+	struct bus pio;
+	struct bus mmio;
+	struct serial_dev serial;
+	unsigned ncpus;
+	struct vcpu vcpu[LAYOUT_MAX_VCPUS];
+	int stop_fd;	      /* eventfd: a vCPU asks main to stop */
+	atomic_int exit_code; /* -1 until the first stop */
+	atomic_bool stopping;
+	const struct vm_config *cfg;
+};
+
+/* Build the VM (KVM, memory, devices, guest image, vCPUs); nothing runs
+ * yet. On failure all that was built is torn down. */
+int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e);
+
+/* Run until the guest ends or a signal stops it; returns an enum vmm_exit. */
+int vm_run(struct vm *vm);
+
+void vm_destroy(struct vm *vm);
+
+/* Ask the VM to stop with code (the first code wins). Thread-safe. */
+void vm_stop(struct vm *vm, int code);
+
+#endif
