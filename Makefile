@@ -63,6 +63,9 @@ agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
 	src/agent/container.c src/agent/share.c src/agent/cgroup.c
 # The agent is static: jansson from its .a (libjansson-dev).
 AGENT_LIBS := -ljansson
+# Host-side runtime code (libseccomp, jansson): in libmoat, not in the
+# fuzzers' sources.
+runtime_SRCS := src/runtime/secbpf.c
 # moat-vmm: the pure parts (boot builders, bus, device models, guest
 # memory) are also in libmoat for the unit tests and fuzzers.
 vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
@@ -88,7 +91,7 @@ $(O)/obj/guest/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(LIB): $(call host_obj,$(LIB_SRCS))
+$(LIB): $(call host_obj,$(LIB_SRCS) $(runtime_SRCS))
 	$(call msg,AR,$@)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^

@@ -1,0 +1,291 @@
+/*
+ * test_agent_container.c: level 2 (root). Containers built by moat-agent
+ * in host mode from a table of OCI configs, checked from outside through
+ * /proc/<pid> (namespaces, mounts, credentials, capabilities, no_new_privs,
+ * seccomp, rlimits, oom score) and from inside with exec'd busybox
+ * commands (hostname, id, umask, a syscall the seccomp profile denies, a
+ * read-only root, a namespaced sysctl).
+ */
+#include "../harness/agentc.h"
+#include "../harness/ociconf.h"
+#include "../harness/rootfs.h"
+#include "../harness/test.h"
+#include "../../src/runtime/secbpf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct ct {
+	char dir[256];
+	struct agentc c;
+	uint32_t pid;
+	uint32_t next_stream;
+};
+
+/* Start a container running "sleep 1000" with config changes. */
+static void ct_start(struct ct *t, const char *const *sets,
+		     const char *bpf_json)
+{
+	static const char *const args[] = { "sleep", "1000", NULL };
+	json_t *j = ociconf_base(args);
+	struct moat_err *e = NULL;
+	uint8_t *bpf = NULL;
+	size_t bpf_len = 0, i;
+	char *cfg;
+	int r;
+
+	if (geteuid() != 0)
+		test_skip("needs root");
+	for (i = 0; sets && sets[i]; i += 2)
+		ociconf_set(j, sets[i], ociconf_parse(sets[i + 1]));
+	if (bpf_json &&
+	    secbpf_compile(bpf_json, strlen(bpf_json), &bpf, &bpf_len, &e) < 0)
+		FAIL("secbpf: %s", e ? e->msg : "?");
+	cfg = ociconf_dump(j);
+	rootfs_make(t->dir, sizeof(t->dir));
+	agentc_start(&t->c, t->dir);
+	r = agentc_create(&t->c, "ct", ROOTFS_TAG, cfg, bpf, bpf_len, 0, 0, 0,
+			  0, NULL, &t->pid);
+	free(cfg);
+	free(bpf);
+	if (r)
+		FAIL("create: %d %s", r, t->c.error);
+	ASSERT_EQ(agentc_simple(&t->c, MSG_OP_START), 0);
+	t->next_stream = 100;
+}
+
+static void ct_stop(struct ct *t)
+{
+	int status = agentc_stop(&t->c);
+
+	rootfs_remove(t->dir);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Run argv in the container; returns its stdout+stderr, *code its exit. */
+static const char *ct_exec(struct ct *t, const char *const *argv, int *code)
+{
+	uint32_t proc, c = 0, s = 0, out = t->next_stream++,
+		       err = t->next_stream++;
+	static char buf[8192];
+
+	agentc_out(&t->c, out, 65536);
+	agentc_out(&t->c, err, 65536);
+	if (agentc_exec(&t->c, argv, 0, out, err, 0, &proc, NULL))
+		FAIL("exec %s: %s", argv[0], t->c.error);
+	snprintf(buf, sizeof(buf), "%s", agentc_wait_eof(&t->c, out));
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+		 agentc_wait_eof(&t->c, err));
+	ASSERT_EQ(agentc_wait(&t->c, proc, &c, &s), 0);
+	*code = s ? 128 + (int)s : (int)c;
+	return buf;
+}
+
+/* The value of "Key:" in /proc/<pid>/status. */
+static const char *ct_status(struct ct *t, const char *key)
+{
+	static char line[512];
+	char path[64];
+	size_t n = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", t->pid);
+	f = fopen(path, "r");
+	ASSERT(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			fclose(f);
+			line[strcspn(line, "\n")] = '\0';
+			return line + n + 1 + strspn(line + n + 1, " \t");
+		}
+	fclose(f);
+	FAIL("no %s in %s", key, path);
+}
+
+/* The mountinfo line of mount point mp in the container, or NULL. */
+static const char *ct_mount(struct ct *t, const char *mp)
+{
+	static char line[1024];
+	char path[64], pat[256];
+	const char *found = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/mountinfo", t->pid);
+	snprintf(pat, sizeof(pat), " %s ", mp);
+	f = fopen(path, "r");
+	ASSERT(f);
+	/* the last mount on mp is the visible one */
+	static char last[1024];
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, pat)) {
+			snprintf(last, sizeof(last), "%s", line);
+			found = last;
+		}
+	fclose(f);
+	return found;
+}
+
+static bool ct_mount_ro(const char *line)
+{
+	/* "... mountpoint options ..." : the 6th field */
+	char opts[256];
+
+	ASSERT(line);
+	ASSERT_EQ(sscanf(line, "%*s %*s %*s %*s %*s %255s", opts), 1);
+	return !strncmp(opts, "ro", 2) && (opts[2] == ',' || !opts[2]);
+}
+
+static void ct_ns_differs(struct ct *t, const char *ns)
+{
+	char a[64], b[64];
+	struct stat sa, sb;
+
+	snprintf(a, sizeof(a), "/proc/self/ns/%s", ns);
+	snprintf(b, sizeof(b), "/proc/%u/ns/%s", t->pid, ns);
+	ASSERT_OK(stat(a, &sa));
+	ASSERT_OK(stat(b, &sb));
+	if (sa.st_ino == sb.st_ino)
+		FAIL("the container shares the %s namespace", ns);
+}
+
+TEST(agent_container_default_config)
+{
+	static const char *const hn[] = { "hostname", NULL };
+	struct ct t;
+	int code;
+
+	ct_start(&t, NULL, NULL);
+	ct_ns_differs(&t, "pid");
+	ct_ns_differs(&t, "mnt");
+	ct_ns_differs(&t, "ipc");
+	ct_ns_differs(&t, "uts");
+	ct_ns_differs(&t, "net");
+	/* mounts, read-only where asked; masked and read-only paths */
+	ASSERT(ct_mount(&t, "/proc"));
+	ASSERT(ct_mount(&t, "/dev/pts"));
+	ASSERT(ct_mount(&t, "/dev/mqueue"));
+	ASSERT(!ct_mount_ro(ct_mount(&t, "/tmp")));
+	ASSERT(ct_mount_ro(ct_mount(&t, "/sys")));
+	ASSERT(ct_mount_ro(ct_mount(&t, "/proc/sys")));
+	ASSERT(ct_mount(&t, "/proc/timer_list")); /* /dev/null over it */
+	ASSERT(ct_mount_ro(ct_mount(&t, "/sys/firmware")));
+	/* 14 default capabilities: bits 0-8, 10, 13, 18, 27, 29, 31 */
+	ASSERT_STREQ(ct_status(&t, "CapBnd"), "00000000a80425fb");
+	ASSERT_STREQ(ct_status(&t, "CapEff"), "00000000a80425fb");
+	ASSERT_STREQ(ct_status(&t, "CapPrm"), "00000000a80425fb");
+	ASSERT_STREQ(ct_status(&t, "CapInh"), "0000000000000000");
+	ASSERT_STREQ(ct_status(&t, "NoNewPrivs"), "1");
+	ASSERT_STREQ(ct_status(&t, "Seccomp"), "0");
+	ASSERT_STREQ(ct_exec(&t, hn, &code), "moat-test\n");
+	ASSERT_EQ(code, 0);
+	{
+		static const char *const lim[] = { "sh", "-c",
+						   "ulimit -n; ls /dev", NULL };
+		const char *out = ct_exec(&t, lim, &code);
+
+		if (strncmp(out, "1024\n", 5) || !strstr(out, "null") ||
+		    !strstr(out, "urandom") || !strstr(out, "ptmx"))
+			FAIL("unexpected: %s", out);
+	}
+	ct_stop(&t);
+}
+
+TEST(agent_container_user_umask_readonly_root)
+{
+	static const char *const sets[] = {
+		"process.user",
+		"{ \"uid\": 1000, \"gid\": 1001, \"additionalGids\": [ 10, 20 ],"
+		"  \"umask\": 23 }",
+		"root.readonly",
+		"true",
+		"process.oomScoreAdj",
+		"500",
+		"process.capabilities",
+		"{ \"bounding\": [ \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ],"
+		"  \"permitted\": [ \"CAP_NET_BIND_SERVICE\" ],"
+		"  \"inheritable\": [ \"CAP_NET_BIND_SERVICE\" ],"
+		"  \"effective\": [ \"CAP_NET_BIND_SERVICE\" ],"
+		"  \"ambient\": [ \"CAP_NET_BIND_SERVICE\" ] }",
+		NULL
+	};
+	static const char *const um[] = { "sh", "-c", "umask", NULL };
+	static const char *const touch[] = { "touch", "/x", NULL };
+	char path[64], buf[32] = "";
+	struct ct t;
+	FILE *f;
+	int code;
+
+	ct_start(&t, sets, NULL);
+	ASSERT_STREQ(ct_status(&t, "Uid"), "1000\t1000\t1000\t1000");
+	ASSERT_STREQ(ct_status(&t, "Gid"), "1001\t1001\t1001\t1001");
+	ASSERT_STREQ(ct_status(&t, "Groups"), "10 20 ");
+	ASSERT_STREQ(ct_status(&t, "CapBnd"), "0000000000000420");
+	ASSERT_STREQ(ct_status(&t, "CapAmb"), "0000000000000400");
+	ASSERT_STREQ(ct_status(&t, "CapEff"), "0000000000000400");
+	snprintf(path, sizeof(path), "/proc/%u/oom_score_adj", t.pid);
+	f = fopen(path, "r");
+	ASSERT(f && fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ASSERT_STREQ(buf, "500\n");
+	ASSERT(ct_mount_ro(ct_mount(&t, "/")));
+	/* exec'd processes come as the request says: uid 0 here */
+	ASSERT_STREQ(ct_exec(&t, um, &code), "0027\n");
+	ct_exec(&t, touch, &code);
+	ASSERT(code != 0);
+	ct_stop(&t);
+}
+
+TEST(agent_container_seccomp_denies_a_syscall)
+{
+	static const char *const prof =
+		"{ \"defaultAction\": \"SCMP_ACT_ALLOW\","
+		"  \"architectures\": [ \"SCMP_ARCH_X86_64\" ],"
+		"  \"syscalls\": [ { \"names\": [ \"mkdir\", \"mkdirat\" ],"
+		"    \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1 } ] }";
+	static const char *const mk[] = { "mkdir", "/tmp/d", NULL };
+	static const char *const ok[] = { "touch", "/tmp/f", NULL };
+	struct ct t;
+	const char *out;
+	int code;
+
+	ct_start(&t, NULL, prof);
+	ASSERT_STREQ(ct_status(&t, "Seccomp"), "2");
+	out = ct_exec(&t, mk, &code);
+	ASSERT(code != 0);
+	if (!strstr(out, "Operation not permitted"))
+		FAIL("mkdir said: %s", out);
+	ct_exec(&t, ok, &code);
+	ASSERT_EQ(code, 0);
+	ct_stop(&t);
+}
+
+TEST(agent_container_namespaced_sysctl)
+{
+	static const char *const sets[] = { "linux.sysctl",
+					    "{ \"net.ipv4.ip_forward\": \"1\","
+					    "  \"kernel.shmmni\": \"1000\" }",
+					    NULL };
+	static const char *const cat[] = { "cat",
+					   "/proc/sys/net/ipv4/ip_forward",
+					   "/proc/sys/kernel/shmmni", NULL };
+	char host[16] = "", host_after[16] = "";
+	struct ct t;
+	FILE *f;
+	int code;
+
+	f = fopen("/proc/sys/kernel/shmmni", "r");
+	ASSERT(f && fgets(host, sizeof(host), f));
+	fclose(f);
+	ct_start(&t, sets, NULL);
+	ASSERT_STREQ(ct_exec(&t, cat, &code), "1\n1000\n");
+	f = fopen("/proc/sys/kernel/shmmni", "r");
+	ASSERT(f && fgets(host_after, sizeof(host_after), f));
+	fclose(f);
+	ASSERT_STREQ(host, host_after);
+	ct_stop(&t);
+}
