@@ -57,7 +57,7 @@ GUEST_LDFLAGS := -static-pie $(HARDEN_LD)
 all:
 
 # --- sources, by trust zone ---------------------------------------------------
-common_SRCS := src/common/err.c
+common_SRCS := src/common/err.c src/common/loop.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
 agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
 	src/agent/container.c src/agent/share.c src/agent/cgroup.c
@@ -71,9 +71,12 @@ runtime_SRCS := src/runtime/secbpf.c
 vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
 	src/vmm/boot/x86_64/cpuid.c \
 	src/vmm/bus/bus.c src/vmm/devices/legacy/serial.c \
-	src/vmm/devices/legacy/i8042.c src/vmm/mem/gmem.c
+	src/vmm/devices/legacy/i8042.c src/vmm/mem/gmem.c \
+	src/vmm/devices/virtio/virtq.c src/vmm/devices/virtio/mmio.c
 vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
-	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c
+	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
+	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \
+	src/vmm/devices/virtio/console.c
 
 LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
 LIB := $(O)/lib/libmoat.a

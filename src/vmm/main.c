@@ -35,13 +35,17 @@ static void vmm_usage(FILE *f)
 		"  --cpus N           vCPUs, 1..%d (default 1)\n"
 		"  --console SPEC     COM1: stdio (default; stdin is its input),\n"
 		"                     none, file:PATH (appended), fd:N\n"
+		"  --vconsole SPEC    a virtio console (hvc0, hvc1, ... in order),\n"
+		"                     a byte channel to fd:N or unix:PATH (moat-vmm\n"
+		"                     listens there); up to %d\n"
+		"  --rng              a virtio-rng device fed by getrandom(2)\n"
 		"  --kvm PATH         KVM device (default /dev/kvm)\n"
 		"  --help, --version\n"
 		"\n"
 		"Exit status: 0 the guest powered off or rebooted; 1 start-up\n"
 		"failed; 2 bad command line; 3 the guest triple-faulted; 4 KVM\n"
 		"could not run the guest; 5 stopped by SIGTERM, SIGINT or SIGHUP.\n",
-		VMM_DEFAULT_MIB, LAYOUT_MAX_VCPUS);
+		VMM_DEFAULT_MIB, LAYOUT_MAX_VCPUS, VM_MAX_VCONSOLES);
 }
 
 static int vmm_fail(int code, const char *what, const char *why)
@@ -102,6 +106,8 @@ int main(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'n' },
 		{ "console", required_argument, NULL, 'C' },
 		{ "kvm", required_argument, NULL, 'K' },
+		{ "vconsole", required_argument, NULL, 'v' },
+		{ "rng", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -148,6 +154,15 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			c.kvm_dev = optarg;
+			break;
+		case 'v':
+			if (c.nvconsole >= VM_MAX_VCONSOLES)
+				return vmm_fail(VMM_EXIT_USAGE, "--vconsole",
+						"too many");
+			c.vconsole[c.nvconsole++] = optarg;
+			break;
+		case 'r':
+			c.rng = true;
 			break;
 		case 'h':
 			vmm_usage(stdout);

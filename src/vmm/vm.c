@@ -12,10 +12,10 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -24,6 +24,7 @@
 #include "boot/x86_64/boot.h"
 #include "boot/x86_64/cpu.h"
 #include "devices/legacy/i8042.h"
+#include "devices/virtio/rng.h"
 
 #define VM_SIG_KICK SIGUSR1
 #define VM_BASE_CMDLINE "console=ttyS0 reboot=k panic=-1"
@@ -238,6 +239,115 @@ static int vcpu_create(struct vm *vm, unsigned i, uint64_t entry,
 	return cpu_setup(&vm->kvm, v->fd, i, vm->ncpus, entry, e);
 }
 
+/* --- virtio devices ------------------------------------------------------- */
+
+/* Add a virtio-mmio device: its transport, irqfd, MMIO range, and its
+ * entry on the kernel command line. */
+static struct virtio_dev *vm_add_virtio(struct vm *vm, char *cmdline,
+					size_t cap,
+					const struct virtio_dev_ops *ops,
+					struct moat_err **e)
+{
+	struct virtio_dev *vd;
+	uint64_t base;
+	unsigned gsi;
+	size_t n = strlen(cmdline);
+
+	if (vm->nvdev >= LAYOUT_VIRTIO_MAX ||
+	    LAYOUT_IRQ_VIRTIO_FIRST + vm->nvdev > LAYOUT_IRQ_MAX) {
+		moat_err_set(e, 0, "too many virtio devices");
+		return NULL;
+	}
+	vd = &vm->vdev[vm->nvdev];
+	base = LAYOUT_VIRTIO_MMIO_BASE + vm->nvdev * LAYOUT_VIRTIO_MMIO_SIZE;
+	gsi = LAYOUT_IRQ_VIRTIO_FIRST + vm->nvdev;
+	if (virtio_dev_init(vd, vm->kvm.vm_fd, &vm->mem, base, gsi, ops, NULL,
+			    e) < 0)
+		return NULL;
+	vm->nvdev++;
+	if (bus_add(&vm->mmio, base, LAYOUT_VIRTIO_MMIO_SIZE,
+		    &virtio_dev_bus_ops, vd) < 0) {
+		moat_err_set(e, 0, "MMIO bus: conflict at %#llx",
+			     (unsigned long long)base);
+		return NULL;
+	}
+	if ((size_t)snprintf(cmdline + n, cap - n,
+			     " virtio_mmio.device=4K@%#llx:%u",
+			     (unsigned long long)base, gsi) >= cap - n) {
+		moat_err_set(e, 0, "kernel command line is too long");
+		return NULL;
+	}
+	return vd;
+}
+
+static int vm_add_devices(struct vm *vm, char *cmdline, size_t cap,
+			  struct moat_err **e)
+{
+	const struct vm_config *c = vm->cfg;
+	struct virtio_dev *vd;
+	unsigned i;
+
+	for (i = 0; i < c->nvconsole; i++) {
+		struct console *con = &vm->cons[i];
+
+		if (console_open(con, c->vconsole[i], e) < 0)
+			return moat_err_wrap(e, "virtio console %u", i);
+		vm->ncons++;
+		vd = vm_add_virtio(vm, cmdline, cap, &console_ops, e);
+		if (!vd)
+			return -1;
+		console_setup(vd);
+		if (console_attach(con, vd, &vm->loop, e) < 0)
+			return -1;
+	}
+	if (c->rng) {
+		vd = vm_add_virtio(vm, cmdline, cap, &rng_ops, e);
+		if (!vd)
+			return -1;
+		rng_setup(vd);
+	}
+	return 0;
+}
+
+/* --- the main loop's handlers ------------------------------------------------
+ */
+
+struct vm_main {
+	struct vm *vm;
+	struct loop_handler stop, sig, in;
+};
+
+static void vm_on_stop(struct loop_handler *h, uint32_t events)
+{
+	(void)h;
+	(void)events; /* vm->stopping is already set; the loop ends */
+}
+
+static void vm_on_signal(struct loop_handler *h, uint32_t events)
+{
+	struct vm_main *m =
+		(struct vm_main *)((char *)h - offsetof(struct vm_main, sig));
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(h->fd, &si, sizeof(si)) == sizeof(si))
+		vm_stop(m->vm, VMM_EXIT_KILLED);
+}
+
+static void vm_on_input(struct loop_handler *h, uint32_t events)
+{
+	struct vm_main *m =
+		(struct vm_main *)((char *)h - offsetof(struct vm_main, in));
+	uint8_t buf[SERIAL_RX_FIFO];
+	ssize_t r = read(h->fd, buf, sizeof(buf));
+
+	(void)events;
+	if (r > 0)
+		serial_input(&m->vm->serial, buf, (size_t)r);
+	else if (r == 0 || errno != EAGAIN)
+		loop_del(&m->vm->loop, h); /* console input ended */
+}
+
 /* --- build, run, destroy
  * ------------------------------------------------------ */
 
@@ -251,6 +361,8 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = c;
 	vm->kvm.sys_fd = vm->kvm.vm_fd = -1;
+	vm->loop.ep = -1;
+	vm->stop_fd = -1;
 	for (i = 0; i < LAYOUT_MAX_VCPUS; i++)
 		vm->vcpu[i].fd = -1;
 	atomic_init(&vm->exit_code, -1);
@@ -260,18 +372,24 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 	vm->serial.vm = vm;
 	serial_init(&vm->serial.s);
 
-	if (c->ncpus < 1 || c->ncpus > LAYOUT_MAX_VCPUS)
-		return moat_err_set(e, 0, "vcpus: %u is not in 1..%d", c->ncpus,
-				    LAYOUT_MAX_VCPUS);
+	if (c->ncpus < 1 || c->ncpus > LAYOUT_MAX_VCPUS) {
+		moat_err_set(e, 0, "vcpus: %u is not in 1..%d", c->ncpus,
+			     LAYOUT_MAX_VCPUS);
+		goto fail;
+	}
+	if (c->nvconsole > VM_MAX_VCONSOLES) {
+		moat_err_set(e, 0, "at most %d virtio consoles",
+			     VM_MAX_VCONSOLES);
+		goto fail;
+	}
 	vm->ncpus = c->ncpus;
-	if ((size_t)snprintf(cmdline, sizeof(cmdline), "%s%s%s",
-			     VM_BASE_CMDLINE, c->cmdline ? " " : "",
-			     c->cmdline ? c->cmdline : "") >= sizeof(cmdline))
-		return moat_err_set(e, 0, "kernel command line is too long");
+	snprintf(cmdline, sizeof(cmdline), "%s", VM_BASE_CMDLINE);
 
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->stop_fd < 0)
-		return moat_err_set(e, errno, "eventfd");
+	if (vm->stop_fd < 0 || loop_init(&vm->loop) < 0) {
+		moat_err_set(e, errno, "eventfd/epoll");
+		goto fail;
+	}
 	if (kvm_open(&vm->kvm, c->kvm_dev, e) < 0)
 		goto fail;
 	if (gmem_map(&vm->mem, c->mem_bytes, e) < 0)
@@ -288,6 +406,17 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 		    I8042_PORT_CMD - I8042_PORT_DATA + 1, &i8042_ops, vm) < 0) {
 		moat_err_set(e, 0, "port I/O bus: conflict");
 		goto fail;
+	}
+	if (vm_add_devices(vm, cmdline, sizeof(cmdline), e) < 0)
+		goto fail;
+	if (c->cmdline) {
+		size_t n = strlen(cmdline);
+
+		if ((size_t)snprintf(cmdline + n, sizeof(cmdline) - n, " %s",
+				     c->cmdline) >= sizeof(cmdline) - n) {
+			moat_err_set(e, 0, "kernel command line is too long");
+			goto fail;
+		}
 	}
 	bc.kernel = c->kernel;
 	bc.initrd = c->initrd;
@@ -332,11 +461,11 @@ static void vm_kick_handler(int sig)
 
 int vm_run(struct vm *vm)
 {
-	struct epoll_event ev, evs[4];
+	struct vm_main m = { .vm = vm };
 	struct sigaction sa;
 	sigset_t stop_sigs, kick;
-	int ep, sfd, in_fd = vm->cfg->console_in;
 	unsigned i;
+	int code;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = vm_kick_handler; /* no SA_RESTART: KVM_RUN returns */
@@ -350,23 +479,24 @@ int vm_run(struct vm *vm)
 	sigaddset(&kick, VM_SIG_KICK);
 	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
 	pthread_sigmask(SIG_BLOCK, &kick, NULL);
-	sfd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ep < 0) {
-		fprintf(stderr, "moat-vmm: epoll/signalfd: %s\n",
-			strerror(errno));
+	/* A peer that goes away must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+
+	m.stop.fd = vm->stop_fd;
+	m.stop.fn = vm_on_stop;
+	m.sig.fd = signalfd(-1, &stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	m.sig.fn = vm_on_signal;
+	if (m.sig.fd < 0 || loop_add(&vm->loop, &m.stop, EPOLLIN) < 0 ||
+	    loop_add(&vm->loop, &m.sig, EPOLLIN) < 0) {
+		fprintf(stderr, "moat-vmm: event loop: %s\n", strerror(errno));
+		if (m.sig.fd >= 0)
+			close(m.sig.fd);
 		return VMM_EXIT_ERROR;
 	}
-	ev.events = EPOLLIN;
-	ev.data.fd = vm->stop_fd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, vm->stop_fd, &ev);
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	if (in_fd >= 0) {
-		ev.data.fd = in_fd;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, in_fd, &ev) < 0)
-			in_fd = -1; /* e.g. a regular file: no console input */
-	}
+	m.in.fd = vm->cfg->console_in;
+	m.in.fn = vm_on_input;
+	if (m.in.fd >= 0)
+		loop_add(&vm->loop, &m.in, EPOLLIN); /* fails for files: fine */
 
 	for (i = 0; i < vm->ncpus; i++) {
 		if (pthread_create(&vm->vcpu[i].thread, NULL, vcpu_thread,
@@ -376,40 +506,13 @@ int vm_run(struct vm *vm)
 		}
 		vm->vcpu[i].started = true;
 	}
-
-	while (!atomic_load(&vm->stopping)) {
-		int n = epoll_wait(ep, evs, 4, -1), k;
-
-		if (n < 0 && errno != EINTR)
-			break;
-		for (k = 0; k < n; k++) {
-			int fd = evs[k].data.fd;
-
-			if (fd == sfd) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) == sizeof(si))
-					vm_stop(vm, VMM_EXIT_KILLED);
-			} else if (fd == in_fd) {
-				uint8_t buf[SERIAL_RX_FIFO];
-				ssize_t r = read(in_fd, buf, sizeof(buf));
-
-				if (r > 0) {
-					serial_input(&vm->serial, buf,
-						     (size_t)r);
-				} else if (r == 0 || errno != EAGAIN) {
-					epoll_ctl(ep, EPOLL_CTL_DEL, in_fd,
-						  NULL);
-					in_fd = -1;
-				}
-			}
-		}
-	}
+	while (!atomic_load(&vm->stopping))
+		if (loop_run_once(&vm->loop, -1) < 0)
+			vm_stop(vm, VMM_EXIT_INTERNAL);
 	vm_kick_join(vm);
-	close(ep);
-	close(sfd);
-	i = (unsigned)atomic_load(&vm->exit_code);
-	return (int)i < 0 ? VMM_EXIT_INTERNAL : (int)i;
+	close(m.sig.fd);
+	code = atomic_load(&vm->exit_code);
+	return code < 0 ? VMM_EXIT_INTERNAL : code;
 }
 
 void vm_destroy(struct vm *vm)
@@ -427,9 +530,16 @@ void vm_destroy(struct vm *vm)
 		v->run = NULL;
 		v->fd = -1;
 	}
+	for (i = 0; i < vm->ncons; i++)
+		console_close(&vm->cons[i]);
+	vm->ncons = 0;
+	for (i = 0; i < vm->nvdev; i++)
+		virtio_dev_destroy(&vm->vdev[i]);
+	vm->nvdev = 0;
 	kvm_close(&vm->kvm);
 	gmem_unmap(&vm->mem);
-	if (vm->stop_fd > 0)
+	loop_fini(&vm->loop);
+	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);
 	vm->stop_fd = -1;
 	pthread_mutex_destroy(&vm->serial.lock);

@@ -11,9 +11,12 @@
 #include <stdint.h>
 
 #include "../common/err.h"
+#include "../common/loop.h"
 #include "boot/x86_64/layout.h"
 #include "bus/bus.h"
 #include "devices/legacy/serial.h"
+#include "devices/virtio/console.h"
+#include "devices/virtio/dev.h"
 #include "kvm/kvm.h"
 #include "mem/gmem.h"
 
@@ -27,15 +30,20 @@ enum vmm_exit {
 	VMM_EXIT_KILLED = 5,	   /* stopped from outside (signal, control) */
 };
 
+#define VM_MAX_VCONSOLES 4
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline; /* appended to moat-vmm's own arguments */
 	uint64_t mem_bytes;
 	unsigned ncpus;
-	int console_out;     /* -1: discard */
-	int console_in;	     /* -1: none */
-	const char *kvm_dev; /* NULL: /dev/kvm */
+	int console_out;			/* -1: discard */
+	int console_in;				/* -1: none */
+	const char *kvm_dev;			/* NULL: /dev/kvm */
+	const char *vconsole[VM_MAX_VCONSOLES]; /* hvc0, hvc1, ...: backends */
+	unsigned nvconsole;
+	bool rng; /* a virtio-rng device */
 };
 
 struct vm;
@@ -65,6 +73,11 @@ struct vm {
 	struct serial_dev serial;
 	unsigned ncpus;
 	struct vcpu vcpu[LAYOUT_MAX_VCPUS];
+	struct loop loop; /* the main thread's event loop */
+	struct virtio_dev vdev[LAYOUT_VIRTIO_MAX];
+	unsigned nvdev;
+	struct console cons[VM_MAX_VCONSOLES];
+	unsigned ncons;
 	int stop_fd;	      /* eventfd: a vCPU asks main to stop */
 	atomic_int exit_code; /* -1 until the first stop */
 	atomic_bool stopping;

@@ -565,3 +565,13 @@ const struct msg_exit *agentc_wait_exit_event(struct agentc *c, uint32_t proc)
 			return NULL;
 	}
 }
+
+void agentc_attach(struct agentc *c, int fd, pid_t pid)
+{
+	memset(c, 0, sizeof(*c));
+	c->rbuf = malloc(AGENTC_RBUF);
+	ASSERT(c->rbuf);
+	c->fd = fd;
+	c->pid = pid;
+	fcntl(c->fd, F_SETFL, O_NONBLOCK);
+}

@@ -67,6 +67,10 @@ struct agentc {
  * the handshake. */
 void agentc_spawn(struct agentc *c, const char *share_dir,
 		  const char *const *extra);
+/* Use an already connected channel fd (e.g. a VM's agent port) whose far
+ * end is served by process pid (waited for by agentc_stop), without the
+ * handshake. */
+void agentc_attach(struct agentc *c, int fd, pid_t pid);
 /* Send our HELLO and check the agent's. */
 void agentc_handshake(struct agentc *c);
 /* agentc_spawn + agentc_handshake. */

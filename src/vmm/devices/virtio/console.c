@@ -1,0 +1,327 @@
+/*
+ * console.c: virtio-console, one port (see console.h).
+ * Locking: every function that touches the queues runs with vd->lock held:
+ * the virtio ops are called so by dev.c, the loop handlers take it.
+ */
+#include "console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define CONSOLE_QUEUE_SIZE 256
+#define CONSOLE_RXQ 0
+#define CONSOLE_TXQ 1
+
+static void console_update_events(struct console *c)
+{
+	uint32_t ev = 0;
+
+	if (c->fd < 0)
+		return;
+	if (mmio_driver_ok(&c->vd->mmio) && !c->rx_wait)
+		ev |= EPOLLIN;
+	if (c->tx_pending)
+		ev |= EPOLLOUT;
+	loop_mod(c->loop, &c->h_peer, ev);
+}
+
+static void console_drop_peer(struct console *c)
+{
+	if (c->fd < 0)
+		return;
+	loop_del(c->loop, &c->h_peer);
+	close(c->fd);
+	c->fd = -1;
+	/* What the guest was sending has nowhere to go: complete it. */
+	if (c->tx_pending) {
+		virtq_push(&c->vd->mmio.q[CONSOLE_TXQ], c->tx.head, 0);
+		c->tx_pending = false;
+		virtio_dev_used(c->vd, CONSOLE_TXQ);
+	}
+}
+
+/* Send the pending chain from tx_off; returns 1 when it is all sent, 0
+ * when the peer would block, -1 when the peer is gone. */
+static int console_send(struct console *c)
+{
+	struct iovec iov[64];
+	uint64_t off = c->tx_off;
+	unsigned i, n = 0;
+	ssize_t w;
+
+	for (i = 0; i < c->tx.nread && n < 64; i++) {
+		if (off >= c->tx.buf[i].len) {
+			off -= c->tx.buf[i].len;
+			continue;
+		}
+		iov[n].iov_base = c->tx.buf[i].host + off;
+		iov[n].iov_len = c->tx.buf[i].len - off;
+		off = 0;
+		n++;
+	}
+	if (n == 0)
+		return 1;
+	w = writev(c->fd, iov, (int)n);
+	if (w < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	c->tx_off += (uint64_t)w;
+	return c->tx_off >= c->tx.read_len ? 1 : 0;
+}
+
+/* Move guest output to the peer until it would block. */
+static void console_tx(struct console *c)
+{
+	struct virtq *q = &c->vd->mmio.q[CONSOLE_TXQ];
+	int r, used = 0;
+
+	if (c->fd < 0)
+		return; /* no peer yet: the guest's buffers wait */
+	for (;;) {
+		if (!c->tx_pending) {
+			r = virtq_pop(q, c->vd->mem, &c->tx);
+			if (r == VIRTQ_EBROKEN) {
+				virtio_dev_broken(c->vd);
+				break;
+			}
+			if (r == VIRTQ_EEMPTY)
+				break;
+			c->tx_pending = true;
+			c->tx_off = 0;
+		}
+		r = console_send(c);
+		if (r == 0)
+			break;
+		virtq_push(q, c->tx.head, 0);
+		c->tx_pending = false;
+		used = 1;
+		if (r < 0) {
+			console_drop_peer(c);
+			break;
+		}
+	}
+	if (used)
+		virtio_dev_used(c->vd, CONSOLE_TXQ);
+	console_update_events(c);
+}
+
+/* Move peer input into the guest's buffers while both have some. */
+static void console_rx(struct console *c)
+{
+	struct virtq *q = &c->vd->mmio.q[CONSOLE_RXQ];
+	struct virtq_chain ch;
+	int r, used = 0, rounds;
+
+	c->rx_wait = false;
+	for (rounds = 0; rounds < CONSOLE_QUEUE_SIZE && c->fd >= 0; rounds++) {
+		struct iovec iov[64];
+		unsigned i, n = 0;
+		ssize_t got;
+
+		r = virtq_pop(q, c->vd->mem, &ch);
+		if (r == VIRTQ_EBROKEN) {
+			virtio_dev_broken(c->vd);
+			break;
+		}
+		if (r == VIRTQ_EEMPTY) {
+			c->rx_wait = true;
+			break;
+		}
+		for (i = ch.nread; i < ch.nbufs && n < 64; i++) {
+			if (!ch.buf[i].len)
+				continue;
+			iov[n].iov_base = ch.buf[i].host;
+			iov[n].iov_len = ch.buf[i].len;
+			n++;
+		}
+		got = n ? readv(c->fd, iov, (int)n) : 0;
+		if (got < 0 && (errno == EAGAIN || errno == EINTR)) {
+			virtq_unpop(q); /* nothing more to read now */
+			break;
+		}
+		if (got <= 0) {
+			virtq_unpop(q);
+			console_drop_peer(c);
+			break;
+		}
+		virtq_push(q, ch.head, (uint32_t)got);
+		used = 1;
+	}
+	if (used)
+		virtio_dev_used(c->vd, CONSOLE_RXQ);
+	console_update_events(c);
+}
+
+static void console_peer_event(struct loop_handler *h, uint32_t events)
+{
+	struct console *c =
+		(struct console *)((char *)h -
+				   offsetof(struct console, h_peer));
+
+	pthread_mutex_lock(&c->vd->lock);
+	if (events & EPOLLOUT)
+		console_tx(c);
+	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		if (mmio_driver_ok(&c->vd->mmio))
+			console_rx(c);
+		else if (events & (EPOLLHUP | EPOLLERR))
+			console_drop_peer(c);
+	}
+	pthread_mutex_unlock(&c->vd->lock);
+}
+
+static void console_set_peer(struct console *c, int fd)
+{
+	c->fd = fd;
+	c->h_peer.fd = fd;
+	c->h_peer.fn = console_peer_event;
+	c->rx_wait = false;
+	loop_add(c->loop, &c->h_peer, 0);
+	if (mmio_driver_ok(&c->vd->mmio))
+		console_tx(c);
+	console_update_events(c);
+}
+
+static void console_accept(struct loop_handler *h, uint32_t events)
+{
+	struct console *c =
+		(struct console *)((char *)h -
+				   offsetof(struct console, h_listen));
+	int fd;
+
+	(void)events;
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&c->vd->lock);
+	if (c->fd >= 0)
+		close(fd); /* one peer at a time */
+	else
+		console_set_peer(c, fd);
+	pthread_mutex_unlock(&c->vd->lock);
+}
+
+int console_open(struct console *c, const char *spec, struct moat_err **e)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = c->listen_fd = -1;
+	if (!strncmp(spec, "fd:", 3)) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(spec + 3, &end, 10);
+		if (errno || *end || v < 0 || v > INT_MAX ||
+		    fcntl((int)v, F_GETFD) < 0)
+			return moat_err_set(e, EBADF, "%s", spec);
+		c->fd = (int)v;
+		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+		fcntl(c->fd, F_SETFD, FD_CLOEXEC);
+		return 0;
+	}
+	if (!strncmp(spec, "unix:", 5) && spec[5]) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		if (strlen(spec + 5) >= sizeof(sa.sun_path))
+			return moat_err_set(e, ENAMETOOLONG, "%s", spec);
+		strcpy(sa.sun_path, spec + 5);
+		c->listen_fd = socket(
+			AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (c->listen_fd < 0)
+			return moat_err_set(e, errno, "%s: socket", spec);
+		if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) <
+			    0 ||
+		    listen(c->listen_fd, 1) < 0) {
+			moat_err_set(e, errno, "%s: bind", spec);
+			close(c->listen_fd);
+			c->listen_fd = -1;
+			return -1;
+		}
+		c->path = strdup(spec + 5);
+		return 0;
+	}
+	return moat_err_set(e, EINVAL, "%s: not fd:N or unix:PATH", spec);
+}
+
+int console_attach(struct console *c, struct virtio_dev *vd, struct loop *l,
+		   struct moat_err **e)
+{
+	c->vd = vd;
+	c->loop = l;
+	vd->priv = c;
+	if (c->listen_fd >= 0) {
+		c->h_listen.fd = c->listen_fd;
+		c->h_listen.fn = console_accept;
+		if (loop_add(l, &c->h_listen, EPOLLIN) < 0)
+			return moat_err_set(e, errno, "console: epoll");
+	}
+	if (c->fd >= 0) {
+		int fd = c->fd;
+
+		c->fd = -1;
+		pthread_mutex_lock(&vd->lock);
+		console_set_peer(c, fd);
+		pthread_mutex_unlock(&vd->lock);
+	}
+	return 0;
+}
+
+void console_close(struct console *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->listen_fd >= 0)
+		close(c->listen_fd);
+	if (c->path) {
+		unlink(c->path);
+		free(c->path);
+	}
+	c->fd = c->listen_fd = -1;
+	c->path = NULL;
+}
+
+void console_setup(struct virtio_dev *vd)
+{
+	mmio_init(&vd->mmio, VIRTIO_ID_CONSOLE, 0, 2, CONSOLE_QUEUE_SIZE);
+}
+
+static void console_notify(struct virtio_dev *vd, unsigned q)
+{
+	struct console *c = vd->priv;
+
+	if (q == CONSOLE_TXQ)
+		console_tx(c);
+	else if (q == CONSOLE_RXQ && c->rx_wait) {
+		c->rx_wait = false;
+		console_update_events(c);
+	}
+}
+
+static void console_activate(struct virtio_dev *vd)
+{
+	struct console *c = vd->priv;
+
+	c->rx_wait = false;
+	console_update_events(c);
+}
+
+static void console_reset(struct virtio_dev *vd)
+{
+	struct console *c = vd->priv;
+
+	c->tx_pending = false; /* the queues are gone with the reset */
+	c->rx_wait = false;
+	console_update_events(c);
+}
+
+const struct virtio_dev_ops console_ops = {
+	.notify = console_notify,
+	.activate = console_activate,
+	.reset = console_reset,
+};

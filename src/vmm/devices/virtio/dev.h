@@ -1,0 +1,58 @@
+/*
+ * dev.h: a virtio-mmio device as moat-vmm runs it: the pure transport
+ * model (mmio.h) plus a lock, an irqfd for its interrupt, and the device
+ * model's ops. Register accesses arrive on vCPU threads; backend events
+ * (fds becoming readable or writable) on the main thread; both take the
+ * device's lock.
+ */
+#ifndef MOAT_VMM_VIRTIO_DEV_H
+#define MOAT_VMM_VIRTIO_DEV_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "../../../common/err.h"
+#include "../../bus/bus.h"
+#include "mmio.h"
+
+struct virtio_dev;
+
+struct virtio_dev_ops {
+	/* The driver notified queue q; called with the lock held. */
+	void (*notify)(struct virtio_dev *vd, unsigned q);
+	/* DRIVER_OK reached / the driver reset the device; lock held. */
+	void (*activate)(struct virtio_dev *vd);
+	void (*reset)(struct virtio_dev *vd);
+};
+
+struct virtio_dev {
+	pthread_mutex_t lock;
+	struct mmio_dev mmio;
+	const struct gmem *mem;
+	int irq_fd; /* eventfd bound to the device's GSI with KVM_IRQFD */
+	unsigned gsi;
+	uint64_t base;
+	const struct virtio_dev_ops *ops;
+	void *priv; /* the device model's state */
+};
+
+extern const struct bus_ops virtio_dev_bus_ops;
+
+/* Set up the transport and its irqfd on GSI gsi of VM vm_fd. */
+int virtio_dev_init(struct virtio_dev *vd, int vm_fd, const struct gmem *m,
+		    uint64_t base, unsigned gsi,
+		    const struct virtio_dev_ops *ops, void *priv,
+		    struct moat_err **e);
+void virtio_dev_destroy(struct virtio_dev *vd);
+
+/* With the lock held: act on an effect (notify, activate, reset, irq). */
+void virtio_dev_apply(struct virtio_dev *vd, const struct mmio_effect *fx);
+
+/* With the lock held: buffers were used on some queue; interrupt the guest
+ * if it has not suppressed interrupts on queue q. */
+void virtio_dev_used(struct virtio_dev *vd, unsigned q);
+
+/* With the lock held: a queue broke its rules; the device stops. */
+void virtio_dev_broken(struct virtio_dev *vd);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * test_vmm_channel.c: level 4, inside the nested-KVM test host: the agent
+ * channel over moat-vmm's virtio console. moat-vmm listens on a unix
+ * socket for hvc0; the agent in the guest serves it (moat.channel=); the
+ * test does the protocol handshake, asks for a shutdown, and the VM ends
+ * with status 0. A second VM also gets virtio-rng.
+ */
+#include "../harness/agentc.h"
+#include "../harness/test.h"
+#include "../harness/vmrun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pid_t spawn_vmm(const char *sock, const char *log, bool rng)
+{
+	const char *vmm = vmrun_env_path("MOAT_VMM");
+	const char *kernel = vmrun_env_path("MOAT_KERNEL");
+	const char *initrd = vmrun_env_path("MOAT_INITRAMFS");
+	char vcon[256], con[256];
+	pid_t pid;
+
+	if (!vmm || !kernel || !initrd)
+		FAIL("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS is not set");
+	snprintf(vcon, sizeof(vcon), "unix:%s", sock);
+	snprintf(con, sizeof(con), "file:%s", log);
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		dup2(nul, 0);
+		execl(vmm, vmm, "--kernel", kernel, "--initrd", initrd,
+		      "--console", con, "--vconsole", vcon, "--cmdline",
+		      "quiet moat.channel=/dev/hvc0", rng ? "--rng" : NULL,
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int connect_retry(const char *path, pid_t vmm)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int i, fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (i = 0; i < 600; i++) {
+		int status;
+
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ASSERT_OK(fd);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		close(fd);
+		if (waitpid(vmm, &status, WNOHANG) == vmm)
+			FAIL("moat-vmm exited early (status %#x)", status);
+		usleep(50000);
+	}
+	FAIL("cannot connect to %s", path);
+}
+
+static void show_log(const char *log)
+{
+	char buf[65536];
+	int fd = open(log, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+
+	if (n > 0)
+		test_diag_block("guest console", buf, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void channel_round_trip(bool rng)
+{
+	char dir[] = "/tmp/moat-chan.XXXXXX", sock[96], log[128];
+	struct agentc c;
+	int status;
+	pid_t pid;
+
+	ASSERT(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
+	snprintf(log, sizeof(log), "%s/console.log", dir);
+	pid = spawn_vmm(sock, log, rng);
+	agentc_attach(&c, connect_retry(sock, pid), pid);
+	agentc_handshake(&c);
+	status = agentc_stop(&c);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		show_log(log);
+	ASSERT(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	/* moat-vmm removed its socket when it ended. */
+	ASSERT(access(sock, F_OK) < 0 && errno == ENOENT);
+	unlink(log);
+	rmdir(dir);
+}
+
+TEST_TIMEOUT(vmm_agent_channel_handshake_and_shutdown, 200)
+{
+	channel_round_trip(false);
+}
+
+TEST_TIMEOUT(vmm_agent_channel_with_rng, 200)
+{
+	channel_round_trip(true);
+}
