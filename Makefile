@@ -72,11 +72,12 @@ vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
 	src/vmm/boot/x86_64/cpuid.c \
 	src/vmm/bus/bus.c src/vmm/devices/legacy/serial.c \
 	src/vmm/devices/legacy/i8042.c src/vmm/mem/gmem.c \
-	src/vmm/devices/virtio/virtq.c src/vmm/devices/virtio/mmio.c
+	src/vmm/devices/virtio/virtq.c src/vmm/devices/virtio/mmio.c \
+	src/vmm/ctlproto.c
 vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
 	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \
-	src/vmm/devices/virtio/console.c
+	src/vmm/devices/virtio/console.c src/vmm/ctl.c
 
 LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
 LIB := $(O)/lib/libmoat.a

@@ -39,6 +39,8 @@ static void vmm_usage(FILE *f)
 		"                     a byte channel to fd:N or unix:PATH (moat-vmm\n"
 		"                     listens there); up to %d\n"
 		"  --rng              a virtio-rng device fed by getrandom(2)\n"
+		"  --control PATH     serve the control socket there: lines\n"
+		"                     status, pause, resume, stop (see ctlproto.h)\n"
 		"  --kvm PATH         KVM device (default /dev/kvm)\n"
 		"  --help, --version\n"
 		"\n"
@@ -108,6 +110,7 @@ int main(int argc, char **argv)
 		{ "kvm", required_argument, NULL, 'K' },
 		{ "vconsole", required_argument, NULL, 'v' },
 		{ "rng", no_argument, NULL, 'r' },
+		{ "control", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -163,6 +166,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			c.rng = true;
+			break;
+		case 'S':
+			c.control = optarg;
 			break;
 		case 'h':
 			vmm_usage(stdout);

@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot/x86_64/boot.h"
@@ -169,6 +170,73 @@ static void vcpu_mmio(struct vcpu *v)
 			 len);
 }
 
+/* Wait, outside KVM_RUN, while a pause is requested. */
+static void vcpu_park(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->parked++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (atomic_load(&vm->pause_req) && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	vm->parked--;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+static void vm_kick(struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpu[i];
+
+		if (!v->started)
+			continue;
+		v->run->immediate_exit = 1;
+		pthread_kill(v->thread, VM_SIG_KICK);
+	}
+}
+
+int vm_pause(struct vm *vm)
+{
+	struct timespec dl;
+	int r = 0;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pause_req, true);
+	pthread_mutex_unlock(&vm->pause_lock);
+	vm_kick(vm);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 2;
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->parked < vm->ncpus && r == 0)
+		r = pthread_cond_timedwait(&vm->pause_cond, &vm->pause_lock,
+					   &dl);
+	r = vm->parked == vm->ncpus ? 0 : -1;
+	pthread_mutex_unlock(&vm->pause_lock);
+	return r;
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pause_req, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+bool vm_paused(struct vm *vm)
+{
+	bool p;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	p = atomic_load(&vm->pause_req) && vm->parked == vm->ncpus;
+	pthread_mutex_unlock(&vm->pause_lock);
+	return p;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -179,6 +247,10 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, VM_SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (!atomic_load(&vm->stopping)) {
+		if (atomic_load(&vm->pause_req))
+			vcpu_park(v);
+		if (atomic_load(&vm->stopping))
+			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
@@ -368,6 +440,9 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 	atomic_init(&vm->exit_code, -1);
 	atomic_init(&vm->stopping, false);
 	pthread_mutex_init(&vm->serial.lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
+	atomic_init(&vm->pause_req, false);
 	vm->serial.out_fd = c->console_out;
 	vm->serial.vm = vm;
 	serial_init(&vm->serial.s);
@@ -409,6 +484,11 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 	}
 	if (vm_add_devices(vm, cmdline, sizeof(cmdline), e) < 0)
 		goto fail;
+	if (c->control) {
+		if (ctl_open(&vm->ctl, c->control, vm, &vm->loop, e) < 0)
+			goto fail;
+		vm->has_ctl = true;
+	}
 	if (c->cmdline) {
 		size_t n = strlen(cmdline);
 
@@ -438,14 +518,10 @@ static void vm_kick_join(struct vm *vm)
 	unsigned i;
 
 	atomic_store(&vm->stopping, true);
-	for (i = 0; i < vm->ncpus; i++) {
-		struct vcpu *v = &vm->vcpu[i];
-
-		if (!v->started)
-			continue;
-		v->run->immediate_exit = 1;
-		pthread_kill(v->thread, VM_SIG_KICK);
-	}
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond); /* parked vCPUs: go */
+	pthread_mutex_unlock(&vm->pause_lock);
+	vm_kick(vm);
 	for (i = 0; i < vm->ncpus; i++) {
 		if (vm->vcpu[i].started) {
 			pthread_join(vm->vcpu[i].thread, NULL);
@@ -530,6 +606,9 @@ void vm_destroy(struct vm *vm)
 		v->run = NULL;
 		v->fd = -1;
 	}
+	if (vm->has_ctl)
+		ctl_close(&vm->ctl);
+	vm->has_ctl = false;
 	for (i = 0; i < vm->ncons; i++)
 		console_close(&vm->cons[i]);
 	vm->ncons = 0;
@@ -543,4 +622,6 @@ void vm_destroy(struct vm *vm)
 		close(vm->stop_fd);
 	vm->stop_fd = -1;
 	pthread_mutex_destroy(&vm->serial.lock);
+	pthread_mutex_destroy(&vm->pause_lock);
+	pthread_cond_destroy(&vm->pause_cond);
 }

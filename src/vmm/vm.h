@@ -13,6 +13,7 @@
 #include "../common/err.h"
 #include "../common/loop.h"
 #include "boot/x86_64/layout.h"
+#include "ctl.h"
 #include "bus/bus.h"
 #include "devices/legacy/serial.h"
 #include "devices/virtio/console.h"
@@ -43,7 +44,8 @@ struct vm_config {
 	const char *kvm_dev;			/* NULL: /dev/kvm */
 	const char *vconsole[VM_MAX_VCONSOLES]; /* hvc0, hvc1, ...: backends */
 	unsigned nvconsole;
-	bool rng; /* a virtio-rng device */
+	bool rng;	     /* a virtio-rng device */
+	const char *control; /* control socket path, or NULL */
 };
 
 struct vm;
@@ -78,7 +80,14 @@ struct vm {
 	unsigned nvdev;
 	struct console cons[VM_MAX_VCONSOLES];
 	unsigned ncons;
-	int stop_fd;	      /* eventfd: a vCPU asks main to stop */
+	int stop_fd; /* eventfd: a vCPU asks main to stop */
+	/* Pausing: vCPUs park at the top of their loop while pause_req. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond; /* parked count or pause_req changed */
+	atomic_bool pause_req;
+	unsigned parked;
+	struct ctl ctl;
+	bool has_ctl;
 	atomic_int exit_code; /* -1 until the first stop */
 	atomic_bool stopping;
 	const struct vm_config *cfg;
@@ -92,6 +101,12 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e);
 int vm_run(struct vm *vm);
 
 void vm_destroy(struct vm *vm);
+
+/* Park every vCPU outside KVM_RUN; returns 0, or -1 when they did not all
+ * park within 2 s (then the request stands until vm_resume). Main thread. */
+int vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+bool vm_paused(struct vm *vm);
 
 /* Ask the VM to stop with code (the first code wins). Thread-safe. */
 void vm_stop(struct vm *vm, int code);

@@ -72,12 +72,9 @@ void agentc_handshake(struct agentc *c)
 	long end = agentc_now_ms() + AGENTC_TIMEOUT_MS;
 	int r;
 
-	m.u.hello.version_min = 1;
-	m.u.hello.version_max = 1;
-	m.u.hello.name.s = "agentc";
-	m.u.hello.name.len = 6;
-	agentc_send(c, &m);
-	/* The agent's HELLO is its first frame. */
+	/* The agent's HELLO is its first frame. We send ours only once we
+	 * have it: on a VM's channel, bytes that reach the guest's port
+	 * before the agent has opened it (in raw mode) are lost. */
 	for (;;) {
 		r = wire_frame_scan(c->rbuf, c->rlen, &need);
 		if (r > 0)
@@ -101,6 +98,13 @@ void agentc_handshake(struct agentc *c)
 	ASSERT_EQ(m.u.hello.version_min, 1);
 	memmove(c->rbuf, c->rbuf + r, c->rlen - (size_t)r);
 	c->rlen -= (size_t)r;
+	memset(&m, 0, sizeof(m));
+	m.kind = WIRE_K_HELLO;
+	m.u.hello.version_min = 1;
+	m.u.hello.version_max = 1;
+	m.u.hello.name.s = "agentc";
+	m.u.hello.name.len = 6;
+	agentc_send(c, &m);
 }
 
 void agentc_start(struct agentc *c, const char *share_dir)

@@ -21,28 +21,46 @@
 #include <time.h>
 #include <unistd.h>
 
-static pid_t spawn_vmm(const char *sock, const char *log, bool rng)
+static pid_t spawn_vmm(const char *sock, const char *log, bool rng,
+		       const char *ctl)
 {
 	const char *vmm = vmrun_env_path("MOAT_VMM");
 	const char *kernel = vmrun_env_path("MOAT_KERNEL");
 	const char *initrd = vmrun_env_path("MOAT_INITRAMFS");
 	char vcon[256], con[256];
+	const char *argv[20];
+	int n = 0;
 	pid_t pid;
 
 	if (!vmm || !kernel || !initrd)
 		FAIL("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS is not set");
 	snprintf(vcon, sizeof(vcon), "unix:%s", sock);
 	snprintf(con, sizeof(con), "file:%s", log);
+	argv[n++] = vmm;
+	argv[n++] = "--kernel";
+	argv[n++] = kernel;
+	argv[n++] = "--initrd";
+	argv[n++] = initrd;
+	argv[n++] = "--console";
+	argv[n++] = con;
+	argv[n++] = "--vconsole";
+	argv[n++] = vcon;
+	argv[n++] = "--cmdline";
+	argv[n++] = "quiet moat.channel=/dev/hvc0";
+	if (rng)
+		argv[n++] = "--rng";
+	if (ctl) {
+		argv[n++] = "--control";
+		argv[n++] = ctl;
+	}
+	argv[n] = NULL;
 	pid = fork();
 	ASSERT_OK(pid);
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR);
 
 		dup2(nul, 0);
-		execl(vmm, vmm, "--kernel", kernel, "--initrd", initrd,
-		      "--console", con, "--vconsole", vcon, "--cmdline",
-		      "quiet moat.channel=/dev/hvc0", rng ? "--rng" : NULL,
-		      (char *)NULL);
+		execv(vmm, (char *const *)argv);
 		_exit(127);
 	}
 	return pid;
@@ -83,6 +101,7 @@ static void show_log(const char *log)
 
 static void channel_round_trip(bool rng)
 {
+	struct msg req = { WIRE_K_REQUEST, MSG_OP_PS, 0, { { 0 } } };
 	char dir[] = "/tmp/moat-chan.XXXXXX", sock[96], log[128];
 	struct agentc c;
 	int status;
@@ -91,9 +110,11 @@ static void channel_round_trip(bool rng)
 	ASSERT(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
 	snprintf(log, sizeof(log), "%s/console.log", dir);
-	pid = spawn_vmm(sock, log, rng);
+	pid = spawn_vmm(sock, log, rng, NULL);
 	agentc_attach(&c, connect_retry(sock, pid), pid);
 	agentc_handshake(&c);
+	/* The agent took our frames: it answers a request. */
+	ASSERT_EQ(agentc_call(&c, &req, NULL), 0);
 	status = agentc_stop(&c);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		show_log(log);
@@ -113,4 +134,63 @@ TEST_TIMEOUT(vmm_agent_channel_handshake_and_shutdown, 200)
 TEST_TIMEOUT(vmm_agent_channel_with_rng, 200)
 {
 	channel_round_trip(true);
+}
+
+/* One command on the control socket; returns the reply line. */
+static const char *ctl_cmd(int fd, const char *cmd)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	ASSERT_EQ(write(fd, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+	while (n < sizeof(buf) - 1) {
+		ssize_t r = read(fd, buf + n, 1);
+
+		ASSERT(r == 1);
+		if (buf[n++] == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+TEST_TIMEOUT(vmm_control_pause_resume_status_stop, 200)
+{
+	char dir[] = "/tmp/moat-ctl.XXXXXX", sock[96], log[128], ctl[96];
+	struct msg req = { WIRE_K_REQUEST, MSG_OP_PS, 0, { { 0 } } };
+	struct agentc c;
+	uint32_t id;
+	int status, cfd;
+	pid_t pid;
+
+	ASSERT(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
+	snprintf(ctl, sizeof(ctl), "%s/ctl.sock", dir);
+	snprintf(log, sizeof(log), "%s/console.log", dir);
+	pid = spawn_vmm(sock, log, false, ctl);
+	agentc_attach(&c, connect_retry(sock, pid), pid);
+	agentc_handshake(&c);
+	cfd = connect_retry(ctl, pid);
+	ASSERT_STREQ(ctl_cmd(cfd, "bogus\n"), "err unknown command\n");
+	ASSERT(strstr(ctl_cmd(cfd, "status\n"), "ok state=running vcpus=1"));
+	ASSERT_STREQ(ctl_cmd(cfd, "pause\n"), "ok\n");
+	ASSERT(strstr(ctl_cmd(cfd, "status\n"), "ok state=paused"));
+	/* A paused guest answers nothing... */
+	id = agentc_send(&c, &req);
+	agentc_pump(&c, 1500);
+	ASSERT_EQ(c.nreplies, 0);
+	/* ...until it runs again. */
+	ASSERT_STREQ(ctl_cmd(cfd, "resume\n"), "ok\n");
+	agentc_wait_reply(&c, id, NULL);
+	ASSERT_STREQ(ctl_cmd(cfd, "stop\n"), "ok\n");
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 5)
+		show_log(log);
+	ASSERT(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 5);
+	ASSERT(access(ctl, F_OK) < 0); /* removed */
+	close(cfd);
+	close(c.fd);
+	unlink(log);
+	rmdir(dir);
 }

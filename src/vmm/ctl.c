@@ -1,0 +1,184 @@
+/*
+ * ctl.c: the control socket (see ctl.h, ctlproto.h).
+ */
+#include "ctl.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+static void ctl_drop(struct ctl *c)
+{
+	if (c->conn_fd < 0)
+		return;
+	loop_del(c->loop, &c->h_conn);
+	close(c->conn_fd);
+	c->conn_fd = -1;
+	c->len = 0;
+}
+
+static long ctl_rss_kib(void)
+{
+	char buf[4096];
+	FILE *f = fopen("/proc/self/status", "re");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "VmRSS: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void ctl_reply(struct ctl *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	/* Replies are short; a client that does not read them is dropped. */
+	if (send(c->conn_fd, s, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n)
+		ctl_drop(c);
+}
+
+static void ctl_do(struct ctl *c, const char *line, size_t len)
+{
+	char out[256];
+
+	switch (ctl_parse(line, len)) {
+	case CTL_STATUS:
+		snprintf(out, sizeof(out),
+			 "ok state=%s vcpus=%u mem_mib=%llu rss_kib=%ld\n",
+			 vm_paused(c->vm) ? "paused" : "running", c->vm->ncpus,
+			 (unsigned long long)(c->vm->mem.size >> 20),
+			 ctl_rss_kib());
+		ctl_reply(c, out);
+		break;
+	case CTL_PAUSE:
+		ctl_reply(c, vm_pause(c->vm) == 0 ? "ok\n"
+						  : "err pause: vCPUs busy\n");
+		break;
+	case CTL_RESUME:
+		vm_resume(c->vm);
+		ctl_reply(c, "ok\n");
+		break;
+	case CTL_STOP:
+		ctl_reply(c, "ok\n");
+		vm_stop(c->vm, VMM_EXIT_KILLED);
+		break;
+	default:
+		ctl_reply(c, "err unknown command\n");
+		break;
+	}
+}
+
+static void ctl_on_conn(struct loop_handler *h, uint32_t events)
+{
+	struct ctl *c =
+		(struct ctl *)((char *)h - offsetof(struct ctl, h_conn));
+	ssize_t r;
+	char *nl;
+
+	(void)events;
+	r = recv(c->conn_fd, c->buf + c->len, sizeof(c->buf) - c->len,
+		 MSG_DONTWAIT);
+	if (r <= 0) {
+		if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			ctl_drop(c);
+		return;
+	}
+	c->len += (size_t)r;
+	while (c->conn_fd >= 0 && (nl = memchr(c->buf, '\n', c->len))) {
+		size_t n = (size_t)(nl - c->buf);
+
+		ctl_do(c, c->buf, n);
+		if (c->conn_fd < 0)
+			return;
+		memmove(c->buf, nl + 1, c->len - n - 1);
+		c->len -= n + 1;
+	}
+	if (c->len == sizeof(c->buf)) {
+		ctl_reply(c, "err line too long\n");
+		ctl_drop(c);
+	}
+}
+
+static void ctl_on_listen(struct loop_handler *h, uint32_t events)
+{
+	struct ctl *c =
+		(struct ctl *)((char *)h - offsetof(struct ctl, h_listen));
+	int fd;
+
+	(void)events;
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (c->conn_fd >= 0) {
+		close(fd); /* one client at a time */
+		return;
+	}
+	c->conn_fd = fd;
+	c->h_conn.fd = fd;
+	c->h_conn.fn = ctl_on_conn;
+	if (loop_add(c->loop, &c->h_conn, EPOLLIN) < 0)
+		ctl_drop(c);
+}
+
+int ctl_open(struct ctl *c, const char *path, struct vm *vm, struct loop *l,
+	     struct moat_err **e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->vm = vm;
+	c->loop = l;
+	c->conn_fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return moat_err_set(e, ENAMETOOLONG, "control socket %s", path);
+	strcpy(sa.sun_path, path);
+	c->listen_fd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->listen_fd < 0)
+		return moat_err_set(e, errno, "control socket: socket");
+	old = umask(0177); /* the socket is the owner's alone */
+	r = bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(c->listen_fd, 4) < 0) {
+		moat_err_set(e, errno, "control socket %s", path);
+		close(c->listen_fd);
+		c->listen_fd = -1;
+		return -1;
+	}
+	c->path = strdup(path);
+	c->h_listen.fd = c->listen_fd;
+	c->h_listen.fn = ctl_on_listen;
+	if (loop_add(l, &c->h_listen, EPOLLIN) < 0) {
+		ctl_close(c);
+		return moat_err_set(e, errno, "control socket: epoll");
+	}
+	return 0;
+}
+
+void ctl_close(struct ctl *c)
+{
+	if (c->conn_fd >= 0)
+		close(c->conn_fd);
+	if (c->listen_fd >= 0)
+		close(c->listen_fd);
+	if (c->path) {
+		unlink(c->path);
+		free(c->path);
+	}
+	c->conn_fd = c->listen_fd = -1;
+	c->path = NULL;
+}
