@@ -65,7 +65,8 @@ agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
 AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the
 # fuzzers' sources.
-runtime_SRCS := src/runtime/secbpf.c
+runtime_SRCS := src/runtime/secbpf.c src/runtime/spec.c \
+	src/runtime/state.c src/runtime/signame.c
 # moat-vmm: the pure parts (boot builders, bus, device models, guest
 # memory) are also in libmoat for the unit tests and fuzzers.
 vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \

@@ -1,0 +1,492 @@
+/*
+ * test_spec.c: config.json validation (src/runtime/spec.c): the default
+ * config, every runtime-spec version from 1.0.0 to 1.3.0 and future ones,
+ * and a table of good and bad configs, each a change to the default one,
+ * checked for the error's JSON path and kind.
+ */
+#include "../harness/test.h"
+#include "../../src/runtime/spec.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Set (or with NULL value text, delete) the member at a dotted path in
+ * root; a numeric component indexes an array. */
+static void mutate(json_t *root, const char *path, const char *value)
+{
+	char buf[256], *p, *dot;
+	json_t *o = root, *v = NULL;
+	json_error_t jerr;
+
+	if (value) {
+		v = json_loads(value, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+		if (!v)
+			FAIL("bad test value %s: %s", value, jerr.text);
+	}
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf; (dot = strchr(p, '.')); p = dot + 1) {
+		*dot = '\0';
+		o = json_is_array(o) ? json_array_get(o, strtoul(p, NULL, 10))
+				     : json_object_get(o, p);
+		if (!o)
+			FAIL("test path %s: no %s", path, p);
+	}
+	if (json_is_array(o)) {
+		if (v)
+			json_array_set_new(o, strtoul(p, NULL, 10), v);
+		else
+			json_array_remove(o, strtoul(p, NULL, 10));
+	} else if (v) {
+		json_object_set_new(o, p, v);
+	} else {
+		json_object_del(o, p);
+	}
+}
+
+static json_t *default_doc(void)
+{
+	char *text = spec_default_json();
+	json_t *j;
+
+	ASSERT(text);
+	j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	free(text);
+	ASSERT(j);
+	return j;
+}
+
+/* Parse the document; returns 0 or the errnum, with the message in msg. */
+static int parse_doc(json_t *doc, char *msg, size_t len, struct spec **out)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	struct moat_err *e = NULL;
+	struct spec *s = NULL;
+	int r;
+
+	ASSERT(text);
+	r = spec_parse(text, strlen(text), &s, &e);
+	free(text);
+	msg[0] = '\0';
+	if (r == 0) {
+		ASSERT(s && !e);
+		if (out)
+			*out = s;
+		else
+			spec_free(s);
+		return 0;
+	}
+	ASSERT(e && !s);
+	ASSERT(e->errnum != 0);
+	snprintf(msg, len, "%s", e->msg);
+	r = e->errnum;
+	moat_err_free(&e);
+	return r;
+}
+
+TEST(spec_default_config_is_valid)
+{
+	struct spec *s = NULL;
+	char msg[MOAT_ERR_MSG_MAX];
+	json_t *doc = default_doc();
+
+	if (parse_doc(doc, msg, sizeof(msg), &s))
+		FAIL("default config: %s", msg);
+	json_decref(doc);
+	ASSERT_STREQ(s->oci_version, SPEC_VERSION_OUT);
+	ASSERT_EQ(s->ver_major, 1);
+	ASSERT_EQ(s->ver_minor, 2);
+	ASSERT_STREQ(s->root_path, "rootfs");
+	ASSERT(s->root_readonly);
+	ASSERT(s->process.terminal);
+	ASSERT_STREQ(s->process.args[0], "sh");
+	ASSERT(s->process.args[1] == NULL);
+	ASSERT_STREQ(s->process.cwd, "/");
+	ASSERT(!strncmp(s->process.env[0], "PATH=", 5));
+	ASSERT(s->process.no_new_privileges);
+	ASSERT_EQ(s->process.nrlimits, 1);
+	ASSERT_STREQ(spec_rlimit_names[s->process.rlimits[0].type],
+		     "RLIMIT_NOFILE");
+	ASSERT_EQ(s->process.rlimits[0].soft, 1024);
+	/* CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10) */
+	ASSERT_EQ(s->process.caps[SPEC_CAP_BOUNDING],
+		  (1ULL << 29) | (1ULL << 5) | (1ULL << 10));
+	ASSERT_EQ(s->process.caps[SPEC_CAP_AMBIENT], 0);
+	ASSERT_STREQ(s->hostname, "moat");
+	ASSERT_EQ(s->nmounts, 7);
+	ASSERT_STREQ(s->mounts[0].destination, "/proc");
+	ASSERT_STREQ(s->mounts[1].options[2], "mode=755");
+	ASSERT_EQ(s->namespaces, SPEC_NS_SUPPORTED);
+	ASSERT_STREQ(s->masked_paths[0], "/proc/acpi");
+	ASSERT_STREQ(s->readonly_paths[0], "/proc/bus");
+	ASSERT(s->resources_json && strstr(s->resources_json, "\"rwm\""));
+	ASSERT(s->seccomp_json == NULL);
+	spec_free(s);
+}
+
+TEST(spec_every_version_1_0_to_1_3_is_accepted)
+{
+	static const char *const ok[] = {
+		"1.0.0", "1.0.1", "1.0.2", "1.0.2-dev",	 "1.1.0-rc.1", "1.1.0",
+		"1.2.0", "1.2.1", "1.3.0", "1.3.0-rc.1", "1.3.1+meta", NULL,
+	};
+	char msg[MOAT_ERR_MSG_MAX];
+	struct spec *s;
+	size_t i;
+
+	for (i = 0; ok[i]; i++) {
+		json_t *doc = default_doc();
+		char v[64];
+
+		snprintf(v, sizeof(v), "\"%s\"", ok[i]);
+		mutate(doc, "ociVersion", v);
+		s = NULL;
+		if (parse_doc(doc, msg, sizeof(msg), &s))
+			FAIL("%s: %s", ok[i], msg);
+		ASSERT_STREQ(s->oci_version, ok[i]);
+		ASSERT_EQ(s->ver_major, 1);
+		spec_free(s);
+		json_decref(doc);
+	}
+}
+
+TEST(spec_future_and_malformed_versions_are_refused)
+{
+	static const struct {
+		const char *v;
+		int err;
+	} bad[] = {
+		{ "\"1.4.0\"", EOPNOTSUPP },
+		{ "\"1.4.0-rc.1\"", EOPNOTSUPP },
+		{ "\"1.10.0\"", EOPNOTSUPP },
+		{ "\"2.0.0\"", EOPNOTSUPP },
+		{ "\"0.9.0\"", EOPNOTSUPP },
+		{ "\"1.0.0-rc5\"", EOPNOTSUPP },
+		{ "\"1.3\"", EINVAL },
+		{ "\"v1.2.0\"", EINVAL },
+		{ "\"1.02.0\"", EINVAL },
+		{ "\"\"", EINVAL },
+		{ "\"1.2.0-\"", EINVAL },
+		{ "\"1.2.0 \"", EINVAL },
+		{ "\"1.2.0-a b\"", EINVAL },
+		{ "120", EINVAL },
+		{ "null", EINVAL },
+		{ NULL, EINVAL },
+		{ "\"99999999999.0.0\"", EINVAL },
+	};
+	char msg[MOAT_ERR_MSG_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *doc = default_doc();
+		int r;
+
+		mutate(doc, "ociVersion", bad[i].v);
+		r = parse_doc(doc, msg, sizeof(msg), NULL);
+		json_decref(doc);
+		if (r != bad[i].err)
+			FAIL("ociVersion %s: got %d (%s), want %d",
+			     bad[i].v ? bad[i].v : "(absent)", r, msg,
+			     bad[i].err);
+		ASSERT(!strncmp(msg, "ociVersion: ", 12));
+	}
+}
+
+/* A change to the default config and what must come of it: 0, or the
+ * errnum and the start of the message (the JSON path). */
+struct spec_case {
+	const char *path;
+	const char *value; /* JSON text; NULL deletes the member */
+	int err;
+	const char *msg;
+};
+
+static const struct spec_case spec_cases[] = {
+	/* good */
+	{ "root.path", "\"/var/lib/c/rootfs\"", 0, NULL },
+	{ "root.readonly", NULL, 0, NULL },
+	{ "process.terminal", "false", 0, NULL },
+	{ "process.env", NULL, 0, NULL },
+	{ "process.env", "[\"A=\", \"B=c=d\"]", 0, NULL },
+	{ "process.user.umask", "18", 0, NULL },
+	{ "process.user.additionalGids", "[1, 2, 4294967294]", 0, NULL },
+	{ "process.capabilities", NULL, 0, NULL },
+	{ "process.capabilities.ambient", "[\"CAP_CHECKPOINT_RESTORE\"]", 0,
+	  NULL },
+	{ "process.rlimits",
+	  "[{\"type\":\"RLIMIT_CORE\",\"soft\":-1,"
+	  "\"hard\":-1}]",
+	  0, NULL },
+	{ "process.oomScoreAdj", "-1000", 0, NULL },
+	{ "process.consoleSize", "{\"height\": 24, \"width\": 80}", 0, NULL },
+	{ "process.ioPriority", "{\"class\": \"IOPRIO_CLASS_IDLE\"}", 0, NULL },
+	{ "process.unknownFutureField", "{\"x\": [1]}", 0, NULL },
+	{ "hostname", NULL, 0, NULL },
+	{ "domainname", "\"example.org\"", 0, NULL },
+	{ "mounts", NULL, 0, NULL },
+	{ "mounts", "[]", 0, NULL },
+	{ "mounts.0.type", NULL, 0, NULL },
+	{ "hooks",
+	  "{\"prestart\": [{\"path\": \"/bin/true\"}], "
+	  "\"poststop\": [{\"path\": \"/bin/x\", \"args\": [\"x\"], "
+	  "\"env\": [\"A=1\"], \"timeout\": 5}], \"futureHook\": 1}",
+	  0, NULL },
+	{ "annotations", "{\"moat.hypervisor\": \"qemu\", \"a\": \"\"}", 0,
+	  NULL },
+	{ "linux.namespaces.5", NULL, 0, NULL },
+	{ "linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", 0, NULL },
+	{ "linux.cgroupsPath", "\"/moat/x\"", 0, NULL },
+	{ "windows", "{\"layerFolders\": []}", 0, NULL },
+
+	/* bad: types, required fields and paths */
+	{ "root", NULL, EINVAL, "root: required" },
+	{ "root", "\"rootfs\"", EINVAL, "root: must be an object" },
+	{ "root.path", NULL, EINVAL, "root.path: required" },
+	{ "root.path", "\"\"", EINVAL, "root.path: must not be empty" },
+	{ "root.path", "1", EINVAL, "root.path: must be a string" },
+	{ "root.readonly", "\"yes\"", EINVAL,
+	  "root.readonly: must be a boolean" },
+	{ "process", NULL, EINVAL, "process: required" },
+	{ "process", "[]", EINVAL, "process: must be an object" },
+	{ "process.args", NULL, EINVAL,
+	  "process.args: must be a non-empty array of strings" },
+	{ "process.args", "[]", EINVAL,
+	  "process.args: must be a non-empty array of strings" },
+	{ "process.args", "\"sh\"", EINVAL,
+	  "process.args: must be a non-empty array of strings" },
+	{ "process.args", "[\"sh\", 1]", EINVAL,
+	  "process.args: must be a non-empty array of strings" },
+	/* jansson refuses a NUL before we see it, naming line and column */
+	{ "process.args", "[\"s\\u0000h\"]", EINVAL, "1:" },
+	{ "process.env", "[\"NOEQUALS\"]", EINVAL,
+	  "process.env[0]: must be NAME=VALUE" },
+	{ "process.env", "[\"A=1\", \"=x\"]", EINVAL,
+	  "process.env[1]: must be NAME=VALUE" },
+	{ "process.cwd", NULL, EINVAL, "process.cwd: required" },
+	{ "process.cwd", "\"relative\"", EINVAL,
+	  "process.cwd: must be an absolute path" },
+	{ "process.terminal", "1", EINVAL,
+	  "process.terminal: must be a boolean" },
+	{ "process.user.uid", NULL, EINVAL, "process.user.uid: required" },
+	{ "process.user.uid", "-1", EINVAL, "process.user.uid: must be an" },
+	{ "process.user.gid", "4294967295", EINVAL,
+	  "process.user.gid: must be an" },
+	{ "process.user.umask", "512", EINVAL, "process.user.umask: must" },
+	{ "process.user.username", "\"root\"", EOPNOTSUPP,
+	  "process.user.username: only for Windows" },
+	{ "process.user.additionalGids", "[1, \"2\"]", EINVAL,
+	  "process.user.additionalGids[1]: must be a gid" },
+	{ "process.capabilities", "[]", EINVAL,
+	  "process.capabilities: must be an object" },
+	{ "process.capabilities.bounding", "\"CAP_KILL\"", EINVAL,
+	  "process.capabilities.bounding: must be an array" },
+	{ "process.capabilities.effective", "[\"CAP_KILL\", \"CAP_FLY\"]",
+	  EINVAL, "process.capabilities.effective[1]: unknown capability" },
+	{ "process.capabilities.permitted", "[\"kill\"]", EINVAL,
+	  "process.capabilities.permitted[0]: unknown capability" },
+	{ "process.rlimits", "{}", EINVAL,
+	  "process.rlimits: must be an array" },
+	{ "process.rlimits.0.type", "\"RLIMIT_FOO\"", EINVAL,
+	  "process.rlimits[0].type: must be a known RLIMIT_ name" },
+	{ "process.rlimits.0.soft", NULL, EINVAL,
+	  "process.rlimits[0].soft: required" },
+	{ "process.rlimits.0.soft", "2048", EINVAL,
+	  "process.rlimits[0]: soft must not exceed hard" },
+	{ "process.rlimits.0.hard", "-2", EINVAL,
+	  "process.rlimits[0].hard: must be an integer" },
+	{ "process.rlimits",
+	  "[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":1},"
+	  "{\"type\":\"RLIMIT_NOFILE\",\"soft\":2,\"hard\":2}]",
+	  EINVAL, "process.rlimits[1].type: RLIMIT_NOFILE given twice" },
+	{ "process.oomScoreAdj", "1001", EINVAL,
+	  "process.oomScoreAdj: must be an integer from -1000 to 1000" },
+	{ "process.consoleSize", "{\"height\": 24}", EINVAL,
+	  "process.consoleSize.width: required" },
+	{ "process.noNewPrivileges", "\"true\"", EINVAL,
+	  "process.noNewPrivileges: must be a boolean" },
+	{ "process.apparmorProfile", "[]", EINVAL,
+	  "process.apparmorProfile: must be a string" },
+	{ "hostname", "7", EINVAL, "hostname: must be a string" },
+	{ "linux", NULL, EINVAL, "hostname: needs a uts namespace" },
+	{ "linux.namespaces", "[]", EINVAL, "hostname: needs a uts namespace" },
+	{ "linux.namespaces.3", NULL, EINVAL,
+	  "hostname: needs a uts namespace" },
+	{ "mounts", "{}", EINVAL, "mounts: must be an array" },
+	{ "mounts.0", "\"/proc\"", EINVAL, "mounts[0]: must be an object" },
+	{ "mounts.2.destination", NULL, EINVAL,
+	  "mounts[2].destination: required" },
+	{ "mounts.2.destination", "\"dev/pts\"", EINVAL,
+	  "mounts[2].destination: must be an absolute path" },
+	{ "mounts.2.destination", "\"/dev/../etc\"", EINVAL,
+	  "mounts[2].destination: must be an absolute path" },
+	{ "mounts.2.destination", "\"/dev/./pts\"", EINVAL,
+	  "mounts[2].destination: must be an absolute path" },
+	{ "mounts.1.options", "[\"ro\", 5]", EINVAL,
+	  "mounts[1].options: must be an array of strings" },
+	{ "mounts.1.source", "{}", EINVAL, "mounts[1].source: must be a" },
+	{ "mounts.1.uidMappings",
+	  "[{\"containerID\":0,\"hostID\":1000,\"size\":1}]", EOPNOTSUPP,
+	  "mounts[1].uidMappings: id-mapped mounts are not supported" },
+	{ "hooks", "[]", EINVAL, "hooks: must be an object" },
+	{ "hooks", "{\"prestart\": {}}", EINVAL,
+	  "hooks.prestart: must be an array" },
+	{ "hooks", "{\"poststart\": [{\"args\": []}]}", EINVAL,
+	  "hooks.poststart[0].path: required" },
+	{ "hooks", "{\"createRuntime\": [{\"path\": \"x\"}]}", EINVAL,
+	  "hooks.createRuntime[0].path: must be an absolute path" },
+	{ "hooks", "{\"poststop\": [{\"path\": \"/x\", \"timeout\": 0}]}",
+	  EINVAL, "hooks.poststop[0].timeout: must be an integer" },
+	{ "hooks", "{\"startContainer\": [{\"path\": \"/x\", \"env\": 1}]}",
+	  EINVAL, "hooks.startContainer[0].env: must be an array" },
+	{ "annotations", "[]", EINVAL, "annotations: must be an object" },
+	{ "annotations", "{\"a\": 1}", EINVAL,
+	  "annotations.a: must be a string" },
+	{ "annotations", "{\"\": \"x\"}", EINVAL,
+	  "annotations: a key must not be empty" },
+	{ "linux", "[]", EINVAL, "linux: must be an object" },
+	{ "linux.namespaces", "{}", EINVAL,
+	  "linux.namespaces: must be an array" },
+	{ "linux.namespaces.0", "{\"type\": \"pidd\"}", EINVAL,
+	  "linux.namespaces[0].type: must be a namespace type" },
+	{ "linux.namespaces.0", "{\"type\": \"uts\"}", EINVAL,
+	  "linux.namespaces[3].type: uts given twice" },
+	{ "linux.namespaces.0", "{\"type\": \"user\"}", EOPNOTSUPP,
+	  "linux.namespaces[0].type: user namespaces are not supported" },
+	{ "linux.namespaces.0", "{\"type\": \"time\"}", EOPNOTSUPP,
+	  "linux.namespaces[0].type: time namespaces are not supported" },
+	{ "linux.namespaces.1",
+	  "{\"type\": \"network\", "
+	  "\"path\": \"/run/netns/x\"}",
+	  EOPNOTSUPP, "linux.namespaces[1].path: joining a namespace" },
+	{ "linux.uidMappings", "[]", EOPNOTSUPP,
+	  "linux.uidMappings: user namespaces are not supported" },
+	{ "linux.maskedPaths", "[\"proc/kcore\"]", EINVAL,
+	  "linux.maskedPaths[0]: must be an absolute path" },
+	{ "linux.readonlyPaths", "\"/proc\"", EINVAL,
+	  "linux.readonlyPaths: must be an array of strings" },
+	{ "linux.resources", "[]", EINVAL,
+	  "linux.resources: must be an object" },
+	{ "linux.seccomp", "{}", EINVAL,
+	  "linux.seccomp.defaultAction: required string" },
+	{ "linux.seccomp", "true", EINVAL, "linux.seccomp: must be an object" },
+	{ "linux.cgroupsPath", "1", EINVAL,
+	  "linux.cgroupsPath: must be a string" },
+};
+
+TEST(spec_table_of_good_and_bad_configs)
+{
+	char msg[MOAT_ERR_MSG_MAX];
+	size_t i, failed = 0;
+
+	for (i = 0; i < sizeof(spec_cases) / sizeof(spec_cases[0]); i++) {
+		const struct spec_case *c = &spec_cases[i];
+		json_t *doc = default_doc();
+		int r;
+
+		mutate(doc, c->path, c->value);
+		r = parse_doc(doc, msg, sizeof(msg), NULL);
+		json_decref(doc);
+		if (r != c->err ||
+		    (c->msg && strncmp(msg, c->msg, strlen(c->msg)))) {
+			test_diag("case %zu: %s = %s: got %d \"%s\", want %d "
+				  "\"%s\"",
+				  i, c->path, c->value ? c->value : "(deleted)",
+				  r, msg, c->err, c->msg ? c->msg : "");
+			failed++;
+		}
+	}
+	if (failed)
+		FAIL("%zu of %zu cases failed", failed,
+		     sizeof(spec_cases) / sizeof(spec_cases[0]));
+}
+
+TEST(spec_parsed_fields)
+{
+	char msg[MOAT_ERR_MSG_MAX];
+	json_t *doc = default_doc();
+	struct spec *s = NULL;
+
+	mutate(doc, "hooks",
+	       "{\"createRuntime\": [{\"path\": \"/bin/a\", \"args\": "
+	       "[\"a\", \"b\"], \"timeout\": 3}, {\"path\": \"/bin/b\"}]}");
+	mutate(doc, "annotations", "{\"k1\": \"v1\", \"k2\": \"v2\"}");
+	mutate(doc, "process.user",
+	       "{\"uid\": 1000, \"gid\": 100, "
+	       "\"additionalGids\": [5, 6]}");
+	mutate(doc, "linux.seccomp",
+	       "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}");
+	if (parse_doc(doc, msg, sizeof(msg), &s))
+		FAIL("%s", msg);
+	json_decref(doc);
+	ASSERT_EQ(s->nhooks[SPEC_HOOK_CREATE_RUNTIME], 2);
+	ASSERT_EQ(s->nhooks[SPEC_HOOK_PRESTART], 0);
+	ASSERT_STREQ(s->hooks[SPEC_HOOK_CREATE_RUNTIME][0].path, "/bin/a");
+	ASSERT_STREQ(s->hooks[SPEC_HOOK_CREATE_RUNTIME][0].args[1], "b");
+	ASSERT_EQ(s->hooks[SPEC_HOOK_CREATE_RUNTIME][0].timeout, 3);
+	ASSERT_EQ(s->hooks[SPEC_HOOK_CREATE_RUNTIME][1].timeout, 0);
+	ASSERT(s->hooks[SPEC_HOOK_CREATE_RUNTIME][1].args[0] == NULL);
+	ASSERT_EQ(s->nannotations, 2);
+	ASSERT_STREQ(s->annotations[1].key, "k2");
+	ASSERT_STREQ(s->annotations[1].value, "v2");
+	ASSERT_EQ(s->process.uid, 1000);
+	ASSERT_EQ(s->process.gid, 100);
+	ASSERT_EQ(s->process.nadditional_gids, 2);
+	ASSERT_EQ(s->process.additional_gids[1], 6);
+	ASSERT_STREQ(s->seccomp_json,
+		     "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[]}");
+	spec_free(s);
+}
+
+TEST(spec_rejects_duplicate_keys_and_bad_json)
+{
+	static const char *const bad[] = {
+		"{\"ociVersion\": \"1.2.0\", \"ociVersion\": \"1.0.0\"}",
+		"{\"ociVersion\": \"1.2.0\",",
+		"[]",
+		"",
+	};
+	struct moat_err *e = NULL;
+	struct spec *s = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(spec_parse(bad[i], strlen(bad[i]), &s, &e), -1);
+		ASSERT(s == NULL && e && e->errnum == EINVAL);
+		moat_err_free(&e);
+	}
+	/* the duplicate key is named with its place */
+	ASSERT_EQ(spec_parse(bad[0], strlen(bad[0]), &s, &e), -1);
+	ASSERT(strstr(e->msg, "1:") == e->msg);
+	ASSERT(strstr(e->msg, "duplicate"));
+	moat_err_free(&e);
+}
+
+TEST(spec_load_names_the_file)
+{
+	char dir[] = "/tmp/moat-spec-XXXXXX", path[64];
+	struct moat_err *e = NULL;
+	struct spec *s = NULL;
+	FILE *f;
+
+	ASSERT(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	ASSERT_EQ(spec_load(path, &s, &e), -1);
+	ASSERT_EQ(e->errnum, ENOENT);
+	moat_err_free(&e);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fputs("{\"ociVersion\": \"1.3.0\", \"root\": {\"path\": \"r\"}, "
+	      "\"process\": {\"cwd\": \"/\", \"args\": []}}",
+	      f);
+	fclose(f);
+	ASSERT_EQ(spec_load(path, &s, &e), -1);
+	ASSERT_STREQ(e->msg,
+		     "config.json: process.args: must be a non-empty array of "
+		     "strings");
+	moat_err_free(&e);
+	unlink(path);
+	rmdir(dir);
+}
