@@ -67,6 +67,11 @@ AGENT_LIBS := -ljansson
 # fuzzers' sources.
 runtime_SRCS := src/runtime/secbpf.c src/runtime/spec.c \
 	src/runtime/state.c src/runtime/signame.c
+# The moat CLI: main.c (global options, command table), a file per verb.
+cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
+	src/cli/state.c src/cli/list.c src/cli/delete.c src/cli/kill.c \
+	src/cli/notyet.c
+CLI_LIBS := -ljansson
 # moat-vmm: the pure parts (boot builders, bus, device models, guest
 # memory) are also in libmoat for the unit tests and fuzzers.
 vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
@@ -126,6 +131,12 @@ $(VMM): $(call host_obj,$(vmm_SRCS)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lpthread
 
+MOAT := $(O)/bin/moat
+$(MOAT): $(call host_obj,$(cli_SRCS)) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(CLI_LIBS)
+
 # The kernel build is cached under $(MOAT_CACHE); the script is a quick
 # no-op when the cache holds the build for this source version and fragment.
 KERNEL := $(O)/guest/bzImage
@@ -136,7 +147,7 @@ $(KERNEL): kernel
 
 guest: kernel $(INITRAMFS)
 
-all: $(LIB) $(AGENT) $(VMM) guest
+all: $(LIB) $(AGENT) $(VMM) $(MOAT) guest
 
 # --- tests --------------------------------------------------------------------
 HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c \
@@ -186,6 +197,7 @@ check: tests
 	$(Q)O=$(O) MOAT_KERNEL=$(abspath $(KERNEL)) \
 		MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
 		MOAT_AGENT=$(abspath $(AGENT)) \
+		MOAT_CLI=$(abspath $(MOAT)) \
 		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
 		MAKE="$(MAKE)" tests/run $(abspath $(O))
 

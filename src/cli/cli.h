@@ -1,0 +1,76 @@
+/*
+ * cli.h: the moat command line's shared parts.
+ *
+ *   main.c      global options, the command table, printing the error
+ *   log.c       --log / --log-format / --debug
+ *   <verb>.c    one file per verb (spec.c, state.c, ...); notyet.c holds
+ *               the verbs that are in the table but not implemented yet
+ *
+ * Inputs: argv, from the engine (podman/conmon, containerd, docker) or a
+ * user, in runc's syntax. Each verb returns 0 or a negative value with *e
+ * set; main() prints the error once and exits 1.
+ */
+#ifndef MOAT_CLI_CLI_H
+#define MOAT_CLI_CLI_H
+
+#include "../common/err.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define MOAT_VERSION "0.1.0-dev"
+#define CLI_DEFAULT_ROOT "/run/moat"
+
+enum cli_log_format {
+	CLI_LOG_TEXT,
+	CLI_LOG_JSON,
+};
+
+/* What the global options say. */
+struct cli_ctx {
+	const char *verb;
+	const char *root; /* --root */
+	const char *log_path;
+	enum cli_log_format log_format;
+	bool debug;
+	FILE *log; /* opened from log_path on first use, or NULL */
+	bool log_failed;
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(struct cli_ctx *ctx, int argc, char **argv,
+		   struct moat_err **e);
+	const char *usage;   /* arguments, after "moat <name>" */
+	const char *summary; /* one line for --help */
+};
+
+/* The verbs; argv[0] is the verb's name, options follow. */
+int cli_spec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_features(struct cli_ctx *ctx, int argc, char **argv,
+		 struct moat_err **e);
+int cli_state(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_list(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_notyet(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+
+/*
+ * A verb's option parsing: whether argv asks for --help/-h (then the verb
+ * prints its usage and returns 0). Shared so every verb answers -h.
+ */
+bool cli_wants_help(int argc, char **argv);
+void cli_usage(FILE *f, const char *verb);
+
+/* Check that exactly n positional arguments follow the options (optind
+ * from getopt); sets *e ("usage: moat kill ID [SIGNAL]") otherwise. */
+int cli_nargs(int argc, char **argv, int first, int min, int max,
+	      struct moat_err **e);
+
+/* log.c: the error line for --log, and --debug lines. */
+void cli_log_error(struct cli_ctx *ctx, const char *msg);
+void cli_log_debug(struct cli_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cli_log_close(struct cli_ctx *ctx);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * main.c: moat, the OCI runtime's command line (runc's syntax): the global
+ * options, the command table, and the one place where an error is printed.
+ *
+ * Input: argv from the engine or the user. Global options come before the
+ * verb, as with runc: --root (default /run/moat), --log FILE,
+ * --log-format text|json, --debug, --systemd-cgroup (accepted, ignored:
+ * the container's cgroups live in its VM), --version, --help.
+ * Errors: "moat: <verb>: <what>: <why>" on stderr, and with --log also as
+ * a log line in --log-format (runtime-spec runtime.md "Operations": an
+ * operation that fails exits non-zero).
+ */
+#include "cli.h"
+#include "../runtime/spec.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cli_cmd cli_cmds[] = {
+	{ "create", cli_notyet, "[OPTIONS] ID",
+	  "create a container (not implemented yet)" },
+	{ "delete", cli_delete, "[--force] ID",
+	  "delete a container's state; --force kills it first" },
+	{ "events", cli_notyet, "[OPTIONS] ID",
+	  "show a container's events (not implemented yet)" },
+	{ "exec", cli_notyet, "[OPTIONS] ID [COMMAND...]",
+	  "run a process in a container (not implemented yet)" },
+	{ "features", cli_features, "",
+	  "print the OCI features document (JSON)" },
+	{ "kill", cli_kill, "ID [SIGNAL]",
+	  "send a signal (default SIGTERM) to a container's init" },
+	{ "list", cli_list, "[-q] [--format table|json]",
+	  "list the containers under --root" },
+	{ "pause", cli_notyet, "ID",
+	  "pause a container (not implemented yet)" },
+	{ "ps", cli_notyet, "[--format table|json] ID",
+	  "list a container's processes (not implemented yet)" },
+	{ "resume", cli_notyet, "ID",
+	  "resume a paused container (not implemented yet)" },
+	{ "run", cli_notyet, "[OPTIONS] ID",
+	  "create and start a container (not implemented yet)" },
+	{ "spec", cli_spec, "[--bundle DIR]",
+	  "write a default config.json into the bundle" },
+	{ "start", cli_notyet, "ID",
+	  "start a created container (not implemented yet)" },
+	{ "state", cli_state, "ID", "print a container's OCI state (JSON)" },
+	{ "update", cli_notyet, "[OPTIONS] ID",
+	  "update a container's resources (not implemented yet)" },
+};
+
+#define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+static const struct cli_cmd *cli_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NCMDS; i++)
+		if (!strcmp(cli_cmds[i].name, name))
+			return &cli_cmds[i];
+	return NULL;
+}
+
+void cli_usage(FILE *f, const char *verb)
+{
+	const struct cli_cmd *c = cli_find(verb);
+
+	if (c)
+		fprintf(f, "usage: moat [GLOBAL OPTIONS] %s%s%s\n  %s\n",
+			c->name, *c->usage ? " " : "", c->usage, c->summary);
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	}
+	return false;
+}
+
+int cli_nargs(int argc, char **argv, int first, int min, int max,
+	      struct moat_err **e)
+{
+	const struct cli_cmd *c = cli_find(argv[0]);
+	int n = argc - first;
+
+	if (n >= min && n <= max)
+		return 0;
+	return moat_err_set(e, 0, "%s; usage: moat %s %s",
+			    n < min ? "missing arguments"
+				    : "too many arguments",
+			    argv[0], c ? c->usage : "");
+}
+
+static void cli_help(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "moat: an OCI container runtime that runs each container in "
+		   "its own KVM VM\n\n"
+		   "usage: moat [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+		   "commands:\n");
+	for (i = 0; i < CLI_NCMDS; i++)
+		fprintf(f, "  %-9s %s\n", cli_cmds[i].name,
+			cli_cmds[i].summary);
+	fprintf(f,
+		"\nglobal options:\n"
+		"  --root DIR             state directory (default " CLI_DEFAULT_ROOT
+		")\n"
+		"  --log FILE             write log lines (errors, --debug) to "
+		"FILE\n"
+		"  --log-format FORMAT    text (default) or json\n"
+		"  --debug                also log debug lines\n"
+		"  --systemd-cgroup       accepted for runc compatibility; "
+		"ignored\n"
+		"  --version, -v          print the version\n"
+		"  --help, -h             print this help\n");
+}
+
+static void cli_version(void)
+{
+	printf("moat version %s\nspec: %s (accepts %s to %s)\n", MOAT_VERSION,
+	       SPEC_VERSION_OUT, SPEC_VERSION_MIN, SPEC_VERSION_MAX);
+}
+
+enum {
+	CLI_OPT_ROOT = 256,
+	CLI_OPT_LOG,
+	CLI_OPT_LOG_FORMAT,
+	CLI_OPT_DEBUG,
+	CLI_OPT_SYSTEMD_CGROUP,
+};
+
+/* Parse the global options into ctx; returns the index of the verb, 0
+ * when the run is over (help, version), or -1 with *e set. */
+static int cli_globals(int argc, char **argv, struct cli_ctx *ctx,
+		       struct moat_err **e)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, CLI_OPT_ROOT },
+		{ "log", required_argument, NULL, CLI_OPT_LOG },
+		{ "log-format", required_argument, NULL, CLI_OPT_LOG_FORMAT },
+		{ "debug", no_argument, NULL, CLI_OPT_DEBUG },
+		{ "systemd-cgroup", no_argument, NULL, CLI_OPT_SYSTEMD_CGROUP },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (c) {
+		case CLI_OPT_ROOT:
+			if (!*optarg)
+				return moat_err_set(
+					e, 0, "--root: must not be empty");
+			ctx->root = optarg;
+			break;
+		case CLI_OPT_LOG:
+			ctx->log_path = optarg;
+			break;
+		case CLI_OPT_LOG_FORMAT:
+			if (!strcmp(optarg, "text"))
+				ctx->log_format = CLI_LOG_TEXT;
+			else if (!strcmp(optarg, "json"))
+				ctx->log_format = CLI_LOG_JSON;
+			else
+				return moat_err_set(e, 0,
+						    "--log-format: \"%s\" is "
+						    "not text or json",
+						    optarg);
+			break;
+		case CLI_OPT_DEBUG:
+			ctx->debug = true;
+			break;
+		case CLI_OPT_SYSTEMD_CGROUP:
+			break;
+		case 'v':
+			cli_version();
+			return 0;
+		case 'h':
+			cli_help(stdout);
+			return 0;
+		default:
+			if (optopt && optopt < 256)
+				return moat_err_set(e, 0, "unknown option -%c",
+						    optopt);
+			return moat_err_set(e, 0,
+					    "unknown or incomplete option %s",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return moat_err_set(
+			e, 0, "no command given (moat --help lists them)");
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { .verb = "moat", .root = CLI_DEFAULT_ROOT };
+	const struct cli_cmd *cmd = NULL;
+	struct moat_err *e = NULL;
+	char msg[MOAT_ERR_MSG_MAX + 64];
+	int first, r;
+
+	first = cli_globals(argc, argv, &ctx, &e);
+	if (first == 0)
+		return 0;
+	if (first > 0) {
+		cmd = cli_find(argv[first]);
+		ctx.verb = argv[first];
+		if (!cmd) {
+			ctx.verb = "moat";
+			moat_err_set(&e, 0,
+				     "unknown command \"%s\" (moat --help "
+				     "lists them)",
+				     argv[first]);
+		}
+	}
+	if (cmd) {
+		cli_log_debug(&ctx, "%s: root %s", cmd->name, ctx.root);
+		if (cli_wants_help(argc - first, argv + first)) {
+			cli_usage(stdout, cmd->name);
+			r = 0;
+		} else {
+			optind = 0; /* glibc: reinitialize for the verb */
+			r = cmd->run(&ctx, argc - first, argv + first, &e);
+		}
+		if (r >= 0) {
+			cli_log_close(&ctx);
+			if (fflush(stdout) == EOF) {
+				fprintf(stderr, "moat: %s: write: %s\n",
+					ctx.verb, strerror(errno));
+				return 1;
+			}
+			return 0;
+		}
+	}
+	if (!strcmp(ctx.verb, "moat"))
+		snprintf(msg, sizeof(msg), "moat: %s",
+			 e ? e->msg : "out of memory while reporting an error");
+	else
+		moat_err_format(ctx.verb, e, msg, sizeof(msg));
+	fflush(stdout);
+	fprintf(stderr, "%s\n", msg);
+	cli_log_error(&ctx, msg);
+	cli_log_close(&ctx);
+	moat_err_free(&e);
+	return 1;
+}

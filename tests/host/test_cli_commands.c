@@ -1,0 +1,675 @@
+/*
+ * test_cli_commands.c: level 2 (root). Runs the built moat binary
+ * ($MOAT_CLI, set by `make check`) against a temporary --root, removed at
+ * the end of each test: spec, features, list, state, kill and delete,
+ * error messages and exit codes, the --log file, and containers made by
+ * hand in the state format of docs/state.md around a live child process
+ * (running, then stopped once it dies; delete --force kills it). Invalid
+ * IDs such as ../x must be refused before anything is touched.
+ */
+#include "../harness/test.h"
+#include "../harness/vmrun.h"
+#include "../../src/runtime/spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct run {
+	int status; /* exit code, or 128 + signal */
+	char out[65536];
+	char err[8192];
+};
+
+static const char *cli_path(void)
+{
+	const char *p = vmrun_env_path("MOAT_CLI");
+
+	if (!p)
+		FAIL("MOAT_CLI does not name the built moat binary");
+	return p;
+}
+
+static void slurp(int fd, char *buf, size_t cap)
+{
+	ssize_t n = pread(fd, buf, cap - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/* Run moat with the given arguments (NULL-terminated) in directory cwd
+ * (or here). */
+static void moat_in(struct run *r, const char *cwd, ...)
+{
+	const char *argv[32];
+	int out, err, status, n = 0;
+	va_list ap;
+	pid_t pid;
+
+	argv[n++] = "moat";
+	va_start(ap, cwd);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	out = memfd_create("out", MFD_CLOEXEC);
+	err = memfd_create("err", MFD_CLOEXEC);
+	ASSERT(out >= 0 && err >= 0);
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		if ((cwd && chdir(cwd) < 0) || dup2(out, 1) < 0 ||
+		    dup2(err, 2) < 0)
+			_exit(125);
+		execv(cli_path(), (char **)argv);
+		_exit(127);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status)
+				      : 128 + WTERMSIG(status);
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+}
+
+#define moat(r, ...) moat_in(r, NULL, __VA_ARGS__, (const char *)NULL)
+
+static void expect_fail(const struct run *r, const char *stderr_text)
+{
+	if (r->status != 1 || strcmp(r->err, stderr_text) || r->out[0]) {
+		test_diag_block("stdout", r->out, strlen(r->out));
+		test_diag_block("stderr", r->err, strlen(r->err));
+		FAIL("want exit 1 and stderr \"%s\", got exit %d", stderr_text,
+		     r->status);
+	}
+}
+
+static void expect_ok(const struct run *r)
+{
+	if (r->status != 0 || r->err[0]) {
+		test_diag_block("stderr", r->err, strlen(r->err));
+		FAIL("want exit 0 and no stderr, got exit %d", r->status);
+	}
+}
+
+/* --- temporary roots ---------------------------------------------------- */
+
+static char tmp_dir[64];
+
+static int rm_entry(const char *p, const struct stat *st, int flag,
+		    struct FTW *f)
+{
+	return remove(p);
+}
+
+/*
+ * A fresh directory, removed with what is in it when the test ends, even
+ * when it fails: a janitor in its own session (out of reach of the
+ * harness's process-group kill) waits until every process of the test has
+ * closed the pipe, then removes the directory. Tests also remove it
+ * themselves (tmp_remove) to check that nothing was left in it.
+ */
+static const char *tmp_make(void)
+{
+	int pfd[2];
+	char c;
+	pid_t pid;
+
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/moat-cli-XXXXXX");
+	ASSERT(mkdtemp(tmp_dir));
+	ASSERT_OK(pipe(pfd));
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		close(pfd[1]);
+		if (fork() != 0) /* the grandchild is reparented */
+			_exit(0);
+		setsid();
+		while (read(pfd[0], &c, 1) > 0)
+			;
+		nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		_exit(0);
+	}
+	close(pfd[0]);
+	ASSERT_EQ(waitpid(pid, NULL, 0), pid);
+	return tmp_dir;
+}
+
+static void tmp_remove(void)
+{
+	if (tmp_dir[0])
+		nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmp_dir[0] = '\0';
+}
+
+static int dir_entries(const char *path)
+{
+	char cmd[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' 2>/dev/null | wc -l", path);
+	f = popen(cmd, "r");
+	ASSERT(f);
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	pclose(f);
+	return n;
+}
+
+/* --- hand-made containers around a live child ----------------------------- */
+
+static uint64_t start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	ASSERT_OK(fd);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ASSERT(n > 0);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	ASSERT(p);
+	/* field 3 starts at p + 2; field 22 is 19 spaces further */
+	p += 2;
+	for (i = 3; i < 22; i++) {
+		p = strchr(p, ' ');
+		ASSERT(p);
+		p++;
+	}
+	ASSERT(sscanf(p, "%llu", &v) == 1);
+	return v;
+}
+
+static pid_t sleeper(void)
+{
+	pid_t pid = fork();
+
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* Write <root>/<id>/state.json and lock as docs/state.md describes. */
+static void hand_made(const char *root, const char *id, const char *phase,
+		      pid_t pid)
+{
+	char path[256];
+	FILE *f;
+	int fd;
+
+	mkdir(root, 0700);
+	snprintf(path, sizeof(path), "%s/%s", root, id);
+	ASSERT_OK(mkdir(path, 0700));
+	snprintf(path, sizeof(path), "%s/%s/lock", root, id);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ASSERT_OK(fd);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%s/state.json", root, id);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fprintf(f,
+		"{\"version\": 1, \"id\": \"%s\", \"phase\": \"%s\", "
+		"\"pid\": %d, \"pidStartTime\": %llu, \"bundle\": \"/b/%s\", "
+		"\"rootfs\": \"/b/%s/rootfs\", "
+		"\"created\": \"2026-01-02T03:04:05.000000006Z\", "
+		"\"owner\": 0, \"annotations\": {\"a\": \"b\"}}\n",
+		id, phase, (int)pid,
+		(unsigned long long)(pid ? start_time(pid) : 0), id, id);
+	fclose(f);
+}
+
+static json_t *parse_json(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!j) {
+		test_diag_block("output", text, strlen(text));
+		FAIL("not JSON: %d:%d: %s", jerr.line, jerr.column, jerr.text);
+	}
+	return j;
+}
+
+/* `moat state id` -> its status and pid */
+static void state_of(const char *root, const char *id, const char *status,
+		     json_int_t pid)
+{
+	static struct run r;
+	json_t *j;
+
+	moat(&r, "--root", root, "state", id);
+	expect_ok(&r);
+	j = parse_json(r.out);
+	ASSERT_STREQ(json_string_value(json_object_get(j, "status")), status);
+	ASSERT_EQ(json_integer_value(json_object_get(j, "pid")), pid);
+	ASSERT_STREQ(json_string_value(json_object_get(j, "id")), id);
+	ASSERT(json_is_string(json_object_get(j, "ociVersion")));
+	ASSERT(json_is_string(json_object_get(j, "bundle")));
+	ASSERT_STREQ(json_string_value(json_object_get(
+			     json_object_get(j, "annotations"), "a")),
+		     "b");
+	json_decref(j);
+}
+
+/* --- tests ------------------------------------------------------------------
+ */
+
+TEST(cli_spec_writes_a_valid_config)
+{
+	static struct run r;
+	char path[128], msg[256];
+	struct moat_err *e = NULL;
+	struct spec *s = NULL;
+	const char *dir = tmp_make();
+	struct stat st;
+
+	moat(&r, "spec", "--bundle", dir);
+	expect_ok(&r);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	if (spec_load(path, &s, &e))
+		FAIL("%s", e->msg);
+	ASSERT_STREQ(s->process.args[0], "sh");
+	ASSERT(s->process.terminal);
+	ASSERT(s->ver_major == 1 && s->ver_minor >= 2);
+	ASSERT(s->nmounts > 0 && s->masked_paths[0] && s->readonly_paths[0]);
+	ASSERT(s->namespaces != 0);
+	spec_free(s);
+	ASSERT_OK(stat(path, &st));
+	/* never overwritten */
+	snprintf(msg, sizeof(msg),
+		 "moat: spec: %s/config.json: already exists; remove it "
+		 "first\n",
+		 dir);
+	moat(&r, "spec", "--bundle", dir);
+	expect_fail(&r, msg);
+	/* without --bundle: the current directory */
+	ASSERT_OK(unlink(path));
+	moat_in(&r, dir, "spec", (const char *)NULL);
+	expect_ok(&r);
+	ASSERT_OK(stat(path, &st));
+	moat(&r, "spec", "--rootless");
+	ASSERT_EQ(r.status, 1);
+	ASSERT(strstr(r.err, "moat: spec: --rootless: not supported"));
+	tmp_remove();
+}
+
+TEST(cli_features_document)
+{
+	static struct run r;
+	json_t *j, *lx, *ns, *caps;
+	size_t i;
+
+	moat(&r, "features");
+	expect_ok(&r);
+	j = parse_json(r.out);
+	ASSERT_STREQ(json_string_value(json_object_get(j, "ociVersionMin")),
+		     "1.0.0");
+	ASSERT_STREQ(json_string_value(json_object_get(j, "ociVersionMax")),
+		     "1.3.0");
+	ASSERT_EQ(json_array_size(json_object_get(j, "hooks")), 6);
+	ASSERT(json_array_size(json_object_get(j, "mountOptions")) > 10);
+	lx = json_object_get(j, "linux");
+	ns = json_object_get(lx, "namespaces");
+	ASSERT_EQ(json_array_size(ns), 6);
+	for (i = 0; i < json_array_size(ns); i++) {
+		const char *n = json_string_value(json_array_get(ns, i));
+
+		ASSERT(n && strcmp(n, "user") && strcmp(n, "time"));
+	}
+	caps = json_object_get(lx, "capabilities");
+	ASSERT_EQ(json_array_size(caps), 41);
+	ASSERT_STREQ(json_string_value(json_array_get(caps, 21)),
+		     "CAP_SYS_ADMIN");
+	ASSERT(json_is_true(
+		json_object_get(json_object_get(lx, "seccomp"), "enabled")));
+	ASSERT(json_is_true(
+		json_object_get(json_object_get(lx, "cgroup"), "v2")));
+	ASSERT(json_is_false(
+		json_object_get(json_object_get(lx, "apparmor"), "enabled")));
+	json_decref(j);
+}
+
+TEST(cli_unknown_container_errors)
+{
+	static struct run r;
+	const char *root = tmp_make();
+
+	moat(&r, "--root", root, "state", "nope");
+	expect_fail(&r, "moat: state: container nope does not exist\n");
+	moat(&r, "--root", root, "delete", "nope");
+	expect_fail(&r, "moat: delete: container nope does not exist\n");
+	moat(&r, "--root", root, "delete", "--force", "nope");
+	expect_fail(&r, "moat: delete: container nope does not exist\n");
+	moat(&r, "--root", root, "kill", "nope");
+	expect_fail(&r, "moat: kill: container nope does not exist\n");
+	moat(&r, "--root", root, "kill", "nope", "KILL");
+	expect_fail(&r, "moat: kill: container nope does not exist\n");
+	moat(&r, "--root", root, "kill", "nope", "SIGNOPE");
+	expect_fail(&r, "moat: kill: invalid signal \"SIGNOPE\"\n");
+	moat(&r, "--root", root, "state");
+	expect_fail(&r, "moat: state: missing arguments; usage: moat state "
+			"ID\n");
+	ASSERT_EQ(dir_entries(root), 0);
+	tmp_remove();
+}
+
+TEST(cli_list_of_an_empty_root)
+{
+	static struct run r;
+	const char *dir = tmp_make();
+	char missing[128];
+
+	moat(&r, "--root", dir, "list");
+	expect_ok(&r);
+	ASSERT(!strncmp(r.out, "ID ", 3));
+	ASSERT(strstr(r.out, "STATUS"));
+	ASSERT_EQ(strchr(r.out, '\n') - r.out + 1, (long)strlen(r.out));
+	moat(&r, "--root", dir, "list", "-q");
+	expect_ok(&r);
+	ASSERT_STREQ(r.out, "");
+	moat(&r, "--root", dir, "list", "--format", "json");
+	expect_ok(&r);
+	ASSERT_STREQ(r.out, "[]\n");
+	moat(&r, "--root", dir, "list", "--format=yaml");
+	expect_fail(&r, "moat: list: --format: \"yaml\" is not table or "
+			"json\n");
+	/* a root that does not exist is an empty list, and stays absent */
+	snprintf(missing, sizeof(missing), "%s/none", dir);
+	moat(&r, "--root", missing, "list", "-q");
+	expect_ok(&r);
+	ASSERT_STREQ(r.out, "");
+	ASSERT(access(missing, F_OK) < 0 && errno == ENOENT);
+	tmp_remove();
+}
+
+TEST(cli_live_container_is_running_then_stopped)
+{
+	static struct run r;
+	const char *root = tmp_make();
+	pid_t child = sleeper();
+	json_t *j;
+	int status;
+
+	hand_made(root, "c1", "running", child);
+	hand_made(root, "c0", "stopped", 0);
+	state_of(root, "c1", "running", child);
+	state_of(root, "c0", "stopped", 0);
+	moat(&r, "--root", root, "list", "--format", "json");
+	expect_ok(&r);
+	j = parse_json(r.out);
+	ASSERT_EQ(json_array_size(j), 2);
+	ASSERT_STREQ(json_string_value(
+			     json_object_get(json_array_get(j, 1), "status")),
+		     "running");
+	json_decref(j);
+	moat(&r, "--root", root, "list", "-q");
+	expect_ok(&r);
+	ASSERT_STREQ(r.out, "c0\nc1\n");
+	moat(&r, "--root", root, "list");
+	expect_ok(&r);
+	ASSERT(strstr(r.out, "running"));
+
+	/* it dies (a zombie first, then reaped): stopped, no pid */
+	kill(child, SIGKILL);
+	usleep(50 * 1000);
+	state_of(root, "c1", "stopped", 0);
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	state_of(root, "c1", "stopped", 0);
+	moat(&r, "--root", root, "delete", "c1");
+	expect_ok(&r);
+	moat(&r, "--root", root, "delete", "c0");
+	expect_ok(&r);
+	ASSERT_EQ(dir_entries(root), 0);
+	tmp_remove();
+}
+
+TEST(cli_reused_pid_shows_stopped)
+{
+	static struct run r;
+	const char *root = tmp_make();
+	char path[256];
+	FILE *f;
+
+	/* our own PID, with a start time that is not ours: a reused PID */
+	snprintf(path, sizeof(path), "%s/r1", root);
+	ASSERT_OK(mkdir(path, 0700));
+	snprintf(path, sizeof(path), "%s/r1/state.json", root);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fprintf(f,
+		"{\"version\": 1, \"id\": \"r1\", \"phase\": \"running\", "
+		"\"pid\": %d, \"pidStartTime\": %llu, \"bundle\": \"/b\", "
+		"\"rootfs\": \"/b/rootfs\", \"created\": \"\", \"owner\": 0}",
+		(int)getpid(), (unsigned long long)start_time(getpid()) + 1);
+	fclose(f);
+	moat(&r, "--root", root, "state", "r1");
+	expect_ok(&r);
+	ASSERT(strstr(r.out, "\"status\": \"stopped\""));
+	/* and kill refuses to signal it */
+	moat(&r, "--root", root, "kill", "r1", "KILL");
+	expect_fail(&r, "moat: kill: container r1 is stopped\n");
+	tmp_remove();
+}
+
+TEST(cli_delete_force_kills_and_removes)
+{
+	static struct run r;
+	const char *root = tmp_make();
+	pid_t child = sleeper();
+	int status;
+
+	hand_made(root, "c2", "running", child);
+	moat(&r, "--root", root, "delete", "c2");
+	expect_fail(&r, "moat: delete: container c2 is running; stop it "
+			"first or use --force\n");
+	ASSERT_EQ(waitpid(child, &status, WNOHANG), 0);
+	state_of(root, "c2", "running", child);
+	moat(&r, "--root", root, "delete", "--force", "c2");
+	expect_ok(&r);
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ASSERT_EQ(dir_entries(root), 0);
+	moat(&r, "--root", root, "state", "c2");
+	expect_fail(&r, "moat: state: container c2 does not exist\n");
+	tmp_remove();
+}
+
+TEST(cli_kill_signals_the_process)
+{
+	static struct run r;
+	const char *root = tmp_make();
+	pid_t child = sleeper();
+	int status;
+
+	hand_made(root, "c3", "created", child);
+	state_of(root, "c3", "created", child);
+	moat(&r, "--root", root, "kill", "c3", "NOSUCHSIG");
+	expect_fail(&r, "moat: kill: invalid signal \"NOSUCHSIG\"\n");
+	moat(&r, "--root", root, "kill", "c3", "0");
+	expect_fail(&r, "moat: kill: invalid signal \"0\"\n");
+	moat(&r, "--root", root, "kill", "--all", "c3");
+	expect_fail(&r, "moat: kill: --all: not implemented yet\n");
+	ASSERT_EQ(waitpid(child, &status, WNOHANG), 0);
+	moat(&r, "--root", root, "kill", "c3", "usr1");
+	expect_ok(&r);
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1);
+	moat(&r, "--root", root, "kill", "c3");
+	expect_fail(&r, "moat: kill: container c3 is stopped\n");
+
+	/* the default signal is SIGTERM */
+	child = sleeper();
+	hand_made(root, "c4", "running", child);
+	moat(&r, "--root", root, "kill", "c4");
+	expect_ok(&r);
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	tmp_remove();
+}
+
+TEST(cli_invalid_ids_touch_nothing)
+{
+	static const char *const bad[] = { "../x", "..", ".",  "a/b",
+					   "",	   "/x", "x\n" };
+	static struct run r;
+	const char *dir = tmp_make();
+	char root[128], path[256];
+	pid_t child = sleeper();
+	struct stat st;
+	size_t i;
+	int status;
+
+	/* the root does not exist; its sibling x looks like a container */
+	snprintf(root, sizeof(root), "%s/root", dir);
+	hand_made(dir, "x", "running", child);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *verbs[][3] = {
+			{ "state", bad[i], NULL },
+			{ "delete", "--force", bad[i] },
+			{ "kill", bad[i], "KILL" },
+		};
+		size_t v;
+
+		for (v = 0; v < 3; v++) {
+			moat(&r, "--root", root, verbs[v][0], verbs[v][1],
+			     verbs[v][2]);
+			if (r.status != 1 ||
+			    !strstr(r.err, ": invalid container id")) {
+				test_diag_block("stderr", r.err, strlen(r.err));
+				FAIL("%s \"%s\": exit %d", verbs[v][0], bad[i],
+				     r.status);
+			}
+		}
+	}
+	ASSERT(stat(root, &st) < 0 && errno == ENOENT);
+	snprintf(path, sizeof(path), "%s/x/state.json", dir);
+	ASSERT_OK(stat(path, &st));
+	ASSERT_EQ(waitpid(child, &status, WNOHANG), 0);
+	tmp_remove();
+}
+
+TEST(cli_verbs_not_implemented_yet)
+{
+	static const char *const verbs[] = {
+		"create", "start",  "run",    "exec",	"ps",
+		"pause",  "resume", "update", "events",
+	};
+	static struct run r;
+	char want[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		moat(&r, "--root", "/nonexistent-moat-root", verbs[i], "x");
+		snprintf(want, sizeof(want), "moat: %s: not implemented yet\n",
+			 verbs[i]);
+		expect_fail(&r, want);
+	}
+}
+
+TEST(cli_log_file_json_and_text)
+{
+	static struct run r;
+	const char *dir = tmp_make();
+	char log[128], buf[4096];
+	json_t *j;
+	FILE *f;
+
+	snprintf(log, sizeof(log), "%s/log.json", dir);
+	moat(&r, "--root", dir, "--log", log, "--log-format", "json", "state",
+	     "gone");
+	expect_fail(&r, "moat: state: container gone does not exist\n");
+	f = fopen(log, "r");
+	ASSERT(f);
+	ASSERT(fgets(buf, sizeof(buf), f));
+	ASSERT(!fgets(buf + 2048, 2048, f)); /* one line */
+	fclose(f);
+	j = parse_json(buf);
+	ASSERT_STREQ(json_string_value(json_object_get(j, "level")), "error");
+	ASSERT_STREQ(json_string_value(json_object_get(j, "msg")),
+		     "moat: state: container gone does not exist");
+	ASSERT(json_is_string(json_object_get(j, "time")));
+	ASSERT_EQ(json_string_length(json_object_get(j, "time")), 30);
+	json_decref(j);
+
+	snprintf(log, sizeof(log), "%s/log.txt", dir);
+	moat(&r, "--root", dir, "--log", log, "kill", "gone", "\"q\"");
+	expect_fail(&r, "moat: kill: invalid signal \"\"q\"\"\n");
+	f = fopen(log, "r");
+	ASSERT(f);
+	ASSERT(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ASSERT(!strncmp(buf, "time=\"", 6));
+	ASSERT(strstr(buf, " level=error msg=\"moat: kill: invalid signal "
+			   "\\\"\\\"q\\\"\\\"\"\n"));
+
+	/* --debug adds debug lines to the log; success writes no error */
+	snprintf(log, sizeof(log), "%s/debug.json", dir);
+	moat(&r, "--root", dir, "--debug", "--log", log, "--log-format=json",
+	     "list", "-q");
+	expect_ok(&r);
+	f = fopen(log, "r");
+	ASSERT(f);
+	ASSERT(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ASSERT(strstr(buf, "\"level\":\"debug\""));
+	tmp_remove();
+}
+
+TEST(cli_global_options)
+{
+	static const char *const verbs[] = {
+		"create", "delete", "events", "exec",  "features",
+		"kill",	  "list",   "pause",  "ps",    "resume",
+		"run",	  "spec",   "start",  "state", "update",
+	};
+	static struct run r;
+	char want[32];
+	size_t i;
+
+	moat(&r, "--version");
+	expect_ok(&r);
+	ASSERT(!strncmp(r.out, "moat version ", 13));
+	moat(&r, "--help");
+	expect_ok(&r);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		snprintf(want, sizeof(want), "\n  %s ", verbs[i]);
+		if (!strstr(r.out, want))
+			FAIL("--help does not list %s", verbs[i]);
+	}
+	moat(&r, "state", "--help");
+	expect_ok(&r);
+	ASSERT(strstr(r.out, "usage: moat [GLOBAL OPTIONS] state ID"));
+	moat(&r, "--systemd-cgroup", "--root", "/nonexistent-moat-root", "list",
+	     "-q");
+	expect_ok(&r);
+	moat(&r, "--bogus", "list");
+	expect_fail(&r, "moat: unknown or incomplete option --bogus\n");
+	moat(&r, "--root");
+	expect_fail(&r, "moat: unknown or incomplete option --root\n");
+	moat(&r, "--log-format", "xml", "list");
+	expect_fail(&r, "moat: --log-format: \"xml\" is not text or json\n");
+	moat(&r, "frobnicate");
+	expect_fail(&r, "moat: unknown command \"frobnicate\" (moat --help "
+			"lists them)\n");
+	moat(&r, "--debug");
+	expect_fail(&r, "moat: no command given (moat --help lists them)\n");
+}
