@@ -83,7 +83,8 @@ vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
 vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
 	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \
-	src/vmm/devices/virtio/console.c src/vmm/ctl.c
+	src/vmm/devices/virtio/console.c src/vmm/ctl.c \
+	src/vmm/seccomp/filter.c
 
 LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
 LIB := $(O)/lib/libmoat.a
@@ -129,7 +130,7 @@ VMM := $(O)/bin/moat-vmm
 $(VMM): $(call host_obj,$(vmm_SRCS)) $(LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lpthread
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lpthread -lseccomp
 
 MOAT := $(O)/bin/moat
 $(MOAT): $(call host_obj,$(cli_SRCS)) $(LIB)
@@ -172,7 +173,10 @@ REPLAY_TESTS := $(patsubst %,$(O)/tests/unit/replay_%,$(FUZZ_NAMES))
 $(O)/tests/%: $(call host_obj,tests/%.c) $(HARNESS) $(LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(TEST_LIBS)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $(filter-out $(LIB),$^) $(LIB) $(TEST_LIBS)
+
+# The seccomp test loads moat-vmm's own filters.
+$(O)/tests/unit/test_vmm_seccomp: $(call host_obj,src/vmm/seccomp/filter.c)
 
 $(O)/obj/host/tests/fuzz/replay_%.o: tests/fuzz/replay.c
 	$(call msg,CC,$@)

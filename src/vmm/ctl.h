@@ -16,7 +16,7 @@ struct vm;
 struct ctl {
 	struct vm *vm;
 	struct loop *loop;
-	int listen_fd, conn_fd;
+	int listen_fd, conn_fd, statm_fd;
 	char *path;
 	char buf[CTL_LINE_MAX + 2];
 	size_t len;

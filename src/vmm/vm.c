@@ -26,6 +26,7 @@
 #include "boot/x86_64/cpu.h"
 #include "devices/legacy/i8042.h"
 #include "devices/virtio/rng.h"
+#include "seccomp/filter.h"
 
 #define VM_SIG_KICK SIGUSR1
 #define VM_BASE_CMDLINE "console=ttyS0 reboot=k panic=-1"
@@ -243,6 +244,22 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	sigset_t set;
 
+	struct moat_err *e = NULL;
+	static pthread_mutex_t filter_lock = PTHREAD_MUTEX_INITIALIZER;
+	int r;
+
+	/* This thread's seccomp filter, before any guest code runs (vm_run
+	 * holds every vCPU parked until the main thread has its own). */
+	pthread_mutex_lock(&filter_lock);
+	r = filter_load(FILTER_VCPU, &e);
+	pthread_mutex_unlock(&filter_lock);
+	if (r < 0) {
+		fprintf(stderr, "moat-vmm: vcpu %u: %s\n", v->index,
+			e ? e->msg : "seccomp");
+		moat_err_free(&e);
+		vm_stop(vm, VMM_EXIT_ERROR);
+		return NULL;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, VM_SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -574,6 +591,9 @@ int vm_run(struct vm *vm)
 	if (m.in.fd >= 0)
 		loop_add(&vm->loop, &m.in, EPOLLIN); /* fails for files: fine */
 
+	/* The vCPUs start parked; they run once every thread, this one
+	 * included, has its seccomp filter. */
+	atomic_store(&vm->pause_req, true);
 	for (i = 0; i < vm->ncpus; i++) {
 		if (pthread_create(&vm->vcpu[i].thread, NULL, vcpu_thread,
 				   &vm->vcpu[i]) != 0) {
@@ -582,6 +602,17 @@ int vm_run(struct vm *vm)
 		}
 		vm->vcpu[i].started = true;
 	}
+	if (!atomic_load(&vm->stopping)) {
+		struct moat_err *e = NULL;
+
+		if (filter_load(FILTER_MAIN, &e) < 0) {
+			fprintf(stderr, "moat-vmm: %s\n",
+				e ? e->msg : "seccomp");
+			moat_err_free(&e);
+			vm_stop(vm, VMM_EXIT_ERROR);
+		}
+	}
+	vm_resume(vm);
 	while (!atomic_load(&vm->stopping))
 		if (loop_run_once(&vm->loop, -1) < 0)
 			vm_stop(vm, VMM_EXIT_INTERNAL);

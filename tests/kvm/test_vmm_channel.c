@@ -9,6 +9,7 @@
 #include "../harness/test.h"
 #include "../harness/vmrun.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -154,6 +155,41 @@ static const char *ctl_cmd(int fd, const char *cmd)
 	return buf;
 }
 
+/* Every thread of pid runs under a seccomp filter (mode 2). Returns the
+ * number of threads checked. */
+static int all_threads_filtered(pid_t pid)
+{
+	char path[512], line[256];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	ASSERT(d);
+	while ((de = readdir(d))) {
+		FILE *f;
+		int mode = -1;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, de->d_name);
+		f = fopen(path, "r");
+		ASSERT(f);
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Seccomp: %d", &mode) == 1)
+				break;
+		fclose(f);
+		if (mode != 2)
+			FAIL("thread %s of moat-vmm: seccomp mode %d",
+			     de->d_name, mode);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
 TEST_TIMEOUT(vmm_control_pause_resume_status_stop, 200)
 {
 	char dir[] = "/tmp/moat-ctl.XXXXXX", sock[96], log[128], ctl[96];
@@ -173,6 +209,8 @@ TEST_TIMEOUT(vmm_control_pause_resume_status_stop, 200)
 	cfd = connect_retry(ctl, pid);
 	ASSERT_STREQ(ctl_cmd(cfd, "bogus\n"), "err unknown command\n");
 	ASSERT(strstr(ctl_cmd(cfd, "status\n"), "ok state=running vcpus=1"));
+	/* the main thread and the vCPU's */
+	ASSERT_EQ(all_threads_filtered(pid), 2);
 	ASSERT_STREQ(ctl_cmd(cfd, "pause\n"), "ok\n");
 	ASSERT(strstr(ctl_cmd(cfd, "status\n"), "ok state=paused"));
 	/* A paused guest answers nothing... */

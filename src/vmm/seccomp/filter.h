@@ -1,0 +1,21 @@
+/*
+ * filter.h: moat-vmm's seccomp allowlists, one per kind of thread, built
+ * with libseccomp. A thread loads its filter itself (filters apply to the
+ * calling thread only) before any guest code runs; a syscall outside the
+ * list kills the whole VMM (SECCOMP_RET_KILL_PROCESS). The lists, and why
+ * each syscall is there, are in docs/threat-model.md.
+ */
+#ifndef MOAT_VMM_SECCOMP_FILTER_H
+#define MOAT_VMM_SECCOMP_FILTER_H
+
+#include "../../common/err.h"
+
+enum filter_kind {
+	FILTER_MAIN, /* the event loop: devices' host side, control socket */
+	FILTER_VCPU, /* a vCPU: KVM_RUN and the device models it exits to */
+};
+
+/* Build the filter for kind and load it on the calling thread. */
+int filter_load(enum filter_kind kind, struct moat_err **e);
+
+#endif
