@@ -3,7 +3,8 @@
  * given accelerator and prints, for launch-to-ready-line (host clock) and
  * the guest's own uptime at its ready line, the median, min and max.
  *
- * Usage: boot tcg|kvm [N]   (MOAT_KERNEL and MOAT_INITRAMFS name the guest)
+ * Usage: boot tcg|kvm|vmm [N]   (MOAT_KERNEL and MOAT_INITRAMFS name the
+ * guest; vmm boots it under moat-vmm, MOAT_VMM, instead of QEMU+KVM)
  * A boot that fails fails the benchmark: no partial figure is printed.
  */
 #include "../tests/harness/vmrun.h"
@@ -35,8 +36,9 @@ int main(int argc, char **argv)
 	double *ready, *uptime;
 
 	if (n < 1 || n > 1000 ||
-	    (strcmp(accel, "tcg") != 0 && strcmp(accel, "kvm") != 0)) {
-		fprintf(stderr, "usage: boot tcg|kvm [N]\n");
+	    (strcmp(accel, "tcg") != 0 && strcmp(accel, "kvm") != 0 &&
+	     strcmp(accel, "vmm") != 0)) {
+		fprintf(stderr, "usage: boot tcg|kvm|vmm [N]\n");
 		return 2;
 	}
 	ready = calloc((size_t)n, sizeof(*ready));
@@ -46,8 +48,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		struct vmrun_result r;
 
-		if (vmrun_qemu_guest(accel, 300, &r) < 0 || !r.ready ||
-		    !r.exited || !WIFEXITED(r.status) ||
+		int st = strcmp(accel, "vmm") == 0
+				 ? vmrun_vmm_guest(1, "quiet", 300, &r)
+				 : vmrun_qemu_guest(accel, 300, &r);
+
+		if (st < 0 || !r.ready || !r.exited || !WIFEXITED(r.status) ||
 		    WEXITSTATUS(r.status) != 0) {
 			fprintf(stderr, "boot: run %d failed; console:\n%s\n",
 				i + 1, r.out ? r.out : "");
@@ -57,7 +62,10 @@ int main(int argc, char **argv)
 		uptime[i] = (double)r.uptime_ms / 1000.0;
 		free(r.out);
 	}
-	printf("guest boot, QEMU microvm, accel=%s\n", accel);
+	printf("guest boot, %s\n", strcmp(accel, "vmm") == 0 ? "moat-vmm (KVM)"
+				   : strcmp(accel, "kvm") == 0
+					   ? "QEMU microvm, accel=kvm"
+					   : "QEMU microvm, accel=tcg");
 	boot_report("launch to ready line (host)", ready, n);
 	boot_report("guest uptime at ready line", uptime, n);
 	return 0;

@@ -164,7 +164,7 @@ int vmrun_qemu_guest(const char *accel, unsigned timeout_s,
 			 "-initrd",
 			 (char *)initrd,
 			 "-append",
-			 "console=ttyS0 reboot=t panic=-1",
+			 "console=ttyS0 reboot=t panic=-1 quiet",
 			 NULL };
 
 	if (!kernel || !initrd) {
@@ -191,6 +191,8 @@ int vmrun_vmm_guest(unsigned ncpus, const char *cmdline, unsigned timeout_s,
 			 (char *)initrd,
 			 "--cpus",
 			 cpus,
+			 "--memory",
+			 "256",
 			 "--console",
 			 "stdio",
 			 cmdline ? "--cmdline" : NULL,
