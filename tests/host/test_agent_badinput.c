@@ -120,8 +120,10 @@ static void expect_error(struct agentc *c, uint16_t op, const uint8_t *body,
 	uint8_t b[256];
 	uint32_t id = ++c->next_id;
 
+	ASSERT(len <= sizeof(b) - 16);
 	hdr(b, WIRE_K_REQUEST, op, 0, id, (uint32_t)len);
-	memcpy(b + 16, body, len);
+	if (len)
+		memcpy(b + 16, body, len);
 	agentc_write(c, b, 16 + len);
 	ASSERT_EQ(agentc_wait_reply(c, id, NULL), code);
 	ASSERT(c->error[0]);
