@@ -995,6 +995,31 @@ TEST(fid_table_is_bounded_and_fids_checked)
 	canary_untouched();
 }
 
+TEST(deep_walks_are_bounded_too)
+{
+	char p[4096];
+	size_t l;
+	int i, e = 0;
+
+	setup(false, 4); /* 4 fids: at most 4 * 4 + 16 nodes */
+	t_version_attach();
+	l = (size_t)snprintf(p, sizeof(p), "%s", share);
+	for (i = 0; i < 60; i++) {
+		l += (size_t)snprintf(p + l, sizeof(p) - l, "/d");
+		ASSERT_OK(mkdir(p, 0755));
+	}
+	/* one fid walked deeper and deeper onto itself */
+	ASSERT_EQ(t_walk(ROOT, 2, ""), 0);
+	for (i = 0; i < 60 && !e; i++)
+		e = t_walk(2, 2, "d");
+	ASSERT_EQ(e, ENFILE);
+	ASSERT(i > 25 && i < 40);
+	/* and it all comes back when the fid goes */
+	ASSERT_EQ(t_clunk(2), 0);
+	ASSERT_EQ(t_walk(ROOT, 2, "d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d"), 0);
+	canary_untouched();
+}
+
 TEST(many_fids_hash_table)
 {
 	setup(false, 3000);

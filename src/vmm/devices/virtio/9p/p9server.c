@@ -75,7 +75,8 @@ struct p9server {
 	bool readonly;
 	uint32_t msize_max, msize;
 	unsigned max_fids, nfids;
-	size_t cap; /* slots, a power of two */
+	unsigned max_nodes, nnodes; /* nodes hold fds: bounded too */
+	size_t cap;		    /* slots, a power of two */
 	struct p9fid *slots;
 	struct p9node *root;
 	struct p9node nodes; /* list head of every live node */
@@ -113,14 +114,22 @@ static struct p9node *node_new(struct p9server *s, int fd,
 			       const struct stat *st, struct p9node *parent,
 			       const char *name)
 {
-	struct p9node *n = calloc(1, sizeof(*n));
+	struct p9node *n;
 
-	if (!n)
+	if (s->nnodes >= s->max_nodes) {
+		errno = ENFILE;
 		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (name) {
 		n->name = strdup(name);
 		if (!n->name) {
 			free(n);
+			errno = ENOMEM;
 			return NULL;
 		}
 	}
@@ -136,10 +145,11 @@ static struct p9node *node_new(struct p9server *s, int fd,
 	n->prev = &s->nodes;
 	s->nodes.next->prev = n;
 	s->nodes.next = n;
+	s->nnodes++;
 	return n;
 }
 
-static void node_put(struct p9node *n)
+static void node_put(struct p9server *s, struct p9node *n)
 {
 	while (n && --n->refs == 0) {
 		struct p9node *parent = n->parent;
@@ -149,6 +159,7 @@ static void node_put(struct p9node *n)
 		close(n->fd);
 		free(n->name);
 		free(n);
+		s->nnodes--;
 		n = parent;
 	}
 }
@@ -189,8 +200,10 @@ static struct p9node *node_lookup(struct p9server *s, struct p9node *dir,
 	}
 	n = node_new(s, (int)fd, st, dir, name);
 	if (!n) {
+		int err = errno;
+
 		close((int)fd);
-		errno = ENOMEM;
+		errno = err;
 	}
 	return n;
 }
@@ -263,7 +276,7 @@ static int nodes_renamed(struct p9server *s, struct p9node *olddir,
 		free(n->name);
 		n->name = nm;
 		newdir->refs++;
-		node_put(n->parent);
+		node_put(s, n->parent);
 		n->parent = newdir;
 	}
 	return 0;
@@ -366,7 +379,7 @@ static void fid_del(struct p9server *s, struct p9fid *f)
 	size_t i = (size_t)(f - s->slots), j = i, mask = s->cap - 1;
 
 	fid_close(f);
-	node_put(f->node);
+	node_put(s, f->node);
 	for (;;) {
 		size_t k;
 
@@ -395,7 +408,7 @@ static void fid_del_all(struct p9server *s)
 		if (!f->used)
 			continue;
 		fid_close(f);
-		node_put(f->node);
+		node_put(s, f->node);
 		memset(f, 0, sizeof(*f));
 	}
 	s->nfids = 0;
@@ -438,6 +451,9 @@ struct p9server *p9server_new(const struct p9server_config *cfg,
 		s->msize_max = P9_MIN_MSIZE;
 	s->msize = s->msize_max;
 	s->max_fids = cfg->max_fids ? cfg->max_fids : P9_DEFAULT_MAX_FIDS;
+	/* Each fid's node and its ancestors: room for deep trees, but a
+	 * bound on the fds a guest can make the server hold. */
+	s->max_nodes = 4 * s->max_fids + 16;
 	if (fd_stat(fd, &st) < 0) {
 		moat_err_set(e, errno, "9p share %s", cfg->path);
 		goto fail;
@@ -463,7 +479,7 @@ void p9server_free(struct p9server *s)
 	if (!s)
 		return;
 	fid_del_all(s);
-	node_put(s->root);
+	node_put(s, s->root);
 	free(s->slots);
 	free(s->dirbuf);
 	free(s);
@@ -591,11 +607,11 @@ static int op_walk(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
 			break;
 		}
 		qid_from_stat(&st, &qids[i]);
-		node_put(n);
+		node_put(s, n);
 		n = next;
 	}
 	if (i < m->u.walk.nwname) {
-		node_put(n);
+		node_put(s, n);
 		if (i == 0)
 			return err;
 		/* A partial walk: the qids so far, newfid untouched. */
@@ -605,11 +621,11 @@ static int op_walk(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
 		return 0;
 	}
 	if (m->u.walk.newfid == m->u.walk.fid) {
-		node_put(f->node);
+		node_put(s, f->node);
 		f->node = n;
 	} else {
 		f = fid_add(s, m->u.walk.newfid, n, uid, &err);
-		node_put(n);
+		node_put(s, n);
 		if (!f)
 			return err;
 	}
@@ -759,11 +775,13 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 	}
 	n = node_new(s, (int)pfd, &st, f->node, name);
 	if (!n) {
+		int err = errno;
+
 		close((int)pfd);
 		close((int)fd);
-		return ENOMEM;
+		return err;
 	}
-	node_put(f->node);
+	node_put(s, f->node);
 	f->node = n;
 	f->ofd = (int)fd;
 	f->oflags = o;
@@ -1272,7 +1290,7 @@ static int op_rename(struct p9server *s, const struct p9_tmsg *m,
 	olddir->refs++;
 	snprintf(s->scratch2, sizeof(s->scratch2), "%s", n->name);
 	err = nodes_renamed(s, olddir, s->scratch2, d->node, newname);
-	node_put(olddir);
+	node_put(s, olddir);
 	return err ? ENOMEM : 0;
 }
 
