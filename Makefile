@@ -79,18 +79,19 @@ vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
 	src/vmm/bus/bus.c src/vmm/devices/legacy/serial.c \
 	src/vmm/devices/legacy/i8042.c src/vmm/mem/gmem.c \
 	src/vmm/devices/virtio/virtq.c src/vmm/devices/virtio/mmio.c \
+	src/vmm/devices/virtio/blkreq.c \
 	src/vmm/ctlproto.c
 vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
 	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \
 	src/vmm/devices/virtio/console.c src/vmm/ctl.c \
+	src/vmm/devices/virtio/block.c \
 	src/vmm/seccomp/filter.c
 
 # 9p: the pure codec goes with the other parsers of guest bytes (unit
 # tests, fuzzers); the server makes syscalls and is in libmoat for the host
 # tests, not in moat-vmm yet.
 vmm_pure_SRCS += src/vmm/devices/virtio/9p/p9codec.c
-p9_SRCS := src/vmm/devices/virtio/9p/p9server.c
 LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
 LIB := $(O)/lib/libmoat.a
 
@@ -107,7 +108,7 @@ $(O)/obj/guest/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(LIB): $(call host_obj,$(LIB_SRCS) $(runtime_SRCS) $(p9_SRCS))
+$(LIB): $(call host_obj,$(LIB_SRCS) $(runtime_SRCS))
 	$(call msg,AR,$@)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
@@ -182,6 +183,10 @@ $(O)/tests/%: $(call host_obj,tests/%.c) $(HARNESS) $(LIB)
 
 # The seccomp test loads moat-vmm's own filters.
 $(O)/tests/unit/test_vmm_seccomp: $(call host_obj,src/vmm/seccomp/filter.c)
+# The block test runs the virtio-blk backend on a temporary image, also
+# under the vCPU filter.
+$(O)/tests/unit/test_vmm_blk: $(call host_obj,src/vmm/devices/virtio/block.c \
+	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)
 
 $(O)/obj/host/tests/fuzz/replay_%.o: tests/fuzz/replay.c
 	$(call msg,CC,$@)
@@ -199,8 +204,21 @@ $(TESTHOST_INITRAMFS): tests/kvm/build-testhost tests/kvm/testhost-init $(MKCPIO
 	@mkdir -p $(dir $@)
 	$(Q)tests/kvm/build-testhost $(MKCPIO) $@
 
+# The guest side of tests/kvm/test_vmm_blk: a static /init that exercises
+# virtio-blk from inside the guest, in an initramfs of its own.
+BLKCHECK := $(O)/tests/kvm/guest/blkcheck
+BLKCHECK_CPIO := $(O)/tests/kvm/blkcheck.cpio
+$(BLKCHECK): $(call guest_obj,tests/kvm/guest/blkcheck.c)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_LDFLAGS) -o $@ $^
+$(BLKCHECK_CPIO): tests/kvm/guest/blkcheck.list $(BLKCHECK) $(MKCPIO)
+	$(call msg,CPIO,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(MKCPIO) -C $(O) $< >$@.tmp && mv $@.tmp $@
+
 TEST_BINS := $(UNIT_TESTS) $(REPLAY_TESTS) $(HOST_TESTS) $(VM_TESTS) $(KVM_TESTS)
-tests: all $(TEST_BINS) $(TESTHOST_INITRAMFS)
+tests: all $(TEST_BINS) $(TESTHOST_INITRAMFS) $(BLKCHECK_CPIO)
 
 check: tests
 	$(Q)O=$(O) MOAT_KERNEL=$(abspath $(KERNEL)) \

@@ -39,6 +39,13 @@ static void vmm_usage(FILE *f)
 		"                     a byte channel to fd:N or unix:PATH (moat-vmm\n"
 		"                     listens there); up to %d\n"
 		"  --rng              a virtio-rng device fed by getrandom(2)\n"
+		"  --block PATH[,ro][,id=ID]\n"
+		"                     a virtio-blk device (vda, vdb, ... in order)\n"
+		"                     on a raw image file or block device, read-\n"
+		"                     write unless ro; ID is what the guest reads\n"
+		"                     as its serial (<= 20 bytes, default\n"
+		"                     moat-blkN); PATH may not contain a comma;\n"
+		"                     up to %d\n"
 		"  --control PATH     serve the control socket there: lines\n"
 		"                     status, pause, resume, stop (see ctlproto.h)\n"
 		"  --kvm PATH         KVM device (default /dev/kvm)\n"
@@ -47,7 +54,8 @@ static void vmm_usage(FILE *f)
 		"Exit status: 0 the guest powered off or rebooted; 1 start-up\n"
 		"failed; 2 bad command line; 3 the guest triple-faulted; 4 KVM\n"
 		"could not run the guest; 5 stopped by SIGTERM, SIGINT or SIGHUP.\n",
-		VMM_DEFAULT_MIB, LAYOUT_MAX_VCPUS, VM_MAX_VCONSOLES);
+		VMM_DEFAULT_MIB, LAYOUT_MAX_VCPUS, VM_MAX_VCONSOLES,
+		VM_MAX_BLOCKS);
 }
 
 static int vmm_fail(int code, const char *what, const char *why)
@@ -98,6 +106,40 @@ static int vmm_console(const char *spec, struct vm_config *c)
 	return 0;
 }
 
+/* Parse "PATH[,ro|,rw][,id=ID]" in place (the commas become NULs). */
+static int vmm_block(char *spec, struct vm_config *c)
+{
+	struct vm_block_config *b;
+	char *opt, *next;
+
+	if (c->nblock >= VM_MAX_BLOCKS)
+		return -1;
+	b = &c->block[c->nblock];
+	memset(b, 0, sizeof(*b));
+	b->path = spec;
+	next = strchr(spec, ',');
+	if (next)
+		*next++ = '\0';
+	if (!*spec)
+		return -1;
+	while ((opt = next)) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		if (!strcmp(opt, "ro"))
+			b->ro = true;
+		else if (!strcmp(opt, "rw"))
+			b->ro = false;
+		else if (!strncmp(opt, "id=", 3) && opt[3] &&
+			 strlen(opt + 3) <= BLKREQ_ID_BYTES)
+			b->id = opt + 3;
+		else
+			return -1;
+	}
+	c->nblock++;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -110,6 +152,7 @@ int main(int argc, char **argv)
 		{ "kvm", required_argument, NULL, 'K' },
 		{ "vconsole", required_argument, NULL, 'v' },
 		{ "rng", no_argument, NULL, 'r' },
+		{ "block", required_argument, NULL, 'b' },
 		{ "control", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -166,6 +209,14 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			c.rng = true;
+			break;
+		case 'b':
+			if (vmm_block(optarg, &c) < 0)
+				return vmm_fail(
+					VMM_EXIT_USAGE, "--block",
+					c.nblock >= VM_MAX_BLOCKS
+						? "too many"
+						: "not PATH[,ro][,id=ID]");
 			break;
 		case 'S':
 			c.control = optarg;

@@ -2,9 +2,10 @@
  * vm.c: building, running and tearing down the VM (see vm.h).
  *
  * Build order (vm_build), undone in reverse by vm_destroy:
- *   1. the stop eventfd        4. the legacy devices on the buses
- *   2. KVM: VM, irqchip, PIT   5. the guest image (boot_load)
- *   3. guest memory, mapped    6. the vCPUs, set up for boot
+ *   1. the stop eventfd        4. the legacy devices on the buses, then
+ *   2. KVM: VM, irqchip, PIT      the virtio devices (consoles, rng, block)
+ *   3. guest memory, mapped    5. the guest image (boot_load)
+ *                              6. the vCPUs, set up for boot
  * Threads: main runs an epoll loop (stop requests, signals, console input);
  * each vCPU has a thread running KVM_RUN and the device models it exits to.
  */
@@ -395,6 +396,23 @@ static int vm_add_devices(struct vm *vm, char *cmdline, size_t cap,
 			return -1;
 		rng_setup(vd);
 	}
+	/* Block devices last: the guest names them vda, vdb, ... in this
+	 * order. Each image is opened here, before any seccomp filter. */
+	for (i = 0; i < c->nblock; i++) {
+		const struct vm_block_config *bc = &c->block[i];
+		struct block *b = &vm->blk[i];
+		char id[BLKREQ_ID_BYTES + 1];
+
+		snprintf(id, sizeof(id), "moat-blk%u", i);
+		if (block_open(b, bc->path, bc->ro, bc->id ? bc->id : id, e) <
+		    0)
+			return moat_err_wrap(e, "virtio block %u", i);
+		vm->nblk++;
+		vd = vm_add_virtio(vm, cmdline, cap, &block_ops, e);
+		if (!vd)
+			return -1;
+		block_setup(b, vd);
+	}
 	return 0;
 }
 
@@ -472,6 +490,10 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 	if (c->nvconsole > VM_MAX_VCONSOLES) {
 		moat_err_set(e, 0, "at most %d virtio consoles",
 			     VM_MAX_VCONSOLES);
+		goto fail;
+	}
+	if (c->nblock > VM_MAX_BLOCKS) {
+		moat_err_set(e, 0, "at most %d block devices", VM_MAX_BLOCKS);
 		goto fail;
 	}
 	vm->ncpus = c->ncpus;
@@ -643,6 +665,9 @@ void vm_destroy(struct vm *vm)
 	for (i = 0; i < vm->ncons; i++)
 		console_close(&vm->cons[i]);
 	vm->ncons = 0;
+	for (i = 0; i < vm->nblk; i++)
+		block_close(&vm->blk[i]);
+	vm->nblk = 0;
 	for (i = 0; i < vm->nvdev; i++)
 		virtio_dev_destroy(&vm->vdev[i]);
 	vm->nvdev = 0;

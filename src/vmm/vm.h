@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "bus/bus.h"
 #include "devices/legacy/serial.h"
+#include "devices/virtio/block.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/dev.h"
 #include "kvm/kvm.h"
@@ -32,6 +33,15 @@ enum vmm_exit {
 };
 
 #define VM_MAX_VCONSOLES 4
+#define VM_MAX_BLOCKS 4
+
+/* A virtio-blk device: a raw image (or block device), opened before the
+ * guest runs. */
+struct vm_block_config {
+	const char *path;
+	bool ro;
+	const char *id; /* GET_ID string (<= 20 bytes), NULL: "moat-blkN" */
+};
 
 struct vm_config {
 	const char *kernel;
@@ -44,7 +54,9 @@ struct vm_config {
 	const char *kvm_dev;			/* NULL: /dev/kvm */
 	const char *vconsole[VM_MAX_VCONSOLES]; /* hvc0, hvc1, ...: backends */
 	unsigned nvconsole;
-	bool rng;	     /* a virtio-rng device */
+	bool rng;				     /* a virtio-rng device */
+	struct vm_block_config block[VM_MAX_BLOCKS]; /* vda, vdb, ... */
+	unsigned nblock;
 	const char *control; /* control socket path, or NULL */
 };
 
@@ -80,6 +92,8 @@ struct vm {
 	unsigned nvdev;
 	struct console cons[VM_MAX_VCONSOLES];
 	unsigned ncons;
+	struct block blk[VM_MAX_BLOCKS];
+	unsigned nblk;
 	int stop_fd; /* eventfd: a vCPU asks main to stop */
 	/* Pausing: vCPUs park at the top of their loop while pause_req. */
 	pthread_mutex_t pause_lock;

@@ -42,8 +42,13 @@ static const int filter_main_only[] = {
 	SCMP_SYS(pread64),    SCMP_SYS(unlink),	     SCMP_SYS(unlinkat),
 };
 
+/* getrandom: virtio-rng; preadv, pwritev, fdatasync: virtio-blk's I/O on
+ * its image fds, opened before the filter. */
 static const int filter_vcpu_only[] = {
 	SCMP_SYS(getrandom),
+	SCMP_SYS(preadv),
+	SCMP_SYS(pwritev),
+	SCMP_SYS(fdatasync),
 };
 
 static int filter_add_all(scmp_filter_ctx ctx, const int *sys, size_t n)
