@@ -990,6 +990,10 @@ TEST(fid_table_is_bounded_and_fids_checked)
 	ASSERT_EQ(t_clunk(2), 0);
 	ASSERT_EQ(t_clunk(4), 0);
 	ASSERT_EQ(t_lopen(5, P9_DOTL_RDONLY), 0);
+	/* an opened fid may be cloned, not walked itself */
+	ASSERT_EQ(t_walk(5, 5, ""), EBADF);
+	ASSERT_EQ(t_walk(5, 6, ""), 0);
+	ASSERT_EQ(t_lopen(5, P9_DOTL_RDONLY), EBADF);
 	/* a reply buffer too small for an Rlerror */
 	ASSERT_EQ(p9_handle(srv, req, 7, small, sizeof(small)), -1);
 	canary_untouched();

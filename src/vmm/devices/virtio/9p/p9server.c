@@ -590,7 +590,8 @@ static int op_walk(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
 	int err = 0;
 
 	NEED_FID(f, s, m->u.walk.fid);
-	if (f->kind != FID_PATH)
+	/* An opened fid may be cloned or walked from, not walked itself. */
+	if (f->kind != FID_PATH && m->u.walk.newfid == m->u.walk.fid)
 		return EBADF;
 	if (m->u.walk.newfid != m->u.walk.fid && fid_get(s, m->u.walk.newfid))
 		return EBADF;
@@ -734,11 +735,14 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 			  (uint64_t)(o | base | O_CREAT | O_EXCL),
 			  m->u.lcreate.mode & 07777, P9_RESOLVE);
 	if (fd >= 0) {
-		int err = fix_new(f->node->fd, name,
-				  (int)(m->u.lcreate.mode & 07777), f->uid,
-				  m->u.lcreate.gid, &st);
+		/* New: through its own fd, the owner then the exact mode
+		 * (see fix_new; chown would clear set-id bits). */
+		if (fchown((int)fd, f->uid, m->u.lcreate.gid) < 0) {
+			/* not permitted: the file stays the server's */
+		}
+		if (fchmod((int)fd, m->u.lcreate.mode & 07777) < 0) {
+			int err = errno;
 
-		if (err) {
 			close((int)fd);
 			return err;
 		}
