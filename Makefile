@@ -66,12 +66,16 @@ AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the
 # fuzzers' sources.
 runtime_SRCS := src/runtime/secbpf.c src/runtime/spec.c \
-	src/runtime/state.c src/runtime/signame.c
+	src/runtime/state.c src/runtime/signame.c src/runtime/shimctl.c
 # The moat CLI: main.c (global options, command table), a file per verb.
 cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
 	src/cli/state.c src/cli/list.c src/cli/delete.c src/cli/kill.c \
-	src/cli/notyet.c
+	src/cli/notyet.c src/cli/create.c src/cli/start.c src/cli/run.c
 CLI_LIBS := -ljansson
+# moat-shim: the per-container host process, and the VM backends it owns.
+shim_SRCS := src/shim/main.c
+sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c
+SHIM_LIBS := -ljansson -lseccomp
 # moat-vmm: the pure parts (boot builders, bus, device models, guest
 # memory) are also in libmoat for the unit tests and fuzzers.
 vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
@@ -144,6 +148,12 @@ $(MOAT): $(call host_obj,$(cli_SRCS)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
+SHIM := $(O)/bin/moat-shim
+$(SHIM): $(call host_obj,$(shim_SRCS) $(sandbox_SRCS)) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(SHIM_LIBS)
+
 # The kernel build is cached under $(MOAT_CACHE); the script is a quick
 # no-op when the cache holds the build for this source version and fragment.
 KERNEL := $(O)/guest/bzImage
@@ -154,7 +164,7 @@ $(KERNEL): kernel
 
 guest: kernel $(INITRAMFS)
 
-all: $(LIB) $(AGENT) $(VMM) $(MOAT) guest
+all: $(LIB) $(AGENT) $(VMM) $(MOAT) $(SHIM) guest
 
 # --- tests --------------------------------------------------------------------
 HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c \
@@ -225,6 +235,7 @@ check: tests
 		MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
 		MOAT_AGENT=$(abspath $(AGENT)) \
 		MOAT_CLI=$(abspath $(MOAT)) \
+		MOAT_SHIM=$(abspath $(SHIM)) \
 		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
 		MAKE="$(MAKE)" tests/run $(abspath $(O))
 

@@ -149,6 +149,26 @@ static void agent_mount(const char *src, const char *dir, const char *type,
 		agent_log("mount %s: %s", dir, strerror(errno));
 }
 
+/*
+ * Leave the initramfs root: pivot_root(2) refuses to move a root that is
+ * the initial rootfs (it has no parent mount), and every container
+ * pivots. So the agent moves itself onto a bind mount of / (which has a
+ * parent) and chroots into it, as switch_root-less inits do.
+ */
+static void agent_leave_rootfs(void)
+{
+	if (mkdir("/.root", 0700) < 0 && errno != EEXIST)
+		goto fail;
+	if (mount("/", "/.root", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    chdir("/.root") < 0 ||
+	    mount("/.root", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0)
+		goto fail;
+	return;
+fail:
+	agent_log("leave the initramfs root: %s", strerror(errno));
+}
+
 /* Guest mode, after the ready line: serve the channel, if there is one. */
 static void agent_guest_serve(void)
 {
@@ -159,6 +179,7 @@ static void agent_guest_serve(void)
 
 	if (!agent_channel_arg(path, sizeof(path)))
 		return;
+	agent_leave_rootfs();
 	agent_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		    NULL);
 	agent_mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");

@@ -5,7 +5,8 @@
  *
  *   share_host_dir  host mode (--share-dir DIR): the tag T is DIR/T.
  *   share_9p        the guest: the host exports the bundle as a 9p share
- *                   (virtio transport) with tag T, mounted once at
+ *                   (virtio transport) with tag T, or as a virtio-fs
+ *                   share tagged T when 9p is not there, mounted once at
  *                   /run/moat/shares/T.
  *
  * Inputs: the tag, from the host.
@@ -59,9 +60,16 @@ static int share_9p_resolve(const struct agent_opts *o, const char *tag,
 	    st.st_dev != parent.st_dev)
 		return 0;
 	if (mount(tag, path, "9p", MS_NOSUID | MS_NODEV,
-		  "trans=virtio,version=9p2000.L,cache=none,access=client") < 0)
-		return moat_err_set(e, errno, "mount the 9p share %s", tag);
-	return 0;
+		  "trans=virtio,version=9p2000.L,cache=none,access=client") ==
+	    0)
+		return 0;
+	/* No 9p here (ENODEV: a kernel without the 9p filesystem; ENOENT:
+	 * no 9p device with that tag): the host may export the share over
+	 * virtio-fs instead (the QEMU backend does). */
+	if ((errno == ENODEV || errno == ENOENT) &&
+	    mount(tag, path, "virtiofs", MS_NOSUID | MS_NODEV, NULL) == 0)
+		return 0;
+	return moat_err_set(e, errno, "mount the share %s (9p, virtiofs)", tag);
 }
 
 const struct share_ops share_9p = {

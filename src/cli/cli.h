@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define MOAT_VERSION "0.1.0-dev"
 #define CLI_DEFAULT_ROOT "/run/moat"
@@ -54,6 +55,33 @@ int cli_list(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_notyet(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_create(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_start(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+/* run returns the container's exit status (>= 0) when not detached. */
+int cli_run(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+
+/* create.c: what create and run share. */
+struct cli_create {
+	const char *id;
+	const char *bundle;   /* --bundle, default "." */
+	const char *pid_file; /* --pid-file, or NULL */
+	bool detach;	      /* run --detach */
+	bool foreground;      /* the shim stays our child (run) */
+};
+
+/* Parse create's options (and run's --detach when allow_detach). */
+int cli_create_opts(int argc, char **argv, struct cli_create *o,
+		    bool allow_detach, struct moat_err **e);
+/*
+ * Create the container: record it, start its shim, wait until the
+ * container is created in its VM, record it created. *shim_pid is the
+ * shim's pid. On failure nothing is left behind.
+ */
+int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
+			 pid_t *shim_pid, struct moat_err **e);
+/* start.c: start a created container through its shim. */
+int cli_start_container(struct cli_ctx *ctx, const char *id,
+			struct moat_err **e);
 
 /*
  * A verb's option parsing: whether argv asks for --help/-h (then the verb

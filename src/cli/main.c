@@ -19,8 +19,8 @@
 #include <string.h>
 
 static const struct cli_cmd cli_cmds[] = {
-	{ "create", cli_notyet, "[OPTIONS] ID",
-	  "create a container (not implemented yet)" },
+	{ "create", cli_create, "[--bundle DIR] [--pid-file FILE] ID",
+	  "create a container in its own VM (not started yet)" },
 	{ "delete", cli_delete, "[--force] ID",
 	  "delete a container's state; --force kills it first" },
 	{ "events", cli_notyet, "[OPTIONS] ID",
@@ -39,12 +39,11 @@ static const struct cli_cmd cli_cmds[] = {
 	  "list a container's processes (not implemented yet)" },
 	{ "resume", cli_notyet, "ID",
 	  "resume a paused container (not implemented yet)" },
-	{ "run", cli_notyet, "[OPTIONS] ID",
-	  "create and start a container (not implemented yet)" },
+	{ "run", cli_run, "[--bundle DIR] [--pid-file FILE] [--detach] ID",
+	  "create and start a container; without --detach, wait for it" },
 	{ "spec", cli_spec, "[--bundle DIR]",
 	  "write a default config.json into the bundle" },
-	{ "start", cli_notyet, "ID",
-	  "start a created container (not implemented yet)" },
+	{ "start", cli_start, "ID", "start a created container" },
 	{ "state", cli_state, "ID", "print a container's OCI state (JSON)" },
 	{ "update", cli_notyet, "[OPTIONS] ID",
 	  "update a container's resources (not implemented yet)" },
@@ -241,7 +240,8 @@ int main(int argc, char **argv)
 					ctx.verb, strerror(errno));
 				return 1;
 			}
-			return 0;
+			/* run: the container's exit status */
+			return r > 255 ? 255 : r;
 		}
 	}
 	if (!strcmp(ctx.verb, "moat"))

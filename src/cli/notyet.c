@@ -1,7 +1,7 @@
 /*
  * notyet.c: the verbs that are in the command table but not implemented
- * yet (create, start, run, exec, ps, pause, resume, update, events: they
- * need the shim and its VM). Each fails plainly, with exit status 1,
+ * yet (exec, ps, pause, resume, update, events: they need more of the
+ * shim). Each fails plainly, with exit status 1,
  * rather than pretending: "moat: <verb>: not implemented yet".
  * Input: argv (ignored).
  */

@@ -28,6 +28,12 @@
 #define STATE_ID_MAX 255
 #define STATE_PATH_MAX 4096
 #define STATE_FORMAT_VERSION 1
+/* Files the shim keeps in <root>/<id>/ (docs/state.md): its control
+ * socket (src/runtime/shimctl.h), the VM's console log, and the QEMU
+ * backend's virtio-fs socket. */
+#define STATE_SHIM_SOCK "shim.sock"
+#define STATE_CONSOLE_LOG "console.log"
+#define STATE_VIRTIOFS_SOCK "virtiofs.sock" /* the QEMU backend's */
 
 enum state_status {
 	STATE_CREATING,

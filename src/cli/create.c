@@ -1,0 +1,356 @@
+/*
+ * create.c: `moat create [OPTIONS] ID` (runtime-spec runtime.md "Create"):
+ * check the bundle's config.json, record the container (phase creating,
+ * under its lock), start its shim (moat-shim, found as $MOAT_SHIM or next
+ * to this binary) and wait for the shim to say the container is created
+ * in its VM; then record phase created with the shim's pid, and write
+ * --pid-file. The shim is detached (setsid, double fork) so that it is
+ * reparented to the caller's subreaper (conmon, containerd-shim) and
+ * inherits this process's stdin, stdout and stderr, which it relays. On
+ * any failure nothing is left: no shim, no VM, no state directory.
+ *
+ * cli_create_container() is shared with `run` (run.c), which keeps the
+ * shim as its own child unless --detach.
+ * Options: --bundle/-b DIR (default .), --pid-file FILE; --no-pivot and
+ * --no-new-keyring are accepted and mean nothing in a VM;
+ * --console-socket and --preserve-fds are refused for now.
+ * Input: argv, config.json, the shim's one-line report on a pipe.
+ */
+#include "cli.h"
+#include "../common/cleanup.h"
+#include "../runtime/spec.h"
+#include "../runtime/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CLI_CREATE_TIMEOUT_MS 300000 /* the shim has its own, shorter */
+#define CLI_SHIM_SYNC_FD 3
+
+/* The shim binary: $MOAT_SHIM, else moat-shim beside /proc/self/exe. */
+static int cli_shim_path(char *out, size_t cap, struct moat_err **e)
+{
+	const char *env = getenv("MOAT_SHIM");
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (env && *env) {
+		if ((size_t)snprintf(out, cap, "%s", env) >= cap)
+			return moat_err_set(e, ENAMETOOLONG, "MOAT_SHIM");
+	} else {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0)
+			return moat_err_set(e, errno, "/proc/self/exe");
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash)
+			*slash = '\0';
+		if ((size_t)snprintf(out, cap, "%s/moat-shim", self) >= cap)
+			return moat_err_set(e, ENAMETOOLONG, "moat-shim");
+	}
+	if (access(out, X_OK) < 0)
+		return moat_err_set(e, errno, "shim %s", out);
+	return 0;
+}
+
+/* The config's annotations as a JSON object text (malloc'd), or NULL. */
+static char *cli_annotations(const struct spec *sp)
+{
+	json_t *o;
+	char *t;
+	size_t i;
+
+	if (!sp->nannotations)
+		return NULL;
+	o = json_object();
+	for (i = 0; o && i < sp->nannotations; i++)
+		json_object_set_new(o, sp->annotations[i].key,
+				    json_string(sp->annotations[i].value));
+	t = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return t;
+}
+
+/* Write pid to path atomically (tmp + rename), as runc does. */
+static int cli_pid_file(const char *path, pid_t pid, struct moat_err **e)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return moat_err_set(e, ENAMETOOLONG, "--pid-file");
+	f = fopen(tmp, "we");
+	if (!f)
+		return moat_err_set(e, errno, "--pid-file %s", path);
+	fprintf(f, "%d", (int)pid);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		int err = errno;
+
+		unlink(tmp);
+		return moat_err_set(e, err, "--pid-file %s", path);
+	}
+	return 0;
+}
+
+/* In the child: put the sync pipe on fd 3 and run the shim. */
+static void __attribute__((noreturn))
+cli_exec_shim(const char *shim, const char *root, const char *id,
+	      const char *bundle, int sync_fd)
+{
+	char fdnum[16];
+	const char *argv[] = {
+		shim,	    "--root", root,	   "--id", id,
+		"--bundle", bundle,   "--sync-fd", fdnum,  NULL
+	};
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sync_fd == CLI_SHIM_SYNC_FD) {
+		if (fcntl(sync_fd, F_SETFD, 0) < 0)
+			_exit(127);
+	} else if (dup2(sync_fd, CLI_SHIM_SYNC_FD) < 0) {
+		_exit(127);
+	}
+	snprintf(fdnum, sizeof(fdnum), "%d", CLI_SHIM_SYNC_FD);
+	execv(shim, (char *const *)argv);
+	_exit(127);
+}
+
+/* Read the shim's report until EOF into buf. */
+static void cli_read_sync(int fd, char *buf, size_t cap)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		r = poll(&p, 1, CLI_CREATE_TIMEOUT_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n = read(fd, buf + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == cap - 1)
+			break;
+	}
+	buf[got] = '\0';
+}
+
+int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
+			 pid_t *shim_pid, struct moat_err **e)
+{
+	struct state_handle h = STATE_HANDLE_INIT;
+	char shim[PATH_MAX], bundle[PATH_MAX], cfg[PATH_MAX + 16];
+	char report[MOAT_ERR_MSG_MAX + 64], *end;
+	int sync[2] = { -1, -1 }, status;
+	struct spec *sp = NULL;
+	struct state s;
+	pid_t child, pid = 0;
+	long v;
+
+	*shim_pid = 0;
+	if (state_id_check(o->id, e))
+		return -1;
+	if (!realpath(o->bundle, bundle))
+		return moat_err_set(e, errno, "bundle %s", o->bundle);
+	snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
+	if (spec_load(cfg, &sp, e))
+		return -1;
+	if (sp->process.terminal) {
+		spec_free(sp);
+		return moat_err_set(e, 0,
+				    "process.terminal: true is not supported "
+				    "yet (no --console-socket)");
+	}
+	if (cli_shim_path(shim, sizeof(shim), e)) {
+		spec_free(sp);
+		return -1;
+	}
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "%s", o->id);
+	s.phase = STATE_CREATING;
+	snprintf(s.bundle, sizeof(s.bundle), "%s", bundle);
+	if (sp->root_path[0] == '/')
+		snprintf(s.rootfs, sizeof(s.rootfs), "%s", sp->root_path);
+	else
+		snprintf(s.rootfs, sizeof(s.rootfs), "%.2048s/%.2040s", bundle,
+			 sp->root_path);
+	state_now_rfc3339(s.created, sizeof(s.created));
+	s.owner = (uint32_t)getuid();
+	s.annotations_json = cli_annotations(sp);
+	spec_free(sp);
+	if (state_create(ctx->root, &s, &h, e)) {
+		state_clear(&s);
+		return -1;
+	}
+	cli_log_debug(ctx, "create %s: shim %s, bundle %s", o->id, shim,
+		      bundle);
+	if (pipe2(sync, O_CLOEXEC) < 0) {
+		moat_err_set(e, errno, "pipe");
+		goto fail;
+	}
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		moat_err_set(e, errno, "fork");
+		goto fail;
+	}
+	if (child == 0) {
+		close(sync[0]);
+		if (o->foreground)
+			cli_exec_shim(shim, ctx->root, o->id, bundle, sync[1]);
+		/* Detach: a new session, and a grandchild that the caller's
+		 * subreaper (or init) inherits. */
+		setsid();
+		child = fork();
+		if (child == 0)
+			cli_exec_shim(shim, ctx->root, o->id, bundle, sync[1]);
+		_exit(child < 0 ? 1 : 0);
+	}
+	close(sync[1]);
+	sync[1] = -1;
+	if (!o->foreground)
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+	cli_read_sync(sync[0], report, sizeof(report));
+	close(sync[0]);
+	sync[0] = -1;
+	if (strncmp(report, "ok ", 3)) {
+		if (!strncmp(report, "error ", 6))
+			moat_err_set(e, 0, "%s", report + 6);
+		else
+			moat_err_set(e, 0, "the shim failed to start (%s)",
+				     shim);
+		if (o->foreground)
+			while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+				;
+		goto fail;
+	}
+	errno = 0;
+	v = strtol(report + 3, &end, 10);
+	if (errno || *end || v <= 0 || v > INT32_MAX) {
+		moat_err_set(e, 0, "the shim's report is malformed");
+		goto fail;
+	}
+	pid = (pid_t)v;
+	s.pid = pid;
+	s.phase = STATE_CREATED;
+	if (state_proc_start(pid, &s.pid_start) < 0) {
+		moat_err_set(e, errno, "the shim (pid %d)", (int)pid);
+		goto fail;
+	}
+	if (state_write(&h, &s, e) ||
+	    (o->pid_file && cli_pid_file(o->pid_file, pid, e)))
+		goto fail;
+	state_close(&h);
+	state_clear(&s);
+	*shim_pid = pid;
+	return 0;
+fail:
+	if (pid > 0) {
+		struct moat_err *e2 = NULL;
+
+		state_signal(&s, SIGKILL, 10000, &e2);
+		moat_err_free(&e2);
+		if (o->foreground)
+			waitpid(pid, &status, 0);
+	}
+	if (sync[0] >= 0)
+		close(sync[0]);
+	if (sync[1] >= 0)
+		close(sync[1]);
+	{
+		struct moat_err *e2 = NULL;
+
+		state_destroy(ctx->root, &h, &e2);
+		moat_err_free(&e2);
+	}
+	state_close(&h);
+	state_clear(&s);
+	return -1;
+}
+
+int cli_create_opts(int argc, char **argv, struct cli_create *o,
+		    bool allow_detach, struct moat_err **e)
+{
+	static const struct option opts[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "console-socket", required_argument, NULL, 'c' },
+		{ "preserve-fds", required_argument, NULL, 'P' },
+		{ "no-pivot", no_argument, NULL, 'n' },
+		{ "no-new-keyring", no_argument, NULL, 'k' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->bundle = ".";
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+b:d", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->bundle = optarg;
+			break;
+		case 'p':
+			o->pid_file = optarg;
+			break;
+		case 'c':
+			return moat_err_set(e, 0,
+					    "--console-socket: not supported "
+					    "yet");
+		case 'P':
+			if (strcmp(optarg, "0"))
+				return moat_err_set(e, 0,
+						    "--preserve-fds: not "
+						    "supported yet");
+			break;
+		case 'n':
+		case 'k':
+			break;
+		case 'd':
+			if (!allow_detach)
+				return moat_err_set(e, 0, "unknown option %s",
+						    argv[optind - 1]);
+			o->detach = true;
+			break;
+		default:
+			return moat_err_set(e, 0,
+					    "unknown or incomplete option %s",
+					    argv[optind - 1]);
+		}
+	}
+	if (cli_nargs(argc, argv, optind, 1, 1, e))
+		return -1;
+	o->id = argv[optind];
+	return 0;
+}
+
+int cli_create(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
+{
+	struct cli_create o;
+	pid_t pid;
+
+	if (cli_create_opts(argc, argv, &o, false, e))
+		return -1;
+	return cli_create_container(ctx, &o, &pid, e);
+}

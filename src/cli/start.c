@@ -1,0 +1,48 @@
+/*
+ * start.c: `moat start ID` (runtime-spec runtime.md "Start"): run the
+ * user's process of a created container. The shim (shim.sock) sends START
+ * to the agent and records the phase running before it answers; a
+ * container that is not created (never, or already started, or stopped)
+ * is refused.
+ * Input: the ID from the command line.
+ */
+#include "cli.h"
+#include "../runtime/shimctl.h"
+#include "../runtime/state.h"
+
+#define CLI_START_TIMEOUT_MS 60000
+
+int cli_start_container(struct cli_ctx *ctx, const char *id,
+			struct moat_err **e)
+{
+	struct state_handle h = STATE_HANDLE_INIT;
+	enum state_status st;
+	struct state s;
+	int r = -1;
+
+	if (state_open(ctx->root, id, false, &h, e))
+		return -1;
+	if (state_read(&h, &s, e)) {
+		state_close(&h);
+		return -1;
+	}
+	st = state_status_of(&s);
+	cli_log_debug(ctx, "start %s: %s", id, state_status_name(st));
+	if (st != STATE_CREATED)
+		moat_err_set(e, 0, "container %s is %s, not created", id,
+			     state_status_name(st));
+	else if (shimctl_call(h.dir_fd, "start", CLI_START_TIMEOUT_MS, e))
+		moat_err_wrap(e, "container %s", id);
+	else
+		r = 0;
+	state_clear(&s);
+	state_close(&h);
+	return r;
+}
+
+int cli_start(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
+{
+	if (cli_nargs(argc, argv, 1, 1, 1, e))
+		return -1;
+	return cli_start_container(ctx, argv[1], e);
+}

@@ -1,0 +1,337 @@
+/*
+ * qemu.c: the QEMU backend (see qemu.h and sandbox.h).
+ *
+ * The VM: qemu-system-x86_64 -M microvm,acpi=off (no ACPI, so QEMU lists
+ * its virtio-mmio devices on the kernel command line), -nodefaults
+ * -no-user-config -display none -no-reboot (the agent's restart, reboot=t,
+ * ends QEMU), the guest kernel and initramfs, the serial console appended
+ * to the container's log, one virtio-serial-device whose virtconsole is
+ * the agent's channel (/dev/hvc0 in the guest), and the bundle's root
+ * filesystem as a virtio-fs share tagged "rootfs": a vhost-user-fs-device
+ * served by QEMU's virtiofsd (MOAT_VIRTIOFSD, else
+ * /usr/lib/qemu/virtiofsd), with guest memory in a shared memfd as
+ * vhost-user needs. Not 9p: the guest kernel built from
+ * guest/kernel.config has the 9p transport but not the 9p filesystem
+ * (CONFIG_9P_FS sits under CONFIG_NETWORK_FILESYSTEMS, which the fragment
+ * lacks), so a 9p share cannot be mounted there yet.
+ *
+ * The channel is a socketpair: QEMU gets one end by fd (-chardev
+ * socket,fd=N), so it is connected before the guest runs. A unix socket
+ * served by QEMU with nowait would drop what the agent writes before the
+ * shim connects (its HELLO), and its path would be bound by sun_path's
+ * 108 bytes.
+ *
+ * virtiofsd gets its listening socket by fd (bound in the container's
+ * directory through /proc/self/fd/<dir>, like shim.sock, so the path's
+ * length does not matter); QEMU reaches it through the directory fd it
+ * inherits. Both processes die with the shim (PR_SET_PDEATHSIG).
+ *
+ * Inputs: the sandbox config (the shim's, from config.json and the
+ * environment); paths are passed as QEMU option values, with ',' doubled
+ * as QEMU's option syntax wants.
+ */
+#include "qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define QEMU_DEFAULT_BIN "qemu-system-x86_64"
+#define QEMU_CHAN_FD 3 /* the channel's fd number in QEMU */
+#define QEMU_DIR_FD 4  /* the socket directory's fd number in QEMU */
+#define QEMU_VFSD_FD 3 /* the listening socket's fd number in virtiofsd */
+#define QEMU_ARGS_MAX 56
+#define QEMU_DEFAULT_VIRTIOFSD "/usr/lib/qemu/virtiofsd"
+
+/* s with every ',' doubled (QEMU's option escaping); malloc'd. */
+static char *qemu_escape(const char *s)
+{
+	size_t n = strlen(s), i, j = 0;
+	char *o = malloc(2 * n + 1);
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		o[j++] = s[i];
+		if (s[i] == ',')
+			o[j++] = ',';
+	}
+	o[j] = '\0';
+	return o;
+}
+
+static bool qemu_kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static int qemu_check_file(const char *what, const char *path,
+			   struct moat_err **e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return moat_err_set(e, errno, "%s %s", what, path);
+	if (!S_ISREG(st.st_mode))
+		return moat_err_set(e, EINVAL, "%s %s: not a regular file",
+				    what, path);
+	return 0;
+}
+
+/*
+ * Fork and exec argv with stdin from /dev/null, stdout and stderr to
+ * log_fd (when >= 0), fd from -> to (when from >= 0), no signal blocked,
+ * and death with the caller. Returns the pid, or -1 with *e set (also when
+ * the exec failed).
+ */
+static pid_t qemu_spawn(const char *const *argv, int log_fd, int from1, int to1,
+			int from2, int to2, struct moat_err **e)
+{
+	int errp[2], err = 0;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe2(errp, O_CLOEXEC) < 0)
+		return moat_err_set(e, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(errp[0]);
+		close(errp[1]);
+		return moat_err_set(e, err, "fork");
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sigset_t none;
+
+		/* The shim blocks the signals it reads from a signalfd;
+		 * the child starts with none blocked. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Die with the shim, whatever kills it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		/* Move the fds above every target first. */
+		if (from1 >= 0)
+			from1 = fcntl(from1, F_DUPFD_CLOEXEC, 16);
+		if (from2 >= 0)
+			from2 = fcntl(from2, F_DUPFD_CLOEXEC, 16);
+		if (nul < 0 || dup2(nul, 0) < 0 ||
+		    (log_fd >= 0 &&
+		     (dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)) ||
+		    (from1 >= 0 && dup2(from1, to1) < 0) ||
+		    (from2 >= 0 && dup2(from2, to2) < 0))
+			goto child_fail;
+		execvp(argv[0], (char *const *)argv);
+child_fail:
+		err = errno;
+		if (write(errp[1], &err, sizeof(err)) < 0) {
+			/* the parent sees EOF and a dead child */
+		}
+		_exit(127);
+	}
+	close(errp[1]);
+	/* The pipe closes on exec (CLOEXEC): an errno means it failed. */
+	while ((got = read(errp[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(errp[0]);
+	if (got == (ssize_t)sizeof(err)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return moat_err_set(e, err, "exec %s", argv[0]);
+	}
+	return pid;
+}
+
+/* Bind and listen on dir_fd/SANDBOX_VIRTIOFS_SOCK. */
+static int qemu_vfs_listen(int dir_fd, struct moat_err **e)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, err;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/%s", dir_fd,
+		 SANDBOX_VIRTIOFS_SOCK);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return moat_err_set(e, errno, "virtiofs socket");
+	unlinkat(dir_fd, SANDBOX_VIRTIOFS_SOCK, 0);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(fd, 1) < 0) {
+		err = errno;
+		close(fd);
+		return moat_err_set(e, err, "virtiofs socket");
+	}
+	return fd;
+}
+
+static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
+		      struct moat_err **e)
+{
+	const char *bin = getenv("MOAT_QEMU"), *vfsd = getenv("MOAT_VIRTIOFSD");
+	char mem[32], memobj[96], cpus[32], chardev[64], vfschar[96];
+	char source[PATH_MAX + 16], serial[PATH_MAX + 64];
+	char *log = NULL;
+	const char *argv[QEMU_ARGS_MAX], *vargv[16];
+	bool kvm = qemu_kvm_usable();
+	int sv[2] = { -1, -1 }, lfd = -1, n = 0;
+	pid_t helper = 0, pid;
+
+	if (!bin || !*bin)
+		bin = QEMU_DEFAULT_BIN;
+	if (!vfsd || !*vfsd)
+		vfsd = QEMU_DEFAULT_VIRTIOFSD;
+	if (c->dir_fd < 0)
+		return moat_err_set(e, EINVAL, "qemu: no socket directory");
+	if (qemu_check_file("kernel", c->kernel, e) ||
+	    qemu_check_file("initramfs", c->initramfs, e))
+		return -1;
+	log = qemu_escape(c->log_path);
+	if (!log)
+		return moat_err_set(e, ENOMEM, "qemu");
+	if ((size_t)snprintf(source, sizeof(source), "source=%s", c->rootfs) >=
+		    sizeof(source) ||
+	    strchr(c->rootfs, ',') ||
+	    (size_t)snprintf(serial, sizeof(serial),
+			     "file,id=console,path=%s,append=on",
+			     log) >= sizeof(serial)) {
+		moat_err_set(e, ENAMETOOLONG,
+			     "qemu: rootfs or log path too long, or a rootfs "
+			     "path with a comma");
+		goto fail;
+	}
+
+	/* virtiofsd, serving the rootfs on a socket it gets by fd */
+	lfd = qemu_vfs_listen(c->dir_fd, e);
+	if (lfd < 0)
+		goto fail;
+	n = 0;
+	vargv[n++] = vfsd;
+	vargv[n++] = "--fd=3";
+	vargv[n++] = "-o";
+	vargv[n++] = source;
+	vargv[n++] = "-o";
+	vargv[n++] = "cache=none";
+	vargv[n++] = "-o";
+	vargv[n++] = "sandbox=chroot";
+	vargv[n++] = "-o";
+	vargv[n++] = "log_level=warn";
+	vargv[n++] = "--rlimit-nofile=0";
+	vargv[n] = NULL;
+	helper = qemu_spawn(vargv, c->log_fd, lfd, QEMU_VFSD_FD, -1, -1, e);
+	close(lfd);
+	lfd = -1;
+	if (helper < 0) {
+		helper = 0;
+		moat_err_wrap(e, "virtiofsd");
+		goto fail;
+	}
+
+	snprintf(mem, sizeof(mem), "%uM", c->mem_mib);
+	snprintf(memobj, sizeof(memobj),
+		 "memory-backend-memfd,id=mem,size=%uM,share=on", c->mem_mib);
+	snprintf(cpus, sizeof(cpus), "%u", c->cpus);
+	snprintf(chardev, sizeof(chardev), "socket,id=chan,fd=%d,server=off",
+		 QEMU_CHAN_FD);
+	snprintf(vfschar, sizeof(vfschar),
+		 "socket,id=vfs,path=/proc/self/fd/%d/%s", QEMU_DIR_FD,
+		 SANDBOX_VIRTIOFS_SOCK);
+	n = 0;
+	argv[n++] = bin;
+	argv[n++] = "-M";
+	argv[n++] = "microvm,acpi=off,memory-backend=mem";
+	argv[n++] = "-accel";
+	argv[n++] = kvm ? "kvm" : "tcg";
+	argv[n++] = "-cpu";
+	argv[n++] = kvm ? "host" : "max";
+	argv[n++] = "-m";
+	argv[n++] = mem;
+	argv[n++] = "-object";
+	argv[n++] = memobj;
+	argv[n++] = "-smp";
+	argv[n++] = cpus;
+	/* virtio 1.0 over MMIO: vhost-user (libvhost-user) refuses legacy
+	 * devices, microvm's default. */
+	argv[n++] = "-global";
+	argv[n++] = "virtio-mmio.force-legacy=false";
+	argv[n++] = "-nodefaults";
+	argv[n++] = "-no-user-config";
+	argv[n++] = "-display";
+	argv[n++] = "none";
+	argv[n++] = "-no-reboot";
+	argv[n++] = "-kernel";
+	argv[n++] = c->kernel;
+	argv[n++] = "-initrd";
+	argv[n++] = c->initramfs;
+	argv[n++] = "-append";
+	argv[n++] = "console=ttyS0 reboot=t panic=-1 quiet "
+		    "moat.channel=" SANDBOX_CHANNEL;
+	argv[n++] = "-chardev";
+	argv[n++] = serial;
+	argv[n++] = "-serial";
+	argv[n++] = "chardev:console";
+	argv[n++] = "-chardev";
+	argv[n++] = chardev;
+	argv[n++] = "-device";
+	argv[n++] = "virtio-serial-device";
+	argv[n++] = "-device";
+	argv[n++] = "virtconsole,chardev=chan";
+	argv[n++] = "-chardev";
+	argv[n++] = vfschar;
+	argv[n++] = "-device";
+	argv[n++] = "vhost-user-fs-device,chardev=vfs,tag=" SANDBOX_ROOTFS_TAG;
+	argv[n] = NULL;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		moat_err_set(e, errno, "qemu: socketpair");
+		goto fail;
+	}
+	pid = qemu_spawn(argv, c->log_fd, sv[1], QEMU_CHAN_FD, c->dir_fd,
+			 QEMU_DIR_FD, e);
+	close(sv[1]);
+	sv[1] = -1;
+	if (pid < 0) {
+		moat_err_wrap(e, "qemu");
+		goto fail;
+	}
+	sb->ops = &sandbox_qemu;
+	sb->pid = pid;
+	sb->helper = helper;
+	sb->chan_fd = sv[0];
+	sb->dir_fd = c->dir_fd;
+	free(log);
+	return 0;
+fail:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (lfd >= 0)
+		close(lfd);
+	if (helper > 0) {
+		kill(helper, SIGKILL);
+		waitpid(helper, NULL, 0);
+	}
+	unlinkat(c->dir_fd, SANDBOX_VIRTIOFS_SOCK, 0);
+	free(log);
+	return -1;
+}
+
+const struct sandbox_ops sandbox_qemu = {
+	.name = "qemu",
+	.start = qemu_start,
+};
