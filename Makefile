@@ -96,6 +96,7 @@ vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 # tests, fuzzers); the server makes syscalls and is in libmoat for the host
 # tests, not in moat-vmm yet.
 vmm_pure_SRCS += src/vmm/devices/virtio/9p/p9codec.c
+p9_SRCS := src/vmm/devices/virtio/9p/p9server.c
 LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
 LIB := $(O)/lib/libmoat.a
 
@@ -112,7 +113,7 @@ $(O)/obj/guest/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(LIB): $(call host_obj,$(LIB_SRCS) $(runtime_SRCS))
+$(LIB): $(call host_obj,$(LIB_SRCS) $(runtime_SRCS) $(p9_SRCS))
 	$(call msg,AR,$@)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
