@@ -747,6 +747,20 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 			return err;
 		}
 	} else if (errno == EEXIST && !(m->u.lcreate.flags & P9_DOTL_EXCL)) {
+		/* An existing file: opened only if it is a regular file
+		 * (no fifo, socket or device is ever opened), by the same
+		 * rules as Tlopen. */
+		struct stat est;
+
+		pfd = sys_openat2(f->node->fd, name,
+				  O_PATH | O_NOFOLLOW | O_CLOEXEC, P9_RESOLVE);
+		if (pfd < 0)
+			return errno;
+		if (fd_stat((int)pfd, &est) < 0 || !S_ISREG(est.st_mode)) {
+			close((int)pfd);
+			return S_ISDIR(est.st_mode) ? EISDIR : EPERM;
+		}
+		close((int)pfd);
 		fd = sys_openat2(f->node->fd, name, (uint64_t)(o | base),
 				 P9_RESOLVE);
 		if (fd < 0)
