@@ -263,6 +263,10 @@ $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^
 
+# The 9p server's target runs the server itself (syscalls) on a temporary
+# tree, so it links the server's sources too.
+$(O)/fuzz/fuzz_p9server: $(p9_SRCS)
+
 fuzz: $(FUZZ_BINS)
 
 # Run each target for FUZZ_SECONDS from a copy of its corpus; a crash is

@@ -1,0 +1,162 @@
+/*
+ * fuzz_p9server.c: libFuzzer target for the 9P2000.L server, run for real
+ * on a temporary tree (it makes syscalls: run it as a user that may write
+ * /tmp). The input is a sequence of T-messages (each cut by its own size
+ * field) sent after a Tversion and a Tattach of fid 0 to the share's root.
+ * Checks that every reply is one well-formed R-message for its request,
+ * and that nothing outside the share (a canary file beside it) changes.
+ * The share is emptied before each input; a fresh server serves each.
+ */
+#include "../../src/vmm/devices/virtio/9p/p9codec.h"
+#include "../../src/vmm/devices/virtio/9p/p9server.h"
+
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RESP_CAP (64 * 1024)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char root[64], share[96], canary[96];
+static struct stat canary_st;
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	if (ftw->level == 0)
+		return 0;     /* keep the share itself */
+	if (flag == FTW_DP) { /* a real directory (FTW_PHYS) */
+		chmod(path, 0700);
+		return rmdir(path);
+	}
+	return unlink(path); /* never chmod by name: it may be a symlink */
+}
+
+static int rm_all(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void cleanup(void)
+{
+	nftw(root, rm_all, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static void setup_once(void)
+{
+	FILE *f;
+
+	if (root[0])
+		return;
+	snprintf(root, sizeof(root), "/tmp/moat-9pfuzz.XXXXXX");
+	if (!mkdtemp(root))
+		abort();
+	snprintf(share, sizeof(share), "%s/share", root);
+	snprintf(canary, sizeof(canary), "%s/canary", root);
+	if (mkdir(share, 0755) < 0)
+		abort();
+	f = fopen(canary, "w");
+	if (!f)
+		abort();
+	fputs("canary\n", f);
+	fclose(f);
+	if (lstat(canary, &canary_st) < 0)
+		abort();
+	atexit(cleanup);
+}
+
+static void check_reply(const uint8_t *req, size_t req_len, const uint8_t *resp,
+			int n)
+{
+	uint32_t sz;
+
+	if (n < P9_HDR_SIZE || n > RESP_CAP)
+		abort();
+	sz = (uint32_t)resp[0] | (uint32_t)resp[1] << 8 |
+	     (uint32_t)resp[2] << 16 | (uint32_t)resp[3] << 24;
+	if (sz != (uint32_t)n)
+		abort();
+	if (req_len >= P9_HDR_SIZE) {
+		if (resp[5] != req[5] || resp[6] != req[6])
+			abort();
+		if (resp[4] != P9_RLERROR && resp[4] != (uint8_t)(req[4] + 1))
+			abort();
+	}
+}
+
+static void send(struct p9server *s, const uint8_t *req, size_t len,
+		 uint8_t *resp)
+{
+	int n = p9_handle(s, req, len, resp, RESP_CAP);
+
+	check_reply(req, len, resp, n);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t resp[RESP_CAP], hello[256];
+	struct p9server_config cfg = { 0 };
+	struct p9server *s;
+	struct p9_tmsg m;
+	struct stat st;
+	int n;
+
+	setup_once();
+	nftw(share, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	chmod(share, 0755);
+	cfg.path = share;
+	cfg.tag = "fuzz";
+	cfg.msize = 64 * 1024;
+	cfg.max_fids = 64;
+	cfg.readonly = size > 0 && data[0] == 'R';
+	s = p9server_new(&cfg, NULL);
+	if (!s)
+		abort();
+	memset(&m, 0, sizeof(m));
+	m.type = P9_TVERSION;
+	m.tag = P9_NOTAG;
+	m.u.version.msize = 64 * 1024;
+	m.u.version.version = (struct p9_str){ "9P2000.L", 8 };
+	n = p9_encode_t(&m, hello, sizeof(hello));
+	send(s, hello, (size_t)n, resp);
+	memset(&m, 0, sizeof(m));
+	m.type = P9_TATTACH;
+	m.u.attach.afid = P9_NOFID;
+	m.u.attach.uname = (struct p9_str){ "root", 4 };
+	n = p9_encode_t(&m, hello, sizeof(hello));
+	send(s, hello, (size_t)n, resp);
+	while (size > 0) {
+		size_t len = size;
+
+		if (size >= 4) {
+			uint32_t sz = (uint32_t)data[0] |
+				      (uint32_t)data[1] << 8 |
+				      (uint32_t)data[2] << 16 |
+				      (uint32_t)data[3] << 24;
+
+			if (sz >= P9_HDR_SIZE && sz <= size)
+				len = sz;
+		}
+		send(s, data, len, resp);
+		data += len;
+		size -= len;
+	}
+	p9server_free(s);
+	if (lstat(canary, &st) < 0 || st.st_size != canary_st.st_size ||
+	    st.st_mode != canary_st.st_mode ||
+	    st.st_nlink != canary_st.st_nlink ||
+	    st.st_mtim.tv_sec != canary_st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != canary_st.st_mtim.tv_nsec ||
+	    st.st_ctim.tv_nsec != canary_st.st_ctim.tv_nsec)
+		abort();
+	return 0;
+}
