@@ -215,8 +215,12 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	}
 	if (child == 0) {
 		close(sync[0]);
-		if (o->foreground)
+		/* run: a process group of its own, so that a terminal's
+		 * SIGINT reaches the container once, forwarded by moat. */
+		if (o->foreground && setpgid(0, 0) == 0)
 			cli_exec_shim(shim, ctx->root, o->id, bundle, sync[1]);
+		if (o->foreground)
+			_exit(127);
 		/* Detach: a new session, and a grandchild that the caller's
 		 * subreaper (or init) inherits. */
 		setsid();

@@ -19,21 +19,29 @@ static const int cli_run_forward[] = {
 	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
 };
 
-/* Wait for the shim, forwarding signals; its wait status. */
+/* The signals moat forwards, and SIGCHLD. */
+static void cli_run_mask(sigset_t *mask)
+{
+	size_t i;
+
+	sigemptyset(mask);
+	sigaddset(mask, SIGCHLD);
+	for (i = 0; i < sizeof(cli_run_forward) / sizeof(cli_run_forward[0]);
+	     i++)
+		sigaddset(mask, cli_run_forward[i]);
+}
+
+/* Wait for the shim, forwarding signals (blocked since before create:
+ * one that came while the VM booted is delivered now); its wait
+ * status. */
 static int cli_run_wait(pid_t shim)
 {
-	sigset_t mask, old;
 	siginfo_t si;
-	size_t i;
+	sigset_t mask;
 	int status;
 	pid_t w;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	for (i = 0; i < sizeof(cli_run_forward) / sizeof(cli_run_forward[0]);
-	     i++)
-		sigaddset(&mask, cli_run_forward[i]);
-	sigprocmask(SIG_BLOCK, &mask, &old);
+	cli_run_mask(&mask);
 	for (;;) {
 		w = waitpid(shim, &status, WNOHANG);
 		if (w == shim || (w < 0 && errno != EINTR))
@@ -41,7 +49,6 @@ static int cli_run_wait(pid_t shim)
 		if (sigwaitinfo(&mask, &si) > 0 && si.si_signo != SIGCHLD)
 			kill(shim, si.si_signo);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	return w == shim ? status : -1;
 }
 
@@ -65,6 +72,15 @@ int cli_run(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	if (cli_create_opts(argc, argv, &o, true, e))
 		return -1;
 	o.foreground = !o.detach;
+	/* Without --detach, moat lives as long as the container and passes
+	 * signals on: block them now, so that none kills moat half-way and
+	 * leaves the container behind (the shim starts with none blocked). */
+	if (o.foreground) {
+		sigset_t mask;
+
+		cli_run_mask(&mask);
+		sigprocmask(SIG_BLOCK, &mask, NULL);
+	}
 	if (cli_create_container(ctx, &o, &shim, e))
 		return -1;
 	if (cli_start_container(ctx, o.id, e)) {

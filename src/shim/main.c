@@ -93,7 +93,8 @@ struct shim_pending { /* a control client waiting for an agent reply */
 struct shim {
 	const char *root, *id, *bundle;
 	int dir_fd, log_fd, sync_fd;
-	bool synced; /* the CLI was told how create went */
+	bool synced;	    /* the CLI was told how create went */
+	bool shutdown_sent; /* the VM is expected to end by itself */
 	int ep, sigfd, ctl_fd;
 	struct sandbox sb;
 	enum shim_phase phase;
@@ -209,6 +210,8 @@ static void shim_send_msg(struct shim *s, struct msg *m)
 
 static uint32_t shim_request(struct shim *s, struct msg *m)
 {
+	if (m->op == MSG_OP_SHUTDOWN)
+		s->shutdown_sent = true;
 	m->kind = WIRE_K_REQUEST;
 	m->id = ++s->next_req;
 	shim_send_msg(s, m);
@@ -255,10 +258,13 @@ static void shim_sync(struct shim *s, bool ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
-	if (shim_write_all(s->sync_fd, buf, strlen(buf)) < 0) {
-		/* the CLI is gone: it cleans up after itself */
+	if (shim_write_all(s->sync_fd, buf, strlen(buf)) < 0 && ok) {
+		/* moat create is gone: nobody will record the container */
+		shim_log(s, "moat create went away");
+		shim_lost(s, "moat create went away");
 	}
 	if (ok) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->sync_fd, NULL);
 		close(s->sync_fd);
 		s->sync_fd = -1;
 	}
@@ -869,6 +875,12 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sigfd, &ev);
 	ev.data.u32 = 3;
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ctl_fd, &ev);
+	/* EPOLLERR on the sync pipe: `moat create` died before the
+	 * container was created, and nobody would ever record or delete it:
+	 * stop the VM and go. */
+	ev.events = 0;
+	ev.data.u32 = 4;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sync_fd, &ev);
 	/* stdin: a file or /dev/null cannot be polled; it is always
 	 * readable. */
 	s->in_poll = true;
@@ -944,6 +956,12 @@ static void shim_loop(struct shim *s)
 				break;
 			case 3:
 				shim_client(s);
+				break;
+			case 4:
+				if (s->sync_fd >= 0 && !s->synced) {
+					shim_log(s, "moat create went away");
+					shim_lost(s, "moat create went away");
+				}
 				break;
 			}
 		}
@@ -1042,7 +1060,9 @@ int main(int argc, char **argv)
 		if (s.pending[i].req)
 			shim_answer(s.pending[i].fd, "error the container "
 						     "stopped");
-	sandbox_stop(&s.sb, SHIM_SHUTDOWN_MS);
+	/* After SHUTDOWN the VM ends by itself; otherwise nothing will
+	 * end it but us. */
+	sandbox_stop(&s.sb, s.shutdown_sent ? SHIM_SHUTDOWN_MS : 0);
 	unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
 	shim_log(&s, "container exited: code %u, signal %u", s.code, s.signo);
 	if (s.init_proc)

@@ -527,3 +527,28 @@ TEST_TIMEOUT(create_bad_input_leaves_nothing, 120)
 	expect_fail(&r, "moat: start: container x does not exist\n");
 	expect_clean();
 }
+
+TEST_TIMEOUT(kill_9_of_the_shim_takes_the_vm_with_it, 180)
+{
+	static const char *const args[] = { "sleep", "1000", NULL };
+	static struct run r;
+	json_t *j;
+	pid_t shim;
+
+	setup(args);
+	moat(&r, "run", "--detach", "--bundle", bundle, "k1");
+	expect_status(&r, 0);
+	moat(&r, "state", "k1");
+	expect_status(&r, 0);
+	j = json_loads(r.out, 0, NULL);
+	ASSERT(j);
+	shim = (pid_t)json_integer_value(json_object_get(j, "pid"));
+	json_decref(j);
+	ASSERT(shim > 0);
+	ASSERT_OK(kill(shim, SIGKILL));
+	wait_state("k1", "stopped", 10);
+	/* QEMU and virtiofsd die with the shim (PR_SET_PDEATHSIG) */
+	moat(&r, "delete", "k1");
+	expect_status(&r, 0);
+	expect_clean();
+}
