@@ -12,6 +12,7 @@
 #include "vm.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -52,13 +53,15 @@ void vm_stop(struct vm *vm, int code)
 static void serial_apply(struct serial_dev *d, const struct serial_effect *fx)
 {
 	if (fx->emit && d->out_fd >= 0) {
-		ssize_t r;
+		struct pollfd p = { .fd = d->out_fd, .events = POLLOUT };
 
-		do
-			r = write(d->out_fd, &fx->out, 1);
-		while (r < 0 && errno == EINTR);
-		/* A console that cannot take output loses it: the guest is
-		 * never blocked on, nor told about, the host side. */
+		/* A console that cannot take output now loses it: the guest
+		 * (and a pause or stop of the VM) never waits on the host
+		 * side. POLLOUT on a pipe means room for PIPE_BUF bytes. */
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) &&
+		    write(d->out_fd, &fx->out, 1) < 0) {
+			/* lost, as above */
+		}
 	}
 	if (fx->irq != d->irq) {
 		struct kvm_irq_level l = { .irq = LAYOUT_IRQ_SERIAL,

@@ -22,8 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static pid_t spawn_vmm(const char *sock, const char *log, bool rng,
-		       const char *ctl)
+/* log: a file for the serial console, or "fd:N" for an fd of ours */
+static pid_t spawn_vmm_full(const char *sock, const char *log, bool rng,
+			    const char *ctl, const char *cmdline)
 {
 	const char *vmm = vmrun_env_path("MOAT_VMM");
 	const char *kernel = vmrun_env_path("MOAT_KERNEL");
@@ -36,7 +37,8 @@ static pid_t spawn_vmm(const char *sock, const char *log, bool rng,
 	if (!vmm || !kernel || !initrd)
 		FAIL("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS is not set");
 	snprintf(vcon, sizeof(vcon), "unix:%s", sock);
-	snprintf(con, sizeof(con), "file:%s", log);
+	snprintf(con, sizeof(con), "%s%s",
+		 strncmp(log, "fd:", 3) ? "file:" : "", log);
 	argv[n++] = vmm;
 	argv[n++] = "--kernel";
 	argv[n++] = kernel;
@@ -47,7 +49,7 @@ static pid_t spawn_vmm(const char *sock, const char *log, bool rng,
 	argv[n++] = "--vconsole";
 	argv[n++] = vcon;
 	argv[n++] = "--cmdline";
-	argv[n++] = "quiet moat.channel=/dev/hvc0";
+	argv[n++] = cmdline;
 	if (rng)
 		argv[n++] = "--rng";
 	if (ctl) {
@@ -65,6 +67,19 @@ static pid_t spawn_vmm(const char *sock, const char *log, bool rng,
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t spawn_vmm(const char *sock, const char *log, bool rng,
+		       const char *ctl)
+{
+	return spawn_vmm_full(sock, log, rng, ctl,
+			      "quiet moat.channel=/dev/hvc0");
+}
+
+static pid_t spawn_vmm_cmdline(const char *sock, const char *con,
+			       const char *ctl, const char *cmdline)
+{
+	return spawn_vmm_full(sock, con, false, ctl, cmdline);
 }
 
 static int connect_retry(const char *path, pid_t vmm)
@@ -230,5 +245,38 @@ TEST_TIMEOUT(vmm_control_pause_resume_status_stop, 200)
 	close(cfd);
 	close(c.fd);
 	unlink(log);
+	rmdir(dir);
+}
+
+/* A serial console nobody reads (a full 4 KiB pipe) stalls nothing: the
+ * guest boots, its agent answers, and the VM stops on request. */
+TEST_TIMEOUT(vmm_unread_console_never_stalls_the_guest, 200)
+{
+	char dir[] = "/tmp/moat-con.XXXXXX", sock[96], ctl[96], con[32];
+	struct msg req = { WIRE_K_REQUEST, MSG_OP_PS, 0, { { 0 } } };
+	struct agentc c;
+	int pfd[2], status, cfd;
+	pid_t pid;
+
+	ASSERT(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
+	snprintf(ctl, sizeof(ctl), "%s/ctl.sock", dir);
+	ASSERT_OK(pipe(pfd));
+	ASSERT_OK(fcntl(pfd[1], F_SETPIPE_SZ, 4096));
+	snprintf(con, sizeof(con), "fd:%d", pfd[1]);
+	/* without quiet: the boot log alone is several times the pipe */
+	pid = spawn_vmm_cmdline(sock, con, ctl, "moat.channel=/dev/hvc0");
+	close(pfd[1]);
+	agentc_attach(&c, connect_retry(sock, pid), pid);
+	agentc_handshake(&c);
+	ASSERT_EQ(agentc_call(&c, &req, NULL), 0);
+	cfd = connect_retry(ctl, pid);
+	ASSERT_STREQ(ctl_cmd(cfd, "stop\n"), "ok\n");
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 5);
+	close(cfd);
+	close(c.fd);
+	close(pfd[0]);
 	rmdir(dir);
 }

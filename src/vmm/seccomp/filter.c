@@ -45,10 +45,9 @@ static const int filter_main_only[] = {
 /* getrandom: virtio-rng; preadv, pwritev, fdatasync: virtio-blk's I/O on
  * its image fds, opened before the filter. */
 static const int filter_vcpu_only[] = {
-	SCMP_SYS(getrandom),
-	SCMP_SYS(preadv),
-	SCMP_SYS(pwritev),
-	SCMP_SYS(fdatasync),
+	SCMP_SYS(getrandom), SCMP_SYS(poll), /* the UART: is the console fd
+						ready? */
+	SCMP_SYS(preadv),    SCMP_SYS(pwritev), SCMP_SYS(fdatasync),
 };
 
 /*
