@@ -53,16 +53,3 @@ TEST_TIMEOUT(vmm_triple_fault_has_its_own_exit_status, 250)
 	/* reboot=t makes the guest's restart a triple fault (status 3). */
 	boot_check(1, "reboot=t", 3, 1);
 }
-
-TEST_TIMEOUT(vmm_guest_sees_its_vcpus, 250)
-{
-	struct vmrun_result r;
-
-	if (vmrun_vmm_guest(4, NULL, 240, &r) < 0)
-		FAIL("%s", r.out ? r.out : "cannot start moat-vmm");
-	if (!strstr(r.out, "smp: Brought up 1 node, 4 CPUs")) {
-		test_diag_block("moat-vmm output", r.out, r.out_len);
-		FAIL("the guest did not bring up 4 CPUs");
-	}
-	free(r.out);
-}
