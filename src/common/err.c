@@ -32,6 +32,21 @@ int moat_err_set(struct moat_err **e, int errnum, const char *fmt, ...)
 	return -1;
 }
 
+int moat_err_code(struct moat_err **e, int errnum, const char *fmt, ...)
+{
+	char msg[MOAT_ERR_MSG_MAX];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r = moat_err_set(e, 0, "%s", msg);
+	if (e && *e && !(*e)->errnum)
+		(*e)->errnum = errnum;
+	return r;
+}
+
 int moat_err_wrap(struct moat_err **e, const char *fmt, ...)
 {
 	char ctx[MOAT_ERR_MSG_MAX], old[MOAT_ERR_MSG_MAX];

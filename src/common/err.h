@@ -28,6 +28,14 @@ struct moat_err {
 int moat_err_set(struct moat_err **e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * As moat_err_set, but the message carries no strerror text: errnum is
+ * only recorded in (*e)->errnum for callers that branch on it (and only
+ * when the error had none yet). Returns -1 (-2 on allocation failure).
+ */
+int moat_err_code(struct moat_err **e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Prefix the message in *e with "<context>: ". Returns -1. */
 int moat_err_wrap(struct moat_err **e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

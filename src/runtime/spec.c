@@ -120,28 +120,6 @@ const char *const spec_mount_options[] = {
 	"sync",	      "unbindable", NULL,
 };
 
-/*
- * Set *e to a validation message (it says why: no strerror appended),
- * recording errnum (EINVAL or EOPNOTSUPP) for callers.
- */
-static int spec_fail(struct moat_err **e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int spec_fail(struct moat_err **e, int errnum, const char *fmt, ...)
-{
-	char msg[MOAT_ERR_MSG_MAX];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	r = moat_err_set(e, 0, "%s", msg);
-	if (e && *e && !(*e)->errnum)
-		(*e)->errnum = errnum;
-	return r;
-}
-
 static int spec_lookup(const char *const *names, const char *s)
 {
 	int i;
@@ -165,7 +143,7 @@ static int spec_str(json_t *v, const char *path, char **out,
 {
 	if (!json_is_string(v) ||
 	    strlen(json_string_value(v)) != json_string_length(v))
-		return spec_fail(e, EINVAL, "%s: must be a string", path);
+		return moat_err_code(e, EINVAL, "%s: must be a string", path);
 	*out = strdup(json_string_value(v));
 	if (!*out)
 		return moat_err_set(e, ENOMEM, "%s", path);
@@ -181,7 +159,7 @@ static int spec_get_str(json_t *o, const char *key, const char *where,
 	snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", key);
 	if (spec_is_absent(v)) {
 		if (required)
-			return spec_fail(e, EINVAL, "%s: required", path);
+			return moat_err_code(e, EINVAL, "%s: required", path);
 		return 0;
 	}
 	return spec_str(v, path, out, e);
@@ -195,8 +173,8 @@ static int spec_get_bool(json_t *o, const char *key, const char *where,
 	if (spec_is_absent(v))
 		return 0;
 	if (!json_is_boolean(v))
-		return spec_fail(e, EINVAL, "%s.%s: must be a boolean", where,
-				 key);
+		return moat_err_code(e, EINVAL, "%s.%s: must be a boolean",
+				     where, key);
 	*out = json_is_true(v);
 	return 0;
 }
@@ -209,16 +187,17 @@ static int spec_get_int(json_t *o, const char *key, const char *where,
 
 	if (spec_is_absent(v)) {
 		if (required)
-			return spec_fail(e, EINVAL, "%s.%s: required", where,
-					 key);
+			return moat_err_code(e, EINVAL, "%s.%s: required",
+					     where, key);
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < min ||
 	    json_integer_value(v) > max)
-		return spec_fail(e, EINVAL,
-				 "%s.%s: must be an integer from %lld to "
-				 "%lld",
-				 where, key, (long long)min, (long long)max);
+		return moat_err_code(e, EINVAL,
+				     "%s.%s: must be an integer from %lld to "
+				     "%lld",
+				     where, key, (long long)min,
+				     (long long)max);
 	*out = json_integer_value(v);
 	if (has)
 		*has = true;
@@ -267,8 +246,8 @@ static int spec_get_strv(json_t *o, const char *key, const char *where,
 	}
 	return 0;
 bad:
-	return spec_fail(e, EINVAL, "%s: must be %sarray of strings", path,
-			 nonempty ? "a non-empty " : "an ");
+	return moat_err_code(e, EINVAL, "%s: must be %sarray of strings", path,
+			     nonempty ? "a non-empty " : "an ");
 }
 
 static int spec_get_obj(json_t *o, const char *key, const char *where,
@@ -280,8 +259,8 @@ static int spec_get_obj(json_t *o, const char *key, const char *where,
 	if (spec_is_absent(v))
 		return 0;
 	if (!json_is_object(v))
-		return spec_fail(e, EINVAL, "%s%s%s: must be an object", where,
-				 *where ? "." : "", key);
+		return moat_err_code(e, EINVAL, "%s%s%s: must be an object",
+				     where, *where ? "." : "", key);
 	*out = v;
 	return 0;
 }
@@ -355,14 +334,14 @@ int spec_version_check(const char *v, unsigned *major, unsigned *minor,
 	}
 	/* 1.0.0 <= v < 1.4.0; a pre-release of 1.0.0 comes before it */
 	if (*major != 1 || *minor > 3 || (*minor == 0 && *patch == 0 && pre))
-		return spec_fail(e, EOPNOTSUPP,
-				 "ociVersion: %s is not supported (moat "
-				 "accepts %s to %s)",
-				 v, SPEC_VERSION_MIN, SPEC_VERSION_MAX);
+		return moat_err_code(e, EOPNOTSUPP,
+				     "ociVersion: %s is not supported (moat "
+				     "accepts %s to %s)",
+				     v, SPEC_VERSION_MIN, SPEC_VERSION_MAX);
 	return 0;
 bad:
-	return spec_fail(e, EINVAL,
-			 "ociVersion: must be a version like \"1.2.0\"");
+	return moat_err_code(e, EINVAL,
+			     "ociVersion: must be a version like \"1.2.0\"");
 }
 
 /* --- process -------------------------------------------------------------- */
@@ -391,15 +370,15 @@ static int spec_user(json_t *proc, struct spec_process *p, struct moat_err **e)
 	if (p->has_umask)
 		p->umask = (uint32_t)v;
 	if (!spec_is_absent(json_object_get(u, "username")))
-		return spec_fail(e, EOPNOTSUPP,
-				 "process.user.username: only for Windows");
+		return moat_err_code(e, EOPNOTSUPP,
+				     "process.user.username: only for Windows");
 	ag = json_object_get(u, "additionalGids");
 	if (spec_is_absent(ag))
 		return 0;
 	if (!json_is_array(ag) || json_array_size(ag) > 65536)
-		return spec_fail(e, EINVAL,
-				 "process.user.additionalGids: must be an "
-				 "array of gids");
+		return moat_err_code(e, EINVAL,
+				     "process.user.additionalGids: must be an "
+				     "array of gids");
 	p->additional_gids = calloc(json_array_size(ag) + 1, sizeof(uint32_t));
 	if (!p->additional_gids)
 		return moat_err_set(e, ENOMEM, "process.user.additionalGids");
@@ -407,10 +386,11 @@ static int spec_user(json_t *proc, struct spec_process *p, struct moat_err **e)
 	{
 		if (!json_is_integer(g) || json_integer_value(g) < 0 ||
 		    json_integer_value(g) > 0xfffffffe)
-			return spec_fail(e, EINVAL,
-					 "process.user.additionalGids[%zu]: "
-					 "must be a gid (0 to 4294967294)",
-					 i);
+			return moat_err_code(
+				e, EINVAL,
+				"process.user.additionalGids[%zu]: "
+				"must be a gid (0 to 4294967294)",
+				i);
 		p->additional_gids[p->nadditional_gids++] =
 			(uint32_t)json_integer_value(g);
 	}
@@ -440,23 +420,23 @@ static int spec_caps(json_t *proc, struct spec_process *p, struct moat_err **e)
 		if (spec_is_absent(v))
 			continue;
 		if (!json_is_array(v))
-			return spec_fail(e, EINVAL,
-					 "process.capabilities.%s: must be "
-					 "an array of strings",
-					 sets[i]);
+			return moat_err_code(e, EINVAL,
+					     "process.capabilities.%s: must be "
+					     "an array of strings",
+					     sets[i]);
 		json_array_foreach(v, j, n)
 		{
 			if (!json_is_string(n))
-				return spec_fail(e, EINVAL,
-						 "process.capabilities.%s[%"
-						 "zu]: must be a string",
-						 sets[i], j);
+				return moat_err_code(e, EINVAL,
+						     "process.capabilities.%s[%"
+						     "zu]: must be a string",
+						     sets[i], j);
 			cap = spec_lookup(spec_cap_names, json_string_value(n));
 			if (cap < 0)
-				return spec_fail(e, EINVAL,
-						 "process.capabilities.%s[%"
-						 "zu]: unknown capability",
-						 sets[i], j);
+				return moat_err_code(e, EINVAL,
+						     "process.capabilities.%s[%"
+						     "zu]: unknown capability",
+						     sets[i], j);
 			p->caps[i] |= 1ULL << cap;
 		}
 	}
@@ -475,8 +455,8 @@ static int spec_rlimits(json_t *proc, struct spec_process *p,
 	if (spec_is_absent(v))
 		return 0;
 	if (!json_is_array(v))
-		return spec_fail(e, EINVAL,
-				 "process.rlimits: must be an array");
+		return moat_err_code(e, EINVAL,
+				     "process.rlimits: must be an array");
 	p->rlimits = calloc(json_array_size(v) + 1, sizeof(*p->rlimits));
 	if (!p->rlimits)
 		return moat_err_set(e, ENOMEM, "process.rlimits");
@@ -484,20 +464,20 @@ static int spec_rlimits(json_t *proc, struct spec_process *p,
 	{
 		snprintf(where, sizeof(where), "process.rlimits[%zu]", i);
 		if (!json_is_object(r))
-			return spec_fail(e, EINVAL, "%s: must be an object",
-					 where);
+			return moat_err_code(e, EINVAL, "%s: must be an object",
+					     where);
 		t = json_object_get(r, "type");
 		type = json_is_string(t) ? spec_lookup(spec_rlimit_names,
 						       json_string_value(t))
 					 : -1;
 		if (type < 0)
-			return spec_fail(e, EINVAL,
-					 "%s.type: must be a known "
-					 "RLIMIT_ name",
-					 where);
+			return moat_err_code(e, EINVAL,
+					     "%s.type: must be a known "
+					     "RLIMIT_ name",
+					     where);
 		for (k = 0; k < p->nrlimits; k++)
 			if (p->rlimits[k].type == (unsigned)type)
-				return spec_fail(
+				return moat_err_code(
 					e, EINVAL, "%s.type: %s given twice",
 					where, spec_rlimit_names[type]);
 		soft = hard = 0;
@@ -512,9 +492,9 @@ static int spec_rlimits(json_t *proc, struct spec_process *p,
 		p->rlimits[p->nrlimits].soft = (uint64_t)soft;
 		p->rlimits[p->nrlimits].hard = (uint64_t)hard;
 		if (p->rlimits[p->nrlimits].soft > p->rlimits[p->nrlimits].hard)
-			return spec_fail(e, EINVAL,
-					 "%s: soft must not exceed hard",
-					 where);
+			return moat_err_code(e, EINVAL,
+					     "%s: soft must not exceed hard",
+					     where);
 		p->nrlimits++;
 	}
 	return 0;
@@ -526,10 +506,10 @@ static int spec_env_check(char **env, struct moat_err **e)
 
 	for (i = 0; env[i]; i++)
 		if (!strchr(env[i], '=') || env[i][0] == '=')
-			return spec_fail(e, EINVAL,
-					 "process.env[%zu]: must be "
-					 "NAME=VALUE",
-					 i);
+			return moat_err_code(e, EINVAL,
+					     "process.env[%zu]: must be "
+					     "NAME=VALUE",
+					     i);
 	return 0;
 }
 
@@ -542,7 +522,7 @@ static int spec_process(json_t *root, struct spec *s, struct moat_err **e)
 	if (spec_get_obj(root, "process", "", &proc, e))
 		return -1;
 	if (!proc)
-		return spec_fail(e, EINVAL, "process: required");
+		return moat_err_code(e, EINVAL, "process: required");
 	if (spec_get_bool(proc, "terminal", "process", &p->terminal, e) ||
 	    spec_get_strv(proc, "args", "process", true, &p->args, e) ||
 	    spec_get_strv(proc, "env", "process", false, &p->env, e) ||
@@ -559,8 +539,8 @@ static int spec_process(json_t *root, struct spec *s, struct moat_err **e)
 		return -1;
 	p->oom_score_adj = (int)v;
 	if (p->cwd[0] != '/')
-		return spec_fail(e, EINVAL,
-				 "process.cwd: must be an absolute path");
+		return moat_err_code(e, EINVAL,
+				     "process.cwd: must be an absolute path");
 	if (spec_get_obj(proc, "consoleSize", "process", &cs, e))
 		return -1;
 	if (cs) {
@@ -591,7 +571,7 @@ static int spec_mounts(json_t *root, struct spec *s, struct moat_err **e)
 	if (spec_is_absent(v))
 		return 0;
 	if (!json_is_array(v))
-		return spec_fail(e, EINVAL, "mounts: must be an array");
+		return moat_err_code(e, EINVAL, "mounts: must be an array");
 	s->mounts = calloc(json_array_size(v) + 1, sizeof(*s->mounts));
 	if (!s->mounts)
 		return moat_err_set(e, ENOMEM, "mounts");
@@ -600,8 +580,8 @@ static int spec_mounts(json_t *root, struct spec *s, struct moat_err **e)
 		snprintf(where, sizeof(where), "mounts[%zu]", i);
 		sm = &s->mounts[s->nmounts++];
 		if (!json_is_object(m))
-			return spec_fail(e, EINVAL, "%s: must be an object",
-					 where);
+			return moat_err_code(e, EINVAL, "%s: must be an object",
+					     where);
 		if (spec_get_str(m, "destination", where, true,
 				 &sm->destination, e) ||
 		    spec_get_str(m, "type", where, false, &sm->type, e) ||
@@ -609,17 +589,17 @@ static int spec_mounts(json_t *root, struct spec *s, struct moat_err **e)
 		    spec_get_strv(m, "options", where, false, &sm->options, e))
 			return -1;
 		if (!spec_clean_abs(sm->destination))
-			return spec_fail(e, EINVAL,
-					 "%s.destination: must be an "
-					 "absolute path without . or .. "
-					 "components",
-					 where);
+			return moat_err_code(e, EINVAL,
+					     "%s.destination: must be an "
+					     "absolute path without . or .. "
+					     "components",
+					     where);
 		if (!spec_is_absent(json_object_get(m, "uidMappings")) ||
 		    !spec_is_absent(json_object_get(m, "gidMappings")))
-			return spec_fail(e, EOPNOTSUPP,
-					 "%s.uidMappings: id-mapped mounts "
-					 "are not supported",
-					 where);
+			return moat_err_code(e, EOPNOTSUPP,
+					     "%s.uidMappings: id-mapped mounts "
+					     "are not supported",
+					     where);
 	}
 	return 0;
 }
@@ -641,9 +621,9 @@ static int spec_hooks(json_t *root, struct spec *s, struct moat_err **e)
 		if (spec_is_absent(v))
 			continue;
 		if (!json_is_array(v))
-			return spec_fail(e, EINVAL,
-					 "hooks.%s: must be an array",
-					 spec_hook_names[k]);
+			return moat_err_code(e, EINVAL,
+					     "hooks.%s: must be an array",
+					     spec_hook_names[k]);
 		s->hooks[k] = calloc(json_array_size(v) + 1, sizeof(*sh));
 		if (!s->hooks[k])
 			return moat_err_set(e, ENOMEM, "hooks");
@@ -653,9 +633,9 @@ static int spec_hooks(json_t *root, struct spec *s, struct moat_err **e)
 				 spec_hook_names[k], i);
 			sh = &s->hooks[k][s->nhooks[k]++];
 			if (!json_is_object(h))
-				return spec_fail(e, EINVAL,
-						 "%s: must be an object",
-						 where);
+				return moat_err_code(e, EINVAL,
+						     "%s: must be an object",
+						     where);
 			t = 0;
 			if (spec_get_str(h, "path", where, true, &sh->path,
 					 e) ||
@@ -668,10 +648,10 @@ static int spec_hooks(json_t *root, struct spec *s, struct moat_err **e)
 				return -1;
 			sh->timeout = (int)t;
 			if (sh->path[0] != '/')
-				return spec_fail(e, EINVAL,
-						 "%s.path: must be an "
-						 "absolute path",
-						 where);
+				return moat_err_code(e, EINVAL,
+						     "%s.path: must be an "
+						     "absolute path",
+						     where);
 		}
 	}
 	return 0;
@@ -694,14 +674,14 @@ static int spec_annotations(json_t *root, struct spec *s, struct moat_err **e)
 	{
 		sa = &s->annotations[s->nannotations];
 		if (!*key)
-			return spec_fail(e, EINVAL,
-					 "annotations: a key must not be "
-					 "empty");
+			return moat_err_code(e, EINVAL,
+					     "annotations: a key must not be "
+					     "empty");
 		if (!json_is_string(v) ||
 		    strlen(json_string_value(v)) != json_string_length(v))
-			return spec_fail(e, EINVAL,
-					 "annotations.%s: must be a string",
-					 key);
+			return moat_err_code(e, EINVAL,
+					     "annotations.%s: must be a string",
+					     key);
 		sa->key = strdup(key);
 		sa->value = strdup(json_string_value(v));
 		s->nannotations++;
@@ -722,48 +702,49 @@ static int spec_namespaces(json_t *lx, struct spec *s, struct moat_err **e)
 	if (spec_is_absent(v))
 		return 0;
 	if (!json_is_array(v))
-		return spec_fail(e, EINVAL,
-				 "linux.namespaces: must be an array");
+		return moat_err_code(e, EINVAL,
+				     "linux.namespaces: must be an array");
 	json_array_foreach(v, i, n)
 	{
 		if (!json_is_object(n))
-			return spec_fail(e, EINVAL,
-					 "linux.namespaces[%zu]: must be an "
-					 "object",
-					 i);
+			return moat_err_code(
+				e, EINVAL,
+				"linux.namespaces[%zu]: must be an "
+				"object",
+				i);
 		t = json_object_get(n, "type");
 		k = json_is_string(t)
 			    ? spec_lookup(spec_ns_names, json_string_value(t))
 			    : -1;
 		if (k < 0)
-			return spec_fail(e, EINVAL,
-					 "linux.namespaces[%zu].type: must "
-					 "be a namespace type",
-					 i);
+			return moat_err_code(e, EINVAL,
+					     "linux.namespaces[%zu].type: must "
+					     "be a namespace type",
+					     i);
 		if (s->namespaces & (1u << k))
-			return spec_fail(e, EINVAL,
-					 "linux.namespaces[%zu].type: %s "
-					 "given twice",
-					 i, spec_ns_names[k]);
+			return moat_err_code(e, EINVAL,
+					     "linux.namespaces[%zu].type: %s "
+					     "given twice",
+					     i, spec_ns_names[k]);
 		if (!((1u << k) & SPEC_NS_SUPPORTED))
-			return spec_fail(e, EOPNOTSUPP,
-					 "linux.namespaces[%zu].type: %s "
-					 "namespaces are not supported",
-					 i, spec_ns_names[k]);
+			return moat_err_code(e, EOPNOTSUPP,
+					     "linux.namespaces[%zu].type: %s "
+					     "namespaces are not supported",
+					     i, spec_ns_names[k]);
 		t = json_object_get(n, "path");
 		if (!spec_is_absent(t) && !json_is_string(t))
-			return spec_fail(e, EINVAL,
-					 "linux.namespaces[%zu].path: must "
-					 "be a string",
-					 i);
+			return moat_err_code(e, EINVAL,
+					     "linux.namespaces[%zu].path: must "
+					     "be a string",
+					     i);
 		/* The container lives in a VM: a host namespace cannot be
 		 * joined from there. */
 		if (!spec_is_absent(t))
-			return spec_fail(e, EOPNOTSUPP,
-					 "linux.namespaces[%zu].path: "
-					 "joining a namespace by path is "
-					 "not supported",
-					 i);
+			return moat_err_code(e, EOPNOTSUPP,
+					     "linux.namespaces[%zu].path: "
+					     "joining a namespace by path is "
+					     "not supported",
+					     i);
 		s->namespaces |= 1u << k;
 	}
 	return 0;
@@ -775,9 +756,9 @@ static int spec_paths(char **v, const char *where, struct moat_err **e)
 
 	for (i = 0; v[i]; i++)
 		if (v[i][0] != '/')
-			return spec_fail(e, EINVAL,
-					 "%s[%zu]: must be an absolute path",
-					 where, i);
+			return moat_err_code(
+				e, EINVAL, "%s[%zu]: must be an absolute path",
+				where, i);
 	return 0;
 }
 
@@ -806,9 +787,9 @@ static int spec_linux(json_t *root, struct spec *s, struct moat_err **e)
 		return -1;
 	if (!spec_is_absent(json_object_get(lx, "uidMappings")) ||
 	    !spec_is_absent(json_object_get(lx, "gidMappings")))
-		return spec_fail(e, EOPNOTSUPP,
-				 "linux.uidMappings: user namespaces are "
-				 "not supported");
+		return moat_err_code(e, EOPNOTSUPP,
+				     "linux.uidMappings: user namespaces are "
+				     "not supported");
 	if (spec_get_obj(lx, "resources", "linux", &o, e))
 		return -1;
 	if (o && !(s->resources_json = json_dumps(o, JSON_COMPACT)))
@@ -816,9 +797,9 @@ static int spec_linux(json_t *root, struct spec *s, struct moat_err **e)
 	if (spec_get_obj(lx, "seccomp", "linux", &o, e))
 		return -1;
 	if (o && !json_is_string(json_object_get(o, "defaultAction")))
-		return spec_fail(e, EINVAL,
-				 "linux.seccomp.defaultAction: required "
-				 "string");
+		return moat_err_code(e, EINVAL,
+				     "linux.seccomp.defaultAction: required "
+				     "string");
 	if (o && !(s->seccomp_json = json_dumps(o, JSON_COMPACT)))
 		return moat_err_set(e, ENOMEM, "linux.seccomp");
 	return 0;
@@ -831,7 +812,7 @@ static int spec_fill(json_t *root, struct spec *s, struct moat_err **e)
 	json_t *r;
 
 	if (!json_is_object(root))
-		return spec_fail(e, EINVAL, "must be a JSON object");
+		return moat_err_code(e, EINVAL, "must be a JSON object");
 	if (spec_get_str(root, "ociVersion", "", true, &s->oci_version, e) ||
 	    spec_version_check(s->oci_version, &s->ver_major, &s->ver_minor,
 			       &s->ver_patch, e))
@@ -839,12 +820,12 @@ static int spec_fill(json_t *root, struct spec *s, struct moat_err **e)
 	if (spec_get_obj(root, "root", "", &r, e))
 		return -1;
 	if (!r)
-		return spec_fail(e, EINVAL, "root: required on Linux");
+		return moat_err_code(e, EINVAL, "root: required on Linux");
 	if (spec_get_str(r, "path", "root", true, &s->root_path, e) ||
 	    spec_get_bool(r, "readonly", "root", &s->root_readonly, e))
 		return -1;
 	if (!s->root_path[0])
-		return spec_fail(e, EINVAL, "root.path: must not be empty");
+		return moat_err_code(e, EINVAL, "root.path: must not be empty");
 	if (spec_get_str(root, "hostname", "", false, &s->hostname, e) ||
 	    spec_get_str(root, "domainname", "", false, &s->domainname, e) ||
 	    spec_process(root, s, e) || spec_mounts(root, s, e) ||
@@ -854,10 +835,10 @@ static int spec_fill(json_t *root, struct spec *s, struct moat_err **e)
 	/* config.md: a hostname needs its own UTS namespace. */
 	if ((s->hostname || s->domainname) &&
 	    !(s->namespaces & (1u << SPEC_NS_UTS)))
-		return spec_fail(e, EINVAL,
-				 "%s: needs a uts namespace in "
-				 "linux.namespaces",
-				 s->hostname ? "hostname" : "domainname");
+		return moat_err_code(e, EINVAL,
+				     "%s: needs a uts namespace in "
+				     "linux.namespaces",
+				     s->hostname ? "hostname" : "domainname");
 	return 0;
 }
 
@@ -872,8 +853,8 @@ int spec_parse(const char *text, size_t len, struct spec **out,
 	*out = NULL;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return spec_fail(e, EINVAL, "%d:%d: %s", jerr.line, jerr.column,
-				 jerr.text);
+		return moat_err_code(e, EINVAL, "%d:%d: %s", jerr.line,
+				     jerr.column, jerr.text);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		json_decref(root);
@@ -909,10 +890,10 @@ int spec_load(const char *path, struct spec **out, struct moat_err **e)
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > SPEC_FILE_MAX) {
 		close(fd);
-		return spec_fail(e, EINVAL,
-				 "%s: must be a regular file of at most "
-				 "16 MiB",
-				 path);
+		return moat_err_code(e, EINVAL,
+				     "%s: must be a regular file of at most "
+				     "16 MiB",
+				     path);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {

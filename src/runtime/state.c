@@ -38,51 +38,29 @@ static const char *const state_names[] = {
 
 #define STATE_NSTATUS (sizeof(state_names) / sizeof(state_names[0]))
 
-/*
- * Set *e to a message that already says why (no strerror appended), with
- * errnum recorded for callers that branch on it (ENOENT, EEXIST, ESRCH).
- */
-static int state_fail(struct moat_err **e, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int state_fail(struct moat_err **e, int errnum, const char *fmt, ...)
-{
-	char msg[MOAT_ERR_MSG_MAX];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	r = moat_err_set(e, 0, "%s", msg);
-	if (e && *e && !(*e)->errnum)
-		(*e)->errnum = errnum;
-	return r;
-}
-
 int state_id_check(const char *id, struct moat_err **e)
 {
 	size_t n = strnlen(id, STATE_ID_MAX + 1), i;
 	char c;
 
 	if (!n)
-		return state_fail(e, EINVAL, "invalid container id: empty");
+		return moat_err_code(e, EINVAL, "invalid container id: empty");
 	if (n > STATE_ID_MAX)
-		return state_fail(e, EINVAL,
-				  "invalid container id: longer than %d "
-				  "bytes",
-				  STATE_ID_MAX);
+		return moat_err_code(e, EINVAL,
+				     "invalid container id: longer than %d "
+				     "bytes",
+				     STATE_ID_MAX);
 	if (!strcmp(id, ".") || !strcmp(id, ".."))
-		return state_fail(e, EINVAL, "invalid container id: %s", id);
+		return moat_err_code(e, EINVAL, "invalid container id: %s", id);
 	for (i = 0; i < n; i++) {
 		c = id[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '_' || c == '+' ||
 		      c == '-' || c == '.'))
-			return state_fail(e, EINVAL,
-					  "invalid container id: only "
-					  "letters, digits and _+.- are "
-					  "allowed");
+			return moat_err_code(e, EINVAL,
+					     "invalid container id: only "
+					     "letters, digits and _+.- are "
+					     "allowed");
 	}
 	return 0;
 }
@@ -208,8 +186,8 @@ int state_signal(const struct state *s, int sig, int wait_ms,
 	int pfd, r, err;
 
 	if (s->pid <= 0)
-		return state_fail(e, ESRCH, "container %s has no process",
-				  s->id);
+		return moat_err_code(e, ESRCH, "container %s has no process",
+				     s->id);
 	pfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	if (pfd < 0 && errno != ENOSYS && errno != ESRCH)
 		return moat_err_set(e, errno, "container %s: pidfd_open",
@@ -217,8 +195,8 @@ int state_signal(const struct state *s, int sig, int wait_ms,
 	if (!state_proc_alive(s->pid, s->pid_start)) {
 		if (pfd >= 0)
 			close(pfd);
-		return state_fail(e, ESRCH, "container %s is not running",
-				  s->id);
+		return moat_err_code(e, ESRCH, "container %s is not running",
+				     s->id);
 	}
 	if (pfd >= 0)
 		r = (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
@@ -229,8 +207,8 @@ int state_signal(const struct state *s, int sig, int wait_ms,
 		if (pfd >= 0)
 			close(pfd);
 		if (err == ESRCH)
-			return state_fail(e, ESRCH,
-					  "container %s is not running", s->id);
+			return moat_err_code(
+				e, ESRCH, "container %s is not running", s->id);
 		return moat_err_set(e, err, "container %s: signal %d", s->id,
 				    sig);
 	}
@@ -252,10 +230,10 @@ int state_signal(const struct state *s, int sig, int wait_ms,
 		close(pfd);
 	if (wait_ms > 0 && r >= wait_ms &&
 	    state_proc_alive(s->pid, s->pid_start))
-		return state_fail(e, ETIMEDOUT,
-				  "container %s: still alive %d ms after "
-				  "signal %d",
-				  s->id, wait_ms, sig);
+		return moat_err_code(e, ETIMEDOUT,
+				     "container %s: still alive %d ms after "
+				     "signal %d",
+				     s->id, wait_ms, sig);
 	return 0;
 }
 
@@ -346,11 +324,11 @@ static int state_copy_str(json_t *o, const char *key, char *dst, size_t cap,
 	size_t n;
 
 	if (!json_is_string(v))
-		return state_fail(e, EINVAL, "%s: must be a string", key);
+		return moat_err_code(e, EINVAL, "%s: must be a string", key);
 	n = json_string_length(v);
 	if (n >= cap || strlen(json_string_value(v)) != n ||
 	    (!n && !allow_empty))
-		return state_fail(e, EINVAL, "%s: bad length", key);
+		return moat_err_code(e, EINVAL, "%s: bad length", key);
 	memcpy(dst, json_string_value(v), n + 1);
 	return 0;
 }
@@ -362,7 +340,7 @@ static int state_get_uint(json_t *o, const char *key, json_int_t max,
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > max)
-		return state_fail(e, EINVAL, "%s: must be an integer", key);
+		return moat_err_code(e, EINVAL, "%s: must be an integer", key);
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -378,17 +356,17 @@ int state_from_json(const char *text, size_t len, struct state *s,
 	memset(s, 0, sizeof(*s));
 	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j)
-		return state_fail(e, EINVAL, "%d:%d: %s", jerr.line,
-				  jerr.column, jerr.text);
+		return moat_err_code(e, EINVAL, "%d:%d: %s", jerr.line,
+				     jerr.column, jerr.text);
 	if (!json_is_object(j)) {
-		state_fail(e, EINVAL, "not an object");
+		moat_err_code(e, EINVAL, "not an object");
 		goto out;
 	}
 	if (state_get_uint(j, "version", INT32_MAX, &v, e))
 		goto out;
 	if (v != STATE_FORMAT_VERSION) {
-		state_fail(e, EINVAL, "version %lld is not %d", (long long)v,
-			   STATE_FORMAT_VERSION);
+		moat_err_code(e, EINVAL, "version %lld is not %d", (long long)v,
+			      STATE_FORMAT_VERSION);
 		goto out;
 	}
 	if (state_copy_str(j, "id", s->id, sizeof(s->id), false, e) ||
@@ -404,7 +382,7 @@ int state_from_json(const char *text, size_t len, struct state *s,
 	phase = json_is_string(a) ? state_status_parse(json_string_value(a))
 				  : -1;
 	if (phase < 0) {
-		state_fail(e, EINVAL, "phase: must be a status name");
+		moat_err_code(e, EINVAL, "phase: must be a status name");
 		goto out;
 	}
 	s->phase = (enum state_status)phase;
@@ -419,7 +397,7 @@ int state_from_json(const char *text, size_t len, struct state *s,
 	s->owner = (uint32_t)v;
 	a = json_object_get(j, "annotations");
 	if (a && !json_is_object(a)) {
-		state_fail(e, EINVAL, "annotations: must be an object");
+		moat_err_code(e, EINVAL, "annotations: must be an object");
 		goto out;
 	}
 	if (a && json_object_size(a) &&
@@ -477,8 +455,8 @@ static int state_lock(struct state_handle *h, bool create, struct moat_err **e)
 	}
 	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
 		close(fd);
-		return state_fail(e, ENOENT, "container %s does not exist",
-				  h->id);
+		return moat_err_code(e, ENOENT, "container %s does not exist",
+				     h->id);
 	}
 	h->lock_fd = fd;
 	return 0;
@@ -498,7 +476,8 @@ int state_open(const char *root, const char *id, bool lock,
 		if (!*e || (*e)->errnum != ENOENT)
 			return -1;
 		moat_err_free(e);
-		return state_fail(e, ENOENT, "container %s does not exist", id);
+		return moat_err_code(e, ENOENT, "container %s does not exist",
+				     id);
 	}
 	h->dir_fd = openat(rfd, id,
 			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -506,8 +485,8 @@ int state_open(const char *root, const char *id, bool lock,
 	close(rfd);
 	if (h->dir_fd < 0) {
 		if (err == ENOENT)
-			return state_fail(e, ENOENT,
-					  "container %s does not exist", id);
+			return moat_err_code(e, ENOENT,
+					     "container %s does not exist", id);
 		return moat_err_set(e, err, "container %s: open", id);
 	}
 	if (lock && state_lock(h, false, e)) {
@@ -541,9 +520,9 @@ int state_write(struct state_handle *h, const struct state *s,
 	int fd, err = 0;
 
 	if (h->lock_fd < 0)
-		return state_fail(e, EINVAL,
-				  "container %s: write without the lock",
-				  h->id);
+		return moat_err_code(e, EINVAL,
+				     "container %s: write without the lock",
+				     h->id);
 	text = state_to_json(s);
 	if (!text)
 		return moat_err_set(e, ENOMEM, "container %s: state", h->id);
@@ -585,8 +564,9 @@ int state_read(struct state_handle *h, struct state *s, struct moat_err **e)
 	if (fd < 0) {
 		/* mkdir done, state.json not written yet: being created */
 		if (errno == ENOENT)
-			return state_fail(e, ENOENT,
-					  "container %s does not exist", h->id);
+			return moat_err_code(e, ENOENT,
+					     "container %s does not exist",
+					     h->id);
 		return moat_err_set(e, errno, "container %s: open %s", h->id,
 				    STATE_FILE);
 	}
@@ -616,9 +596,9 @@ int state_read(struct state_handle *h, struct state *s, struct moat_err **e)
 	free(buf);
 	if (strcmp(s->id, h->id)) {
 		state_clear(s);
-		return state_fail(e, EINVAL,
-				  "container %s: %s names another id", h->id,
-				  STATE_FILE);
+		return moat_err_code(e, EINVAL,
+				     "container %s: %s names another id", h->id,
+				     STATE_FILE);
 	}
 	return 0;
 }
@@ -639,8 +619,9 @@ int state_create(const char *root, const struct state *s,
 		err = errno;
 		close(rfd);
 		if (err == EEXIST)
-			return state_fail(e, EEXIST,
-					  "container %s already exists", s->id);
+			return moat_err_code(e, EEXIST,
+					     "container %s already exists",
+					     s->id);
 		return moat_err_set(e, err, "container %s: create", s->id);
 	}
 	h->dir_fd = openat(rfd, s->id,
@@ -674,9 +655,9 @@ int state_destroy(const char *root, struct state_handle *h, struct moat_err **e)
 	size_t i;
 
 	if (h->lock_fd < 0)
-		return state_fail(e, EINVAL,
-				  "container %s: delete without the lock",
-				  h->id);
+		return moat_err_code(e, EINVAL,
+				     "container %s: delete without the lock",
+				     h->id);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (unlinkat(h->dir_fd, files[i], 0) < 0 && errno != ENOENT)
 			err = errno;
