@@ -60,7 +60,8 @@ all:
 common_SRCS := src/common/err.c src/common/loop.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
 agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
-	src/agent/container.c src/agent/share.c src/agent/cgroup.c
+	src/agent/container.c src/agent/share.c src/agent/cgroup.c \
+	src/agent/resources.c
 # The agent is static: jansson from its .a (libjansson-dev).
 AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the

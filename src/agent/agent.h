@@ -209,19 +209,83 @@ pid_t container_exec(const struct container_proc *p, int init_pidfd,
 
 /* --- cgroup.c ------------------------------------------------------------- */
 
-/* true when cfg asks for a limit cgroup_setup() would set. */
-bool cgroup_wanted(const struct config *cfg);
+struct cgroup; /* the container's group (cgroup2, or v1 on a host) */
 
 /*
- * Create <root>/<id>, enable the controllers the limits need and write the
- * limits. Writes the group's cgroup.procs path into procs[0..cap).
- * Returns 0 or -1 with *e set.
+ * Limits to set. Each is CGROUP_UNSET (leave it as it is), CGROUP_MAX (no
+ * limit) or a value: bytes for memory (mem_swap is memory+swap, as in
+ * OCI), microseconds for the cpu quota and period, OCI shares (2 to
+ * 262,144; turned into cgroup2's cpu.weight), a number of processes.
  */
-int cgroup_setup(const char *root, const char *id, const struct config *cfg,
-		 char *procs, size_t cap, struct moat_err **e);
+#define CGROUP_UNSET INT64_MIN
+#define CGROUP_MAX (-1)
+struct cgroup_limits {
+	int64_t mem_limit, mem_swap;
+	int64_t cpu_quota, cpu_period, cpu_shares;
+	int64_t pids_limit;
+};
 
-/* Remove <root>/<id> (after its processes have ended). */
-void cgroup_remove(const char *root, const char *id);
+/* Usage, as the STATS reply carries it (0 limits: none). */
+struct cgroup_stats {
+	uint64_t cpu_ns, cpu_user_ns, cpu_sys_ns;
+	uint64_t mem_bytes, mem_limit;
+	uint64_t pids, pids_limit;
+};
+
+/* true when cfg asks for a limit (so the container needs a group). */
+bool cgroup_wanted(const struct config *cfg);
+
+/* The limits cfg's linux.resources asks for (what is absent: UNSET). */
+void cgroup_limits_from_config(const struct config *cfg,
+			       struct cgroup_limits *l);
+
+/*
+ * Make the group for container id under root (a cgroup2 directory, or a
+ * directory of v1 hierarchies: see cgroup.c), with the controllers it
+ * needs, and set cfg's limits. Returns 0 with *out set, or -1 with *e set
+ * (EOPNOTSUPP when a limit asked for has no controller).
+ */
+int cgroup_create(const char *root, const char *id, const struct config *cfg,
+		  struct cgroup **out, struct moat_err **e);
+
+/* The cgroup.procs file a new process writes "0" into to join. */
+const char *cgroup_procs_path(const struct cgroup *cg);
+
+/* Put pid in the group's other v1 hierarchies (cgroup2: nothing to do). */
+int cgroup_attach(struct cgroup *cg, pid_t pid, struct moat_err **e);
+
+/* Set the limits of l that are not CGROUP_UNSET. 0 or -1 with *e set. */
+int cgroup_set(struct cgroup *cg, const struct cgroup_limits *l,
+	       struct moat_err **e);
+
+/* Freeze or thaw every process in the group; returns once the kernel
+ * reports it done (EBUSY after a while when it does not). */
+int cgroup_freeze(struct cgroup *cg, bool frozen, struct moat_err **e);
+
+/* Read the group's usage and limits. */
+int cgroup_stats(struct cgroup *cg, struct cgroup_stats *st,
+		 struct moat_err **e);
+
+/* An fd that becomes readable when the group's memory events change
+ * (OOM), or -1; then cgroup_oom_new() tells how many OOM kills happened
+ * since it was last asked (and empties the fd). */
+int cgroup_oom_fd(const struct cgroup *cg);
+uint64_t cgroup_oom_new(struct cgroup *cg);
+
+/* Remove the group (after its processes have ended) and free cg. */
+void cgroup_destroy(struct cgroup *cg);
+
+/* --- resources.c ---------------------------------------------------------- */
+
+/*
+ * Parse an UPDATE's OCI linux.resources JSON text[0..len) into *l: a
+ * member absent or null leaves its limit unset, -1 lifts it (memory,
+ * swap, quota, pids), a value sets it. Members the agent does not carry
+ * out (blockIO, devices, hugepageLimits, ...) are ignored, as at CREATE.
+ * Returns 0, or -1 with *e set (EINVAL: malformed, or out of range).
+ */
+int resources_parse(const char *text, size_t len, struct cgroup_limits *l,
+		    struct moat_err **e);
 
 /* --- serve.c -------------------------------------------------------------- */
 

@@ -50,6 +50,7 @@
 #define SERVE_CTL_MAX (4U << 20)	/* stop reading above this backlog */
 #define SERVE_STDIN_WINDOW (256U << 10) /* per input stream */
 #define SERVE_SHUTDOWN_MS 5000
+#define SERVE_OOM_WAIT_MS 200 /* for an OOM kill's victim to be reaped */
 
 struct serve;
 
@@ -136,12 +137,21 @@ struct serve {
 	bool started;
 	void *bpf;
 	size_t bpf_len;
-	char cgroup_procs[4096];
-	bool has_cgroup;
+	struct cgroup *cg; /* NULL: host mode without --cgroup-root */
+	bool paused;	   /* by PAUSE (cgroup freezer, or SIGSTOP) */
+
+	/* OOM kills counted in the group, not yet reported: attributed to
+	 * a process reaped dead by SIGKILL, or reported without one at
+	 * oom_deadline (ms) */
+	struct serve_fdh oom_h;
+	uint64_t oom_pending;
+	long oom_deadline;
 };
 
 static void serve_stream_arm(struct serve *s, struct serve_stream *st);
 static void serve_flush(struct serve *s);
+static void serve_reap(struct serve *s);
+static long serve_now_ms(void);
 
 /* --- output --------------------------------------------------------------- */
 
@@ -700,6 +710,39 @@ static struct serve_proc *serve_proc_find(struct serve *s, uint32_t handle)
 	return NULL;
 }
 
+/* --- OOM -------------------------------------------------------------------
+ */
+
+static void serve_send_oom(struct serve *s, uint32_t handle)
+{
+	struct msg m = { WIRE_K_EVENT, MSG_EV_OOM, 0, { { 0 } } };
+
+	m.u.oom.proc = handle;
+	serve_send_msg(s, &m, WIRE_HDR_LEN + 64);
+}
+
+/* Count new OOM kills in the group as pending. */
+static void serve_oom_poll(struct serve *s)
+{
+	uint64_t n;
+
+	if (!s->cg)
+		return;
+	n = cgroup_oom_new(s->cg);
+	if (!n)
+		return;
+	if (!s->oom_pending)
+		s->oom_deadline = serve_now_ms() + SERVE_OOM_WAIT_MS;
+	s->oom_pending += n;
+}
+
+/* Report the pending OOM kills no reaped process was found for. */
+static void serve_oom_flush(struct serve *s)
+{
+	for (; s->oom_pending; s->oom_pending--)
+		serve_send_oom(s, 0);
+}
+
 static void serve_reap(struct serve *s)
 {
 	struct serve_proc *p;
@@ -721,6 +764,14 @@ static void serve_reap(struct serve *s)
 			p->signo = (uint32_t)WTERMSIG(status);
 		else
 			p->code = (uint32_t)WEXITSTATUS(status);
+		/* The kill is counted before its victim can exit: a process
+		 * dead of SIGKILL while a kill is pending is taken to be the
+		 * OOM killer's, and its OOM event goes before its EXIT. */
+		serve_oom_poll(s);
+		if (s->oom_pending && p->signo == SIGKILL) {
+			s->oom_pending--;
+			serve_send_oom(s, p->handle);
+		}
 		serve_send_exit(s, WIRE_K_EVENT, MSG_EV_EXIT, 0, p);
 		for (i = 0; i < p->nwaiters; i++)
 			serve_send_exit(s, WIRE_K_REPLY, MSG_OP_WAIT,
@@ -733,6 +784,22 @@ static void serve_reap(struct serve *s)
 			s->init_pidfd = -1;
 		}
 	}
+}
+
+static void serve_oom_event(struct serve *s, struct serve_fdh *h, uint32_t ev)
+{
+	serve_reap(s); /* the victim, if it is dead already */
+	serve_oom_poll(s);
+}
+
+/* Watch the group's OOM notifications (after CREATE). */
+static void serve_oom_watch(struct serve *s)
+{
+	struct epoll_event e = { EPOLLIN, { .ptr = &s->oom_h } };
+	int fd = s->cg ? cgroup_oom_fd(s->cg) : -1;
+
+	if (fd >= 0 && epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) < 0)
+		agent_log("oom watch: %s", strerror(errno));
 }
 
 static void serve_sig_event(struct serve *s, struct serve_fdh *h, uint32_t ev)
@@ -804,6 +871,10 @@ static void serve_kill_all(struct serve *s)
 	for (p = s->procs; p; p = p->next)
 		if (!p->exited)
 			kill(p->pid, SIGKILL);
+	/* A frozen (cgroup v1) process dies only once thawed. */
+	if (s->paused && s->cg)
+		cgroup_freeze(s->cg, false, NULL);
+	s->paused = false;
 }
 
 /* --- requests --------------------------------------------------------------
@@ -842,11 +913,9 @@ static void serve_req_create(struct serve *s, const struct msg *m)
 		goto fail;
 	}
 	if (s->o->cgroup_root) {
-		if (cgroup_setup(s->o->cgroup_root, c->id.s, cfg,
-				 s->cgroup_procs, sizeof(s->cgroup_procs), &e))
+		if (cgroup_create(s->o->cgroup_root, c->id.s, cfg, &s->cg, &e))
 			goto fail;
-		s->has_cgroup = true;
-		cp.cgroup_procs = s->cgroup_procs;
+		cp.cgroup_procs = cgroup_procs_path(s->cg);
 	}
 	if (c->seccomp.len) {
 		s->bpf = malloc(c->seccomp.len);
@@ -881,9 +950,16 @@ static void serve_req_create(struct serve *s, const struct msg *m)
 		moat_err_set(&e, p ? errno : ENOMEM, "pidfd_open");
 		goto fail;
 	}
+	if (s->cg && cgroup_attach(s->cg, pid, &e)) {
+		kill(pid, SIGKILL);
+		serve_stdio_close(&io);
+		close(sync);
+		goto fail;
+	}
 	s->cfg = cfg;
 	s->init = p;
 	s->init_sync = sync;
+	serve_oom_watch(s);
 	snprintf(s->id, sizeof(s->id), "%s", c->id.s);
 	r.u.started.proc = p->handle;
 	r.u.started.pid = (uint32_t)pid;
@@ -891,9 +967,8 @@ static void serve_req_create(struct serve *s, const struct msg *m)
 	serve_stdio_attach(s, &io, p);
 	return;
 fail:
-	if (s->has_cgroup)
-		cgroup_remove(s->o->cgroup_root, c->id.s);
-	s->has_cgroup = false;
+	cgroup_destroy(s->cg);
+	s->cg = NULL;
 	free(s->bpf);
 	s->bpf = NULL;
 	s->bpf_len = 0;
@@ -912,6 +987,10 @@ static void serve_req_start(struct serve *s, const struct msg *m)
 	}
 	if (s->started || sync < 0) {
 		serve_error(s, m, EALREADY, "the container was started");
+		return;
+	}
+	if (s->paused) {
+		serve_error(s, m, EBUSY, "the container is paused");
 		return;
 	}
 	s->started = true;
@@ -938,6 +1017,10 @@ static void serve_req_exec(struct serve *s, const struct msg *m)
 
 	if (!s->cfg || !s->started || s->init->exited || s->init_pidfd < 0) {
 		serve_error(s, m, ESRCH, "the container is not running");
+		return;
+	}
+	if (s->paused) { /* the new process would freeze before its exec */
+		serve_error(s, m, EBUSY, "the container is paused");
 		return;
 	}
 	argv = calloc(x->argv.count + 1, sizeof(*argv));
@@ -971,7 +1054,7 @@ static void serve_req_exec(struct serve *s, const struct msg *m)
 	cp.tty = x->stream_tty != 0;
 	cp.bpf = s->bpf;
 	cp.bpf_len = s->bpf_len;
-	cp.cgroup_procs = s->has_cgroup ? s->cgroup_procs : NULL;
+	cp.cgroup_procs = s->cg ? cgroup_procs_path(s->cg) : NULL;
 	pid = container_exec(&cp, s->init_pidfd, &io.master, &e);
 	if (pid < 0) {
 		serve_stdio_close(&io);
@@ -984,6 +1067,12 @@ static void serve_req_exec(struct serve *s, const struct msg *m)
 		serve_stdio_close(&io);
 		serve_error(s, m, ENOMEM, "out of memory");
 		return;
+	}
+	/* v1 host layout: into the other hierarchies (the process has
+	 * joined the memory one itself); a failure is logged, not fatal */
+	if (s->cg && cgroup_attach(s->cg, pid, &e)) {
+		agent_log("exec: %s", e ? e->msg : "cgroup");
+		moat_err_free(&e);
 	}
 	r.u.started.proc = p->handle;
 	r.u.started.pid = (uint32_t)pid;
@@ -1116,6 +1205,105 @@ static void serve_req_ps(struct serve *s, const struct msg *m)
 	serve_send_msg(s, &r, WIRE_HDR_LEN + 64 + n * 4);
 }
 
+/* The container's group, or an ERROR saying why there is none. */
+static struct cgroup *serve_cgroup(struct serve *s, const struct msg *m)
+{
+	if (!s->cfg) {
+		serve_error(s, m, ENOENT, "no container");
+		return NULL;
+	}
+	if (!s->cg)
+		serve_error(s, m, EOPNOTSUPP,
+			    "the container has no cgroup (host mode without "
+			    "--cgroup-root)");
+	return s->cg;
+}
+
+static void serve_req_stats(struct serve *s, const struct msg *m)
+{
+	struct msg r = { WIRE_K_REPLY, m->op, m->id, { { 0 } } };
+	struct cgroup *cg = serve_cgroup(s, m);
+	struct moat_err *e = NULL;
+	struct cgroup_stats st;
+
+	if (!cg)
+		return;
+	if (cgroup_stats(cg, &st, &e)) {
+		serve_error_e(s, m, &e);
+		return;
+	}
+	r.u.stats.cpu_ns = st.cpu_ns;
+	r.u.stats.cpu_user_ns = st.cpu_user_ns;
+	r.u.stats.cpu_sys_ns = st.cpu_sys_ns;
+	r.u.stats.mem_bytes = st.mem_bytes;
+	r.u.stats.mem_limit = st.mem_limit;
+	r.u.stats.pids = st.pids;
+	r.u.stats.pids_limit = st.pids_limit;
+	serve_send_msg(s, &r, WIRE_HDR_LEN + 128);
+}
+
+static void serve_req_update(struct serve *s, const struct msg *m)
+{
+	const struct msg_blob *b = &m->u.update.resources;
+	struct cgroup *cg = serve_cgroup(s, m);
+	struct moat_err *e = NULL;
+	struct cgroup_limits l;
+
+	if (!cg)
+		return;
+	if (resources_parse((const char *)b->p, b->len, &l, &e) ||
+	    cgroup_set(cg, &l, &e))
+		serve_error_e(s, m, &e);
+	else
+		serve_reply(s, m);
+}
+
+/*
+ * Stop or continue every process of the container: the cgroup freezer,
+ * or, without a group (host mode without --cgroup-root), SIGSTOP and
+ * SIGCONT to each of its processes (serve_container_pids(): without a pid
+ * namespace, only the processes the agent started). A process stopped
+ * by signal can see it (a parent's waitpid(WUNTRACED), SIGCHLD); a frozen
+ * one cannot.
+ */
+static void serve_req_pause(struct serve *s, const struct msg *m, bool pause)
+{
+	struct moat_err *e = NULL;
+	uint32_t *pids;
+	size_t n, i;
+
+	if (!s->cfg || !s->started || s->init->exited) {
+		serve_error(s, m, ESRCH, "the container is not running");
+		return;
+	}
+	if (s->paused == pause) {
+		serve_error(s, m, EALREADY, "the container is %s",
+			    pause ? "paused already" : "not paused");
+		return;
+	}
+	if (s->cg) {
+		if (cgroup_freeze(s->cg, pause, &e)) {
+			/* a partial freeze is undone */
+			if (pause)
+				cgroup_freeze(s->cg, false, NULL);
+			serve_error_e(s, m, &e);
+			return;
+		}
+	} else {
+		pids = malloc(MSG_PIDS_MAX * sizeof(*pids));
+		if (!pids) {
+			serve_error(s, m, ENOMEM, "out of memory");
+			return;
+		}
+		n = serve_container_pids(s, pids, MSG_PIDS_MAX);
+		for (i = 0; i < n; i++)
+			kill((pid_t)pids[i], pause ? SIGSTOP : SIGCONT);
+		free(pids);
+	}
+	s->paused = pause;
+	serve_reply(s, m);
+}
+
 static void serve_req_shutdown(struct serve *s, const struct msg *m)
 {
 	serve_reply(s, m);
@@ -1162,12 +1350,21 @@ static void serve_request(struct serve *s, const struct wire_frame *f)
 	case MSG_OP_PS:
 		serve_req_ps(s, &m);
 		break;
+	case MSG_OP_STATS:
+		serve_req_stats(s, &m);
+		break;
+	case MSG_OP_UPDATE:
+		serve_req_update(s, &m);
+		break;
+	case MSG_OP_PAUSE:
+	case MSG_OP_RESUME:
+		serve_req_pause(s, &m, m.op == MSG_OP_PAUSE);
+		break;
 	case MSG_OP_SHUTDOWN:
 		serve_req_shutdown(s, &m);
 		break;
-	default: /* STATS, UPDATE, PAUSE, RESUME */
-		serve_error(s, &m, ENOSYS, "request %u: not implemented yet",
-			    m.op);
+	default: /* msg_decode() knows no other op */
+		serve_error(s, &m, ENOSYS, "request %u: unknown", m.op);
 		break;
 	}
 }
@@ -1365,8 +1562,7 @@ static void serve_cleanup(struct serve *s)
 		close(s->init_sync);
 	if (s->init_pidfd >= 0)
 		close(s->init_pidfd);
-	if (s->has_cgroup && s->cfg)
-		cgroup_remove(s->o->cgroup_root, s->id);
+	cgroup_destroy(s->cg);
 	config_free(s->cfg);
 	free(s->bpf);
 	free(s->rbuf);
@@ -1391,6 +1587,7 @@ int serve_run(const struct agent_opts *o)
 	s.init_pidfd = s.init_sync = -1;
 	s.chan_h.fn = serve_chan_event;
 	s.sig_h.fn = serve_sig_event;
+	s.oom_h.fn = serve_oom_event;
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -1420,13 +1617,23 @@ int serve_run(const struct agent_opts *o)
 
 	while (!s.closing) {
 		timeout = -1;
+		if (s.oom_pending) {
+			timeout = (int)(s.oom_deadline - serve_now_ms());
+			if (timeout <= 0) {
+				serve_oom_flush(&s);
+				serve_flush(&s);
+				timeout = -1;
+			}
+		}
 		if (s.shutdown) {
 			if (!deadline)
 				deadline = serve_now_ms() + SERVE_SHUTDOWN_MS;
 			if (serve_all_exited(&s) && !s.ctl_head && !s.cur_ctl &&
 			    !s.cur_stream)
 				break;
-			timeout = (int)(deadline - serve_now_ms());
+			if (timeout < 0 ||
+			    timeout > (int)(deadline - serve_now_ms()))
+				timeout = (int)(deadline - serve_now_ms());
 			if (timeout <= 0)
 				break;
 		}

@@ -254,6 +254,10 @@ static void agentc_frame(struct agentc *c, const uint8_t *buf, size_t len)
 			FAIL("event %u: %s", f.op, wire_strerror(r));
 		if (f.op == MSG_EV_EXIT && c->nexits < AGENTC_MAX_EXITS)
 			c->exits[c->nexits++] = m.u.exit;
+		if (f.op == MSG_EV_OOM && c->nooms < AGENTC_MAX_EXITS) {
+			c->oom_nexits[c->nooms] = c->nexits;
+			c->ooms[c->nooms++] = m.u.oom;
+		}
 		break;
 	case WIRE_K_REPLY:
 	case WIRE_K_ERROR:
@@ -568,6 +572,17 @@ const struct msg_exit *agentc_wait_exit_event(struct agentc *c, uint32_t proc)
 		if (agentc_now_ms() > end || !agentc_pump(c, 100))
 			return NULL;
 	}
+}
+
+const struct msg_oom *agentc_wait_oom(struct agentc *c, size_t i,
+				      int timeout_ms)
+{
+	long end = agentc_now_ms() + timeout_ms;
+
+	while (c->nooms <= i)
+		if (agentc_now_ms() > end || !agentc_pump(c, 100))
+			return NULL;
+	return &c->ooms[i];
 }
 
 void agentc_attach(struct agentc *c, int fd, pid_t pid)

@@ -58,6 +58,9 @@ struct agentc {
 	size_t nreplies;
 	struct msg_exit exits[AGENTC_MAX_EXITS];
 	size_t nexits;
+	struct msg_oom ooms[AGENTC_MAX_EXITS]; /* OOM events */
+	size_t oom_nexits[AGENTC_MAX_EXITS];   /* nexits when each came */
+	size_t nooms;
 	char error[MSG_TEXT_MAX + 1]; /* text of the last ERROR */
 	uint8_t msgbuf[WIRE_FRAME_MAX];
 };
@@ -129,6 +132,10 @@ int agentc_signal(struct agentc *c, uint32_t proc, uint32_t signo);
 /* WAIT for proc: fills *code and *signo. Returns 0 or the error code. */
 int agentc_wait(struct agentc *c, uint32_t proc, uint32_t *code,
 		uint32_t *signo);
+/* The i-th OOM event (from 0), waiting for it up to timeout_ms; NULL
+ * when none came. */
+const struct msg_oom *agentc_wait_oom(struct agentc *c, size_t i,
+				      int timeout_ms);
 /* The EXIT event for proc, waiting for it; NULL on a timeout. */
 const struct msg_exit *agentc_wait_exit_event(struct agentc *c, uint32_t proc);
 

@@ -150,7 +150,10 @@ TEST(agent_badinput_bad_requests_get_errors)
 		test_skip("needs root");
 	agentc_start(&c, NULL);
 	expect_error(&c, 200, NULL, 0, ENOSYS);
-	expect_error(&c, MSG_OP_STATS, NULL, 0, ENOSYS);
+	/* Requests on a container before there is one. */
+	expect_error(&c, MSG_OP_STATS, NULL, 0, ENOENT);
+	expect_error(&c, MSG_OP_PAUSE, NULL, 0, ESRCH);
+	expect_error(&c, MSG_OP_RESUME, NULL, 0, ESRCH);
 	expect_error(&c, MSG_OP_WAIT, dup, sizeof(dup), EINVAL);
 	expect_error(&c, MSG_OP_WAIT, order, sizeof(order), EINVAL);
 	expect_error(&c, MSG_OP_WAIT, crit, sizeof(crit), EOPNOTSUPP);
