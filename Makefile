@@ -67,7 +67,8 @@ AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the
 # fuzzers' sources.
 runtime_SRCS := src/runtime/secbpf.c src/runtime/spec.c \
-	src/runtime/state.c src/runtime/signame.c src/runtime/shimctl.c
+	src/runtime/state.c src/runtime/signame.c src/runtime/shimctl.c \
+	src/runtime/conf.c
 # The moat CLI: main.c (global options, command table), a file per verb.
 cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
 	src/cli/state.c src/cli/list.c src/cli/delete.c src/cli/kill.c \
@@ -166,6 +167,18 @@ $(KERNEL): kernel
 
 guest: kernel $(INITRAMFS)
 
+# Where make install puts things; the shim has DATADIR compiled in (the
+# kernel and initramfs it boots by default), and is rebuilt when it changes.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/moat
+MANDIR ?= $(PREFIX)/share/man
+$(O)/datadir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+$(call host_obj,src/sandbox/sandbox.c): $(O)/datadir.stamp
+$(call host_obj,src/sandbox/sandbox.c): HOST_CFLAGS += -DMOAT_DATADIR='"$(DATADIR)"'
+
 all: $(LIB) $(AGENT) $(VMM) $(MOAT) $(SHIM) guest
 
 # --- tests --------------------------------------------------------------------
@@ -199,6 +212,11 @@ $(O)/tests/unit/test_vmm_seccomp: $(call host_obj,src/vmm/seccomp/filter.c)
 # under the vCPU filter.
 $(O)/tests/unit/test_vmm_blk: $(call host_obj,src/vmm/devices/virtio/block.c \
 	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)
+
+# The config test also runs the backend choice and the sandbox defaults.
+$(O)/tests/unit/test_conf: $(call host_obj,src/sandbox/sandbox.c)
+# The install test runs make install from the source tree.
+$(call host_obj,tests/host/test_install.c): HOST_CFLAGS += -DMOAT_SRCDIR='"$(CURDIR)"'
 
 $(O)/obj/host/tests/fuzz/replay_%.o: tests/fuzz/replay.c
 	$(call msg,CC,$@)
@@ -267,6 +285,7 @@ $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 # The 9p server's target runs the server itself (syscalls) on a temporary
 # tree, so it links the server's sources too.
 $(O)/fuzz/fuzz_p9server: $(p9_SRCS)
+$(O)/fuzz/fuzz_conf: src/runtime/conf.c
 
 fuzz: $(FUZZ_BINS)
 
@@ -294,7 +313,9 @@ format:
 clean:
 	rm -rf $(O)
 
-.PHONY: all kernel guest tests check bench fuzz fuzz-run format-check format clean
+.PHONY: all kernel guest tests check bench fuzz fuzz-run format-check format \
+	clean FORCE
+FORCE:
 .SECONDARY:
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -46,12 +46,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define QEMU_DEFAULT_BIN "qemu-system-x86_64"
+#define QEMU_DEFAULT_BIN SANDBOX_QEMU_DEFAULT
 #define QEMU_CHAN_FD 3 /* the channel's fd number in QEMU */
 #define QEMU_DIR_FD 4  /* the socket directory's fd number in QEMU */
 #define QEMU_VFSD_FD 3 /* the listening socket's fd number in virtiofsd */
 #define QEMU_ARGS_MAX 56
-#define QEMU_DEFAULT_VIRTIOFSD "/usr/lib/qemu/virtiofsd"
+#define QEMU_DEFAULT_VIRTIOFSD SANDBOX_VIRTIOFSD_DEFAULT
 
 /* s with every ',' doubled (QEMU's option escaping); malloc'd. */
 static char *qemu_escape(const char *s)
@@ -193,6 +193,10 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 	int sv[2] = { -1, -1 }, lfd = -1, n = 0;
 	pid_t helper = 0, pid;
 
+	if (c->qemu) /* sandbox_config_init: env, then moat.conf */
+		bin = c->qemu;
+	if (c->virtiofsd)
+		vfsd = c->virtiofsd;
 	if (!bin || !*bin)
 		bin = QEMU_DEFAULT_BIN;
 	if (!vfsd || !*vfsd)

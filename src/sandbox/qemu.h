@@ -1,7 +1,9 @@
 /*
  * qemu.h: the QEMU backend: qemu-system-x86_64 -M microvm,acpi=off, with
- * KVM when /dev/kvm is usable, else TCG (-cpu max). The QEMU binary is
- * MOAT_QEMU from the environment, else qemu-system-x86_64 in PATH.
+ * KVM when /dev/kvm is usable, else TCG (-cpu max). The QEMU binary and
+ * virtiofsd are the config's qemu and virtiofsd (sandbox_config_init():
+ * MOAT_QEMU / MOAT_VIRTIOFSD, else moat.conf), else qemu-system-x86_64 in
+ * PATH and /usr/lib/qemu/virtiofsd.
  */
 #ifndef MOAT_SANDBOX_QEMU_H
 #define MOAT_SANDBOX_QEMU_H

@@ -1,11 +1,18 @@
 /*
  * sandbox.c: what every backend shares (see sandbox.h): the defaults of a
- * sandbox config and stopping the monitor process.
- * Inputs: the environment (MOAT_KERNEL, MOAT_INITRAMFS).
+ * sandbox config, the choice of the backend, and stopping the monitor
+ * process.
+ * Inputs: the environment (MOAT_KERNEL, MOAT_INITRAMFS, MOAT_QEMU,
+ * MOAT_VIRTIOFSD, MOAT_VMM, MOAT_HYPERVISOR), moat.conf as parsed by
+ * src/runtime/conf.c, the container's moat.hypervisor annotation.
  */
 #include "sandbox.h"
+#include "../runtime/conf.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +27,87 @@ static const char *sandbox_env(const char *var, const char *def)
 	return v && *v ? v : def;
 }
 
-void sandbox_config_defaults(struct sandbox_config *c)
+/* The environment's var, else the config file's value (when not ""),
+ * else def. */
+static const char *sandbox_pick(const char *var, const char *file,
+				const char *def)
+{
+	return sandbox_env(var, file && *file ? file : def);
+}
+
+/* moat-vmm beside the running program (the shim), as make install and
+ * the build tree lay them out; else the bare name, for PATH. */
+static const char *sandbox_vmm_default(void)
+{
+	static char path[PATH_MAX];
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return SANDBOX_VMM_NAME;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return SANDBOX_VMM_NAME;
+	*slash = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", self,
+			     SANDBOX_VMM_NAME) >= sizeof(path))
+		return SANDBOX_VMM_NAME;
+	return path;
+}
+
+void sandbox_config_init(struct sandbox_config *c, const struct moat_conf *conf)
 {
 	memset(c, 0, sizeof(*c));
-	c->kernel = sandbox_env("MOAT_KERNEL", MOAT_DATADIR "/bzImage");
+	c->kernel = sandbox_pick("MOAT_KERNEL", conf ? conf->kernel : NULL,
+				 MOAT_DATADIR "/bzImage");
 	c->initramfs =
-		sandbox_env("MOAT_INITRAMFS", MOAT_DATADIR "/initramfs.cpio");
-	c->mem_mib = SANDBOX_MEM_DEFAULT_MIB;
-	c->cpus = SANDBOX_CPUS_DEFAULT;
+		sandbox_pick("MOAT_INITRAMFS", conf ? conf->initramfs : NULL,
+			     MOAT_DATADIR "/initramfs.cpio");
+	c->qemu = sandbox_pick("MOAT_QEMU", conf ? conf->qemu : NULL,
+			       SANDBOX_QEMU_DEFAULT);
+	c->virtiofsd =
+		sandbox_pick("MOAT_VIRTIOFSD", conf ? conf->virtiofsd : NULL,
+			     SANDBOX_VIRTIOFSD_DEFAULT);
+	c->vmm = sandbox_env("MOAT_VMM", conf && *conf->vmm
+						 ? conf->vmm
+						 : sandbox_vmm_default());
+	c->mem_mib = conf && conf->memory_mib ? conf->memory_mib
+					      : SANDBOX_MEM_DEFAULT_MIB;
+	c->cpus = conf && conf->vcpus ? conf->vcpus : SANDBOX_CPUS_DEFAULT;
 	c->log_fd = -1;
 	c->dir_fd = -1;
+}
+
+void sandbox_config_defaults(struct sandbox_config *c)
+{
+	sandbox_config_init(c, NULL);
+}
+
+int sandbox_kvm_errno(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno ? errno : EIO;
+	close(fd);
+	return 0;
+}
+
+int sandbox_choose(const char *annotation, const struct moat_conf *conf,
+		   enum sandbox_kind *kind, struct moat_err **e)
+{
+	const char *env = getenv(CONF_ENV_HYPERVISOR);
+	int hv;
+
+	/* Probe only when the answer may depend on it. */
+	hv = conf_choose(annotation, env, conf, 0, e);
+	if (hv == CONF_HV_VMM)
+		hv = conf_choose(annotation, env, conf, sandbox_kvm_errno(), e);
+	if (hv < 0)
+		return -1;
+	*kind = hv == CONF_HV_VMM ? SANDBOX_KIND_VMM : SANDBOX_KIND_QEMU;
+	return 0;
 }
 
 /* Wait up to timeout_ms for pid, then SIGKILL it; its wait status. */

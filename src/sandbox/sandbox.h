@@ -5,11 +5,11 @@
  * filesystem exported as the 9p share tagged SANDBOX_ROOTFS_TAG, and hands
  * the shim one end of a socketpair that is the agent's channel (the guest's
  * /dev/hvc0, named on the kernel command line as moat.channel=). Backends:
- * qemu (qemu.h) today; moat-vmm later.
+ * qemu (qemu.h) today; moat-vmm later. sandbox_choose() picks one.
  *
- * Inputs: the config, built by the shim from the bundle's config.json and
- * the environment. The channel carries guest bytes: the shim reads them
- * only through src/proto.
+ * Inputs: the config, built by the shim from the bundle's config.json,
+ * moat.conf(5) (src/runtime/conf.h) and the environment. The channel
+ * carries guest bytes: the shim reads them only through src/proto.
  */
 #ifndef MOAT_SANDBOX_SANDBOX_H
 #define MOAT_SANDBOX_SANDBOX_H
@@ -24,9 +24,17 @@
 #define SANDBOX_MEM_DEFAULT_MIB 256
 #define SANDBOX_CPUS_DEFAULT 1
 
+/* The guest kernel and initramfs when neither the environment nor
+ * moat.conf names them: the Makefile sets it from PREFIX (make install
+ * puts them there). */
 #ifndef MOAT_DATADIR
 #define MOAT_DATADIR "/usr/local/share/moat"
 #endif
+#define SANDBOX_QEMU_DEFAULT "qemu-system-x86_64"
+#define SANDBOX_VIRTIOFSD_DEFAULT "/usr/lib/qemu/virtiofsd"
+#define SANDBOX_VMM_NAME "moat-vmm"
+
+struct moat_conf;
 
 struct sandbox_config {
 	const char *kernel;    /* bzImage */
@@ -38,6 +46,11 @@ struct sandbox_config {
 	int log_fd; /* console and the monitor's own messages (O_APPEND) */
 	const char *log_path; /* the same file, for monitors that open it */
 	int dir_fd; /* a private directory for the backend's sockets */
+	/* Programs (absolute, or a name looked up in PATH); NULL: the
+	 * backend's own default. */
+	const char *qemu;      /* QEMU system emulator */
+	const char *virtiofsd; /* QEMU's virtio-fs daemon */
+	const char *vmm;       /* moat-vmm */
 };
 
 /* The virtio-fs daemon's socket in dir_fd (QEMU backend). */
@@ -70,10 +83,43 @@ struct sandbox_ops {
 };
 
 /*
- * Fill c with defaults: kernel and initramfs from MOAT_KERNEL and
- * MOAT_INITRAMFS, else MOAT_DATADIR; memory and vCPUs defaults.
+ * Fill c with defaults: each path from its environment variable when set
+ * and not empty, else from moat.conf (conf; NULL: none), else built in:
+ *   kernel     MOAT_KERNEL     kernel     MOAT_DATADIR/bzImage
+ *   initramfs  MOAT_INITRAMFS  initramfs  MOAT_DATADIR/initramfs.cpio
+ *   qemu       MOAT_QEMU       qemu       SANDBOX_QEMU_DEFAULT (PATH)
+ *   virtiofsd  MOAT_VIRTIOFSD  virtiofsd  SANDBOX_VIRTIOFSD_DEFAULT
+ *   vmm        MOAT_VMM        vmm        moat-vmm beside this program
+ * memory and vcpus from conf, else SANDBOX_MEM_DEFAULT_MIB and
+ * SANDBOX_CPUS_DEFAULT (the container's resources may raise them later).
+ * c's strings point into conf, the environment or static storage: conf
+ * must outlive c.
  */
+void sandbox_config_init(struct sandbox_config *c,
+			 const struct moat_conf *conf);
+
+/* sandbox_config_init(c, NULL). */
 void sandbox_config_defaults(struct sandbox_config *c);
+
+enum sandbox_kind {
+	SANDBOX_KIND_VMM,
+	SANDBOX_KIND_QEMU,
+};
+
+/*
+ * Choose the backend: the container's annotation moat.hypervisor
+ * (annotation; NULL when absent), else MOAT_HYPERVISOR, else conf's
+ * hypervisor (conf may be NULL), else auto; auto means moat-vmm when
+ * /dev/kvm opens read-write, else qemu (see conf_choose() in
+ * src/runtime/conf.h). Returns 0 with *kind set, or -1 with *e naming
+ * where a bad value came from ("annotation moat.hypervisor: ...",
+ * "MOAT_HYPERVISOR: ...", "/etc/moat/moat.conf:3: hypervisor: ...").
+ */
+int sandbox_choose(const char *annotation, const struct moat_conf *conf,
+		   enum sandbox_kind *kind, struct moat_err **e);
+
+/* 0 when /dev/kvm opens read-write, else the errno of the open. */
+int sandbox_kvm_errno(void);
 
 /*
  * Wait up to timeout_ms for the monitor to exit, then kill it (SIGKILL)
