@@ -75,7 +75,7 @@ cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
 	src/cli/notyet.c src/cli/create.c src/cli/start.c src/cli/run.c
 CLI_LIBS := -ljansson
 # moat-shim: the per-container host process, and the VM backends it owns.
-shim_SRCS := src/shim/main.c
+shim_SRCS := src/shim/main.c src/shim/share.c
 sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c
 SHIM_LIBS := -ljansson -lseccomp
 # moat-vmm: the pure parts (boot builders, bus, device models, guest

@@ -154,6 +154,11 @@ int config_parse(const char *text, size_t len, struct config **out,
 		 struct moat_err **e);
 void config_free(struct config *c);
 
+/* Make every bind mount's relative source absolute under bundle (the
+ * directory the CREATE's share resolved to). Returns 0 or -1 (ENOMEM). */
+int config_bundle_binds(struct config *c, const char *bundle,
+			struct moat_err **e);
+
 /* Capability number of "CAP_CHOWN" etc., or -1. */
 int config_cap_number(const char *name);
 

@@ -254,12 +254,9 @@ static void config_strv_free(char **v)
 }
 
 /* true when p is absolute and has no "." or ".." component. */
-static bool config_clean_abs(const char *p)
+/* No "." or ".." component. */
+static bool config_clean_parts(const char *c)
 {
-	const char *c = p;
-
-	if (*p != '/')
-		return false;
 	while (*c) {
 		while (*c == '/')
 			c++;
@@ -270,6 +267,16 @@ static bool config_clean_abs(const char *p)
 			c++;
 	}
 	return true;
+}
+
+static bool config_clean_abs(const char *p)
+{
+	return *p == '/' && config_clean_parts(p);
+}
+
+static bool config_clean_rel(const char *p)
+{
+	return *p && *p != '/' && config_clean_parts(p);
 }
 
 static int config_caps(json_t *proc, struct config *c, struct moat_err **e)
@@ -588,11 +595,24 @@ static int config_mounts(json_t *root, struct config *c, struct moat_err **e)
 			cm->type = NULL;
 			cm->bind = true;
 		}
-		if (cm->bind && (!cm->source || cm->source[0] != '/'))
+		/* A relative source is relative to the bundle (the OCI
+		 * spec's rule): config_bundle_binds() completes it. */
+		if (cm->bind &&
+		    (!cm->source || !cm->source[0] ||
+		     (cm->source[0] != '/' && !config_clean_rel(cm->source))))
 			return moat_err_set(e, EINVAL,
 					    "mounts[%zu].source: a bind mount "
-					    "needs an absolute source",
+					    "needs an absolute source or a "
+					    "clean one relative to the bundle",
 					    i);
+		/* The guest has cgroup v2 only: a v1 "cgroup" mount (what
+		 * engines on v1 hosts ask for) gets the v2 hierarchy. */
+		if (cm->type && !strcmp(cm->type, "cgroup")) {
+			free(cm->type);
+			cm->type = strdup("cgroup2");
+			if (!cm->type)
+				return moat_err_set(e, ENOMEM, "mounts");
+		}
 		if (!cm->bind && !cm->type)
 			return moat_err_set(e, EINVAL,
 					    "mounts[%zu].type: required", i);
@@ -924,4 +944,26 @@ void config_free(struct config *c)
 	}
 	free(c->sysctls);
 	free(c);
+}
+
+int config_bundle_binds(struct config *c, const char *bundle,
+			struct moat_err **e)
+{
+	struct config_mount *m;
+	size_t i, n;
+	char *p;
+
+	for (i = 0; i < c->nmounts; i++) {
+		m = &c->mounts[i];
+		if (!m->bind || m->source[0] == '/')
+			continue;
+		n = strlen(bundle) + strlen(m->source) + 2;
+		p = malloc(n);
+		if (!p)
+			return moat_err_set(e, ENOMEM, "mounts");
+		snprintf(p, n, "%s/%s", bundle, m->source);
+		free(m->source);
+		m->source = p;
+	}
+	return 0;
 }

@@ -906,6 +906,8 @@ static void serve_req_create(struct serve *s, const struct msg *m)
 		moat_err_set(&e, ENAMETOOLONG, "root.path");
 		goto fail;
 	}
+	if (config_bundle_binds(cfg, share, &e))
+		goto fail;
 	if (cgroup_wanted(cfg) && !s->o->cgroup_root) {
 		moat_err_set(&e, EOPNOTSUPP,
 			     "linux.resources: no cgroup2 hierarchy to "

@@ -65,6 +65,7 @@ struct cli_create {
 	const char *id;
 	const char *bundle;   /* --bundle, default "." */
 	const char *pid_file; /* --pid-file, or NULL */
+	const char *console_socket; /* --console-socket, or NULL */
 	bool detach;	      /* run --detach */
 	bool foreground;      /* the shim stays our child (run) */
 };

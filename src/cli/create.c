@@ -13,7 +13,8 @@
  * shim as its own child unless --detach.
  * Options: --bundle/-b DIR (default .), --pid-file FILE; --no-pivot and
  * --no-new-keyring are accepted and mean nothing in a VM;
- * --console-socket and --preserve-fds are refused for now.
+ * --console-socket SOCK (terminal: true) is handed to the shim, which sends
+ * the terminal's master there; --preserve-fds other than 0 is refused.
  * Input: argv, config.json, the shim's one-line report on a pipe.
  */
 #include "cli.h"
@@ -106,13 +107,13 @@ static int cli_pid_file(const char *path, pid_t pid, struct moat_err **e)
 /* In the child: put the sync pipe on fd 3 and run the shim. */
 static void __attribute__((noreturn))
 cli_exec_shim(const char *shim, const char *root, const char *id,
-	      const char *bundle, int sync_fd)
+	      const char *bundle, const char *console, int sync_fd)
 {
 	char fdnum[16];
-	const char *argv[] = {
-		shim,	    "--root", root,	   "--id", id,
-		"--bundle", bundle,   "--sync-fd", fdnum,  NULL
-	};
+	const char *argv[] = { shim,	    "--root",  root,  "--id",
+			       id,	    "--bundle", bundle, "--sync-fd",
+			       fdnum,	    console ? "--console-socket" : NULL,
+			       console,	    NULL };
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -174,11 +175,12 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
 	if (spec_load(cfg, &sp, e))
 		return -1;
-	if (sp->process.terminal) {
+	if (sp->process.terminal && !o->console_socket) {
 		spec_free(sp);
 		return moat_err_set(e, 0,
-				    "process.terminal: true is not supported "
-				    "yet (no --console-socket)");
+				    "process.terminal: true needs "
+				    "--console-socket (the terminal's master "
+				    "is sent there)");
 	}
 	if (cli_shim_path(shim, sizeof(shim), e)) {
 		spec_free(sp);
@@ -218,7 +220,8 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 		/* run: a process group of its own, so that a terminal's
 		 * SIGINT reaches the container once, forwarded by moat. */
 		if (o->foreground && setpgid(0, 0) == 0)
-			cli_exec_shim(shim, ctx->root, o->id, bundle, sync[1]);
+			cli_exec_shim(shim, ctx->root, o->id, bundle,
+				      o->console_socket, sync[1]);
 		if (o->foreground)
 			_exit(127);
 		/* Detach: a new session, and a grandchild that the caller's
@@ -226,7 +229,8 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 		setsid();
 		child = fork();
 		if (child == 0)
-			cli_exec_shim(shim, ctx->root, o->id, bundle, sync[1]);
+			cli_exec_shim(shim, ctx->root, o->id, bundle,
+				      o->console_socket, sync[1]);
 		_exit(child < 0 ? 1 : 0);
 	}
 	close(sync[1]);
@@ -319,9 +323,8 @@ int cli_create_opts(int argc, char **argv, struct cli_create *o,
 			o->pid_file = optarg;
 			break;
 		case 'c':
-			return moat_err_set(e, 0,
-					    "--console-socket: not supported "
-					    "yet");
+			o->console_socket = optarg;
+			break;
 		case 'P':
 			if (strcmp(optarg, "0"))
 				return moat_err_set(e, 0,

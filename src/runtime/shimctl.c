@@ -49,18 +49,11 @@ int shimctl_listen(int dir_fd, struct moat_err **e)
 	return fd;
 }
 
-int shimctl_call(int dir_fd, const char *cmd, int timeout_ms,
-		 struct moat_err **e)
+int shimctl_connect(int dir_fd, struct moat_err **e)
 {
-	char line[SHIMCTL_LINE_MAX + 2], *nl;
-	struct pollfd p;
 	struct sockaddr_un a;
-	size_t got = 0, n = strlen(cmd);
-	ssize_t r;
 	int fd, err;
 
-	if (n > SHIMCTL_LINE_MAX || strchr(cmd, '\n'))
-		return moat_err_set(e, EINVAL, "shim request too long");
 	if (shimctl_addr(dir_fd, &a))
 		return moat_err_set(e, ENAMETOOLONG, "%s", SHIMCTL_SOCK);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -71,43 +64,114 @@ int shimctl_call(int dir_fd, const char *cmd, int timeout_ms,
 		close(fd);
 		return moat_err_set(e, err, "connect to the shim");
 	}
-	memcpy(line, cmd, n);
-	line[n] = '\n';
-	if (send(fd, line, n + 1, MSG_NOSIGNAL) != (ssize_t)(n + 1)) {
-		err = errno;
-		close(fd);
-		return moat_err_set(e, err, "write to the shim");
+	return fd;
+}
+
+int shimctl_send(int fd, const char *line, const int *fds, size_t nfds,
+		 struct moat_err **e)
+{
+	char buf[SHIMCTL_LINE_MAX + 1];
+	union {
+		char b[CMSG_SPACE(sizeof(int) * SHIMCTL_FDS_MAX)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov;
+	struct msghdr mh = { 0 };
+	size_t n = strlen(line);
+	ssize_t r;
+
+	if (n >= SHIMCTL_LINE_MAX || strchr(line, '\n') ||
+	    nfds > SHIMCTL_FDS_MAX)
+		return moat_err_set(e, EINVAL, "shim request too long");
+	memcpy(buf, line, n);
+	buf[n++] = '\n';
+	iov.iov_base = buf;
+	iov.iov_len = n;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	while (got < SHIMCTL_LINE_MAX) {
-		p.fd = fd;
-		p.events = POLLIN;
+	do
+		r = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)n)
+		return moat_err_set(e, r < 0 ? errno : EIO,
+				    "write to the shim");
+	return 0;
+}
+
+int shimctl_read_line(int fd, char *line, size_t cap, int timeout_ms,
+		      struct moat_err **e)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t r;
+	char c;
+
+	while (got + 1 < cap) {
 		r = poll(&p, 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r == 0) {
-			close(fd);
+		if (r == 0)
 			return moat_err_set(e, ETIMEDOUT, "the shim");
-		}
-		r = read(fd, line + got, SHIMCTL_LINE_MAX - got);
+		r = read(fd, &c, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (memchr(line, '\n', got))
-			break;
+			return moat_err_set(e, ECONNRESET,
+					    "the shim closed without an "
+					    "answer");
+		if (c == '\n') {
+			line[got] = '\0';
+			return 0;
+		}
+		line[got++] = c;
 	}
-	close(fd);
-	line[got] = '\0';
-	nl = strchr(line, '\n');
-	if (!nl) {
-		return moat_err_set(e, ECONNRESET,
-				    "the shim closed without an answer");
-	}
-	*nl = '\0';
-	if (!strcmp(line, "ok"))
+	return moat_err_set(e, EPROTO, "the shim's answer is too long");
+}
+
+/* "ok[ text]" -> 0 and text; "error text" -> -1 with the text. */
+static int shimctl_answer(const char *line, char *out, size_t cap,
+			  struct moat_err **e)
+{
+	if (!strcmp(line, "ok") || !strncmp(line, "ok ", 3)) {
+		if (out && cap)
+			snprintf(out, cap, "%s", line[2] ? line + 3 : "");
 		return 0;
+	}
 	if (!strncmp(line, "error ", 6))
 		return moat_err_set(e, 0, "%s", line + 6);
 	return moat_err_set(e, EPROTO, "the shim answered something else");
+}
+
+int shimctl_call_text(int dir_fd, const char *cmd, int timeout_ms, char *out,
+		      size_t cap, struct moat_err **e)
+{
+	char line[SHIMCTL_LINE_MAX + 1];
+	int fd, r;
+
+	fd = shimctl_connect(dir_fd, e);
+	if (fd < 0)
+		return -1;
+	r = shimctl_send(fd, cmd, NULL, 0, e);
+	if (r == 0)
+		r = shimctl_read_line(fd, line, sizeof(line), timeout_ms, e);
+	close(fd);
+	return r ? -1 : shimctl_answer(line, out, cap, e);
+}
+
+int shimctl_call(int dir_fd, const char *cmd, int timeout_ms,
+		 struct moat_err **e)
+{
+	return shimctl_call_text(dir_fd, cmd, timeout_ms, NULL, 0, e);
 }

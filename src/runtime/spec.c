@@ -870,6 +870,36 @@ int spec_parse(const char *text, size_t len, struct spec **out,
 	return 0;
 }
 
+int spec_process_parse(const char *text, size_t len, struct spec **out,
+		       struct moat_err **e)
+{
+	json_error_t jerr;
+	struct spec *s;
+	json_t *proc, *root;
+	int r;
+
+	*out = NULL;
+	proc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!proc)
+		return moat_err_code(e, EINVAL, "%d:%d: %s", jerr.line,
+				     jerr.column, jerr.text);
+	root = json_object();
+	s = calloc(1, sizeof(*s));
+	if (!root || !s || json_object_set_new(root, "process", proc)) {
+		json_decref(root);
+		free(s);
+		return moat_err_set(e, ENOMEM, "spec");
+	}
+	r = spec_process(root, s, e);
+	json_decref(root);
+	if (r) {
+		spec_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
 int spec_load(const char *path, struct spec **out, struct moat_err **e)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

@@ -163,6 +163,11 @@ int spec_parse(const char *text, size_t len, struct spec **out,
  * with "config.json" (the base name of path). */
 int spec_load(const char *path, struct spec **out, struct moat_err **e);
 
+/* Parse an OCI "process" object alone (exec's --process file) into a new
+ * spec of which only .process is filled. As spec_parse(). */
+int spec_process_parse(const char *text, size_t len, struct spec **out,
+		       struct moat_err **e);
+
 void spec_free(struct spec *s);
 
 /* The value of annotation key (e.g. "moat.hypervisor"), or NULL when the

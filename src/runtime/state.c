@@ -661,6 +661,9 @@ int state_destroy(const char *root, struct state_handle *h, struct moat_err **e)
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (unlinkat(h->dir_fd, files[i], 0) < 0 && errno != ENOENT)
 			err = errno;
+	if (unlinkat(h->dir_fd, STATE_SHARE_DIR, AT_REMOVEDIR) < 0 &&
+	    errno != ENOENT)
+		err = errno;
 	/* The lock file goes last, still locked: whoever waits for it
 	 * sees st_nlink == 0 and knows the container is gone. */
 	if (!err && unlinkat(h->dir_fd, STATE_LOCK, 0) < 0)

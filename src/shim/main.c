@@ -34,6 +34,7 @@
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
 #include "../sandbox/qemu.h"
+#include "share.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,11 +47,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,9 +67,15 @@
 #define SHIM_MAX_PENDING 16
 #define SHIM_STATUS_LOST 255 /* the VM died under the container */
 
-#define SHIM_S_IN 1
-#define SHIM_S_OUT 2
-#define SHIM_S_ERR 3
+#define SHIM_PROCS 32 /* the init (slot 0) and up to 31 exec'd processes */
+
+/* epoll tags */
+#define SHIM_EV_CHAN 0
+#define SHIM_EV_SIG 2
+#define SHIM_EV_CTL 3
+#define SHIM_EV_SYNC 4
+#define SHIM_EV_IN 0x100     /* + slot: that process's stdin or terminal */
+#define SHIM_EV_CLIENT 0x200 /* + slot: its exec client's connection */
 
 enum shim_phase {
 	SHIM_BOOTING,  /* waiting for the agent's HELLO */
@@ -77,11 +87,39 @@ enum shim_phase {
 	SHIM_DONE,
 };
 
-struct shim_out {
+struct shim_out { /* guest to host: stdout, stderr, a terminal's output */
+	uint32_t id;
+	int fd; /* -1: the reader went away, bytes are dropped */
+	struct wire_credit c;
+	bool eof;
+};
+
+struct shim_in { /* host to guest: stdin, a terminal's input */
 	uint32_t id;
 	int fd;
 	struct wire_credit c;
 	bool eof;
+	bool poll; /* fd can be polled (a file or /dev/null cannot) */
+	bool armed;
+};
+
+/*
+ * One process in the container: slot 0 is the init, the others are
+ * exec'd. Slot k's streams are 3k+1 (stdin, or the terminal both ways),
+ * 3k+2 (stdout) and 3k+3 (stderr). With a terminal, in and out[0] share
+ * the fd and stream id, and out[1] is unused (eof from the start).
+ */
+struct shim_proc {
+	bool used, tty;
+	uint32_t req;	    /* its CREATE or EXEC in flight, 0: none */
+	uint32_t proc, pid; /* the agent's handle, the guest pid; 0: none */
+	struct shim_in in;
+	struct shim_out out[2];
+	bool own_fds; /* close the fds when done (exec'd processes) */
+	int client;   /* exec: the client's connection; -1: none */
+	bool exited;
+	uint32_t code, signo;
+	long deadline; /* exited: wait for output EOFs until then */
 };
 
 struct shim_pending { /* a control client waiting for an agent reply */
@@ -103,11 +141,11 @@ struct shim {
 	uint8_t *rbuf;
 	size_t rlen;
 	uint8_t *wbuf; /* one encoded frame */
+	char *pbuf;    /* an EXEC's packed lists */
 	uint32_t next_req, create_req;
 
-	struct shim_out out[2];
-	struct wire_credit in_c;
-	bool in_eof, in_poll, in_armed;
+	struct shim_proc procs[SHIM_PROCS];
+	const char *console_socket;
 
 	uint32_t init_proc, init_pid;
 	bool exited;
@@ -291,6 +329,134 @@ static void shim_record(struct shim *s, enum state_status phase)
 	moat_err_free(&e);
 }
 
+/* --- processes and their streams ----------------------------------------- */
+
+static void shim_proc_init(struct shim_proc *p, size_t slot, int in, int out,
+			   int err, bool tty)
+{
+	uint32_t base = 3 * (uint32_t)slot;
+
+	memset(p, 0, sizeof(*p));
+	p->used = true;
+	p->tty = tty;
+	p->client = -1;
+	p->in.id = base + 1;
+	p->in.fd = in;
+	wire_credit_init(&p->in.c, 0);
+	p->out[0].id = tty ? base + 1 : base + 2;
+	p->out[0].fd = out;
+	p->out[1].id = base + 3;
+	p->out[1].fd = tty ? -1 : err;
+	p->out[1].eof = tty;
+	wire_credit_init(&p->out[0].c, SHIM_WINDOW);
+	wire_credit_init(&p->out[1].c, SHIM_WINDOW);
+}
+
+static size_t shim_slot(struct shim *s, struct shim_proc *p)
+{
+	return (size_t)(p - s->procs);
+}
+
+/* The process that owns stream id and which of its streams it is (0: stdin
+ * or terminal, 1: stdout, 2: stderr); NULL when no process has it. */
+static struct shim_proc *shim_stream(struct shim *s, uint32_t id, int *which)
+{
+	size_t slot;
+
+	if (!id)
+		return NULL;
+	slot = (id - 1) / 3;
+	if (slot >= SHIM_PROCS || !s->procs[slot].used)
+		return NULL;
+	*which = (int)((id - 1) % 3);
+	return &s->procs[slot];
+}
+
+static struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc)
+{
+	size_t i;
+
+	for (i = 0; proc && i < SHIM_PROCS; i++)
+		if (s->procs[i].used && s->procs[i].proc == proc)
+			return &s->procs[i];
+	return NULL;
+}
+
+/* Fill a CREATE's or EXEC's stream ids for p. */
+static void shim_proc_streams(const struct shim_proc *p, uint32_t *in,
+			      uint32_t *out, uint32_t *err, uint32_t *tty)
+{
+	if (p->tty) {
+		*tty = p->in.id;
+		*in = *out = *err = 0;
+	} else {
+		*tty = 0;
+		*in = p->in.id;
+		*out = p->out[0].id;
+		*err = p->out[1].id;
+	}
+}
+
+/* Credit for p's output streams, right after its request (protocol.md). */
+static void shim_proc_credit(struct shim *s, struct shim_proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (!p->out[i].eof)
+			shim_credit(s, p->out[i].id,
+				    wire_credit_grant(&p->out[i].c));
+}
+
+static void shim_in_arm(struct shim *s, struct shim_proc *p)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u32 = SHIM_EV_IN +
+					      (uint32_t)shim_slot(s, p) };
+	bool want = p->in.fd >= 0 && !p->in.eof && p->in.poll &&
+		    wire_credit_sendable(&p->in.c, 1);
+
+	if (want == p->in.armed)
+		return;
+	if (epoll_ctl(s->ep, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, p->in.fd,
+		      &ev) == 0)
+		p->in.armed = want;
+}
+
+/* An exec'd process is over: tell its client how it ended, close what it
+ * owned, free its slot. */
+static void shim_proc_done(struct shim *s, struct shim_proc *p)
+{
+	char line[64];
+	int n;
+
+	if (p->in.armed) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->in.fd, NULL);
+		p->in.armed = false;
+	}
+	if (p->client >= 0) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->client, NULL);
+		if (!p->exited)
+			p->code = SHIM_STATUS_LOST;
+		n = snprintf(line, sizeof(line), "exit %u %u\n", p->code,
+			     p->signo);
+		if (send(p->client, line, (size_t)n,
+			 MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* the client is gone: nobody to tell */
+		}
+		close(p->client);
+	}
+	if (p->own_fds) {
+		if (p->in.fd >= 0)
+			close(p->in.fd);
+		if (!p->tty && p->out[0].fd >= 0)
+			close(p->out[0].fd);
+		if (!p->tty && p->out[1].fd >= 0)
+			close(p->out[1].fd);
+	}
+	p->used = false;
+}
+
 /* --- control clients ------------------------------------------------------ */
 
 static void shim_answer(int fd, const char *fmt, ...)
@@ -330,12 +496,20 @@ static bool shim_pend(struct shim *s, uint32_t req, uint16_t op, int fd)
 	return false;
 }
 
-static void shim_signal_init(struct shim *s, int sig, bool all, int client)
+static bool shim_running(struct shim *s)
+{
+	return s->phase >= SHIM_CREATED && s->phase <= SHIM_RUNNING &&
+	       !s->exited;
+}
+
+/* Signal one process (proc), or all of them; answer client when >= 0. */
+static void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
+			     int client)
 {
 	struct msg m = { 0 };
 	uint32_t req;
 
-	if (s->phase < SHIM_CREATED || s->phase > SHIM_RUNNING || s->exited) {
+	if (!shim_running(s)) {
 		if (client >= 0)
 			shim_answer(client,
 				    "error container %s is not "
@@ -348,23 +522,219 @@ static void shim_signal_init(struct shim *s, int sig, bool all, int client)
 	if (all)
 		m.u.signal.all = true;
 	else
-		m.u.signal.proc = s->init_proc;
+		m.u.signal.proc = proc;
 	req = shim_request(s, &m);
 	if (client >= 0 && !shim_pend(s, req, MSG_OP_SIGNAL, client))
 		shim_answer(client, "error busy");
 }
 
+static void shim_signal_init(struct shim *s, int sig, bool all, int client)
+{
+	shim_signal_proc(s, s->init_proc, sig, all, client);
+}
+
+static void shim_resize(struct shim *s, struct shim_proc *p, int fd)
+{
+	struct winsize ws;
+	struct msg m = { 0 };
+
+	if (!p->proc || !p->tty || !shim_running(s) ||
+	    ioctl(fd, TIOCGWINSZ, &ws) < 0 || (!ws.ws_row && !ws.ws_col))
+		return;
+	m.op = MSG_OP_RESIZE;
+	m.u.resize.proc = p->proc;
+	m.u.resize.rows = ws.ws_row;
+	m.u.resize.cols = ws.ws_col;
+	shim_request(s, &m);
+}
+
+/* Read a request line and the fds that came with it; bytes after the
+ * newline are left in line after the NUL, their count in *extra. */
+static int shim_client_line(int fd, char *line, size_t cap, size_t *extra,
+			    int *fds, size_t *nfds)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * SHIMCTL_FDS_MAX)];
+		struct cmsghdr align;
+	} u;
+	struct cmsghdr *c;
+	size_t got = 0, k, n;
+	ssize_t r;
+	char *nl;
+
+	*nfds = 0;
+	while (got + 1 < cap) {
+		struct iovec iov = { line + got, cap - 1 - got };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		mh.msg_control = u.b;
+		mh.msg_controllen = sizeof(u.b);
+		r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		if (r < 0 && errno == EINTR)
+			continue;
+		for (c = CMSG_FIRSTHDR(&mh); r > 0 && c;
+		     c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET ||
+			    c->cmsg_type != SCM_RIGHTS)
+				continue;
+			n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (k = 0; k < n; k++) {
+				int f;
+
+				memcpy(&f, CMSG_DATA(c) + k * sizeof(int),
+				       sizeof(int));
+				if (*nfds < SHIMCTL_FDS_MAX)
+					fds[(*nfds)++] = f;
+				else
+					close(f);
+			}
+		}
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		nl = memchr(line, '\n', got);
+		if (nl) {
+			*nl = '\0';
+			*extra = got - (size_t)(nl + 1 - line);
+			return 0;
+		}
+	}
+	for (k = 0; k < *nfds; k++)
+		close(fds[k]);
+	*nfds = 0;
+	return -1;
+}
+
+/* An EXEC request for process pp into m, its lists packed in s->pbuf. */
+static int shim_exec_msg(struct shim *s, const struct spec_process *pp,
+			 const struct shim_proc *p, struct msg *m)
+{
+	size_t cap = WIRE_FRAME_MAX, used = 0;
+	uint32_t n;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->op = MSG_OP_EXEC;
+	for (n = 0; pp->args[n]; n++)
+		;
+	r = msg_strlist_pack(s->pbuf, cap, (const char *const *)pp->args, n,
+			     &m->u.exec.argv);
+	if (r < 0)
+		return -1;
+	used += (size_t)r;
+	for (n = 0; pp->env && pp->env[n]; n++)
+		;
+	r = msg_strlist_pack(s->pbuf + used, cap - used,
+			     (const char *const *)pp->env, n, &m->u.exec.env);
+	if (r < 0)
+		return -1;
+	used += (size_t)r;
+	r = msg_u32list_pack((uint8_t *)s->pbuf + used, cap - used,
+			     pp->additional_gids,
+			     (uint32_t)pp->nadditional_gids, &m->u.exec.gids);
+	if (r < 0)
+		return -1;
+	m->u.exec.cwd.s = pp->cwd;
+	m->u.exec.cwd.len = (uint32_t)strlen(pp->cwd);
+	m->u.exec.uid = pp->uid;
+	m->u.exec.gid = pp->gid;
+	shim_proc_streams(p, &m->u.exec.stream_in, &m->u.exec.stream_out,
+			  &m->u.exec.stream_err, &m->u.exec.stream_tty);
+	return 0;
+}
+
+/* "exec <n>": a process to run in the container (shimctl.h). */
+static void shim_client_exec(struct shim *s, int fd, const char *arg,
+			     char *extra, size_t nextra, int *fds, size_t nfds)
+{
+	struct moat_err *e = NULL;
+	struct spec *sp = NULL;
+	struct shim_proc *p = NULL;
+	struct msg m = { 0 };
+	char *json = NULL, *end;
+	unsigned long len;
+	size_t got, i, k;
+	ssize_t r;
+
+	errno = 0;
+	len = strtoul(arg, &end, 10);
+	if (errno || *end || !len || len > SHIMCTL_EXEC_MAX ||
+	    nextra > len) {
+		shim_answer(fd, "error bad exec request");
+		goto out;
+	}
+	if (!shim_running(s)) {
+		shim_answer(fd, "error container %s is not running", s->id);
+		goto out;
+	}
+	json = malloc(len + 1);
+	if (!json) {
+		shim_answer(fd, "error out of memory");
+		goto out;
+	}
+	memcpy(json, extra, nextra);
+	for (got = nextra; got < len; got += (size_t)r) {
+		r = read(fd, json + got, len - got);
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r <= 0) {
+			shim_answer(fd, "error the exec request was cut short");
+			goto out;
+		}
+	}
+	json[len] = '\0';
+	if (spec_process_parse(json, len, &sp, &e)) {
+		shim_answer(fd, "error process: %s", e->msg);
+		goto out;
+	}
+	if (nfds != (sp->process.terminal ? 1u : 3u)) {
+		shim_answer(fd, "error exec needs %s", sp->process.terminal
+							   ? "one terminal fd"
+							   : "three stdio fds");
+		goto out;
+	}
+	for (i = 1; i < SHIM_PROCS && !p; i++)
+		if (!s->procs[i].used)
+			p = &s->procs[i];
+	if (!p) {
+		shim_answer(fd, "error too many exec'd processes at once");
+		goto out;
+	}
+	shim_proc_init(p, (size_t)(p - s->procs), fds[0],
+		       nfds > 1 ? fds[1] : fds[0], nfds > 2 ? fds[2] : -1,
+		       sp->process.terminal);
+	p->own_fds = true;
+	p->client = fd;
+	p->in.poll = true;
+	nfds = 0;
+	if (shim_exec_msg(s, &sp->process, p, &m)) {
+		p->client = -1;
+		shim_proc_done(s, p);
+		shim_answer(fd, "error process: too large for one request");
+		goto out;
+	}
+	p->req = shim_request(s, &m);
+	shim_proc_credit(s, p);
+out:
+	for (k = 0; k < nfds; k++)
+		close(fds[k]);
+	spec_free(sp);
+	free(json);
+	moat_err_free(&e);
+}
+
 static void shim_client(struct shim *s)
 {
-	char line[SHIMCTL_LINE_MAX + 1], *end, *nl;
+	char line[SHIMCTL_LINE_MAX + 1], *end;
 	struct timeval tv = { 5, 0 };
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	struct msg m = { 0 };
-	size_t got = 0;
-	ssize_t n;
+	int fd, fds[SHIMCTL_FDS_MAX];
+	size_t nfds = 0, extra = 0, k;
 	long sig;
-	int fd;
 
 	fd = accept4(s->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
@@ -375,23 +745,17 @@ static void shim_client(struct shim *s)
 		return;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (got < SHIMCTL_LINE_MAX) {
-		n = read(fd, line + got, SHIMCTL_LINE_MAX - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(line, '\n', got))
-			break;
-	}
-	line[got] = '\0';
-	nl = strchr(line, '\n');
-	if (!nl) {
+	if (shim_client_line(fd, line, sizeof(line), &extra, fds, &nfds)) {
 		close(fd);
 		return;
 	}
-	*nl = '\0';
+	if (!strncmp(line, "exec ", 5)) {
+		shim_client_exec(s, fd, line + 5, line + strlen(line) + 1,
+				 extra, fds, nfds);
+		return;
+	}
+	for (k = 0; k < nfds; k++)
+		close(fds[k]);
 	if (!strcmp(line, "start")) {
 		if (s->phase != SHIM_CREATED) {
 			shim_answer(fd, "error container %s is not created",
@@ -414,7 +778,65 @@ static void shim_client(struct shim *s)
 		shim_signal_init(s, (int)sig, *end != '\0', fd);
 		return;
 	}
+	if (!strcmp(line, "ps") || !strcmp(line, "pause") ||
+	    !strcmp(line, "resume")) {
+		if (!shim_running(s)) {
+			shim_answer(fd, "error container %s is not running",
+				    s->id);
+			return;
+		}
+		m.op = line[0] == 'p' && line[1] == 's' ? MSG_OP_PS
+		       : line[0] == 'p'			? MSG_OP_PAUSE
+							: MSG_OP_RESUME;
+		if (!shim_pend(s, shim_request(s, &m), m.op, fd))
+			shim_answer(fd, "error busy");
+		return;
+	}
 	shim_answer(fd, "error unknown request");
+}
+
+/* A line from an exec'd process's client: "kill <signo>" or "resize
+ * <rows> <cols>"; its hang-up before the process ended kills it. */
+static void shim_exec_client(struct shim *s, struct shim_proc *p)
+{
+	char buf[256], *line, *next, *end;
+	struct msg m = { 0 };
+	unsigned long a, b;
+	ssize_t n;
+
+	n = recv(p->client, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->client, NULL);
+		close(p->client);
+		p->client = -1;
+		if (!p->exited)
+			shim_signal_proc(s, p->proc, SIGKILL, false, -1);
+		return;
+	}
+	buf[n] = '\0';
+	for (line = buf; (next = strchr(line, '\n')); line = next + 1) {
+		*next = '\0';
+		errno = 0;
+		if (!strncmp(line, "kill ", 5)) {
+			a = strtoul(line + 5, &end, 10);
+			if (!errno && !*end && a >= 1 && a <= MSG_SIGNAL_MAX &&
+			    !p->exited)
+				shim_signal_proc(s, p->proc, (int)a, false, -1);
+		} else if (!strncmp(line, "resize ", 7)) {
+			a = strtoul(line + 7, &end, 10);
+			b = *end == ' ' ? strtoul(end + 1, &end, 10) : 70000;
+			if (!errno && !*end && a < 65536 && b < 65536 &&
+			    p->tty && !p->exited && shim_running(s)) {
+				m.op = MSG_OP_RESIZE;
+				m.u.resize.proc = p->proc;
+				m.u.resize.rows = (uint32_t)a;
+				m.u.resize.cols = (uint32_t)b;
+				shim_request(s, &m);
+			}
+		}
+	}
 }
 
 /* --- frames from the agent ------------------------------------------------ */
@@ -444,9 +866,49 @@ static void shim_reply(struct shim *s, const struct msg *m)
 		}
 		s->init_proc = m->u.started.proc;
 		s->init_pid = m->u.started.pid;
+		s->procs[0].proc = s->init_proc;
+		s->procs[0].pid = s->init_pid;
 		s->phase = SHIM_CREATED;
 		s->deadline = 0;
+		if (s->procs[0].tty)
+			shim_resize(s, &s->procs[0], s->procs[0].in.fd);
 		shim_sync(s, true, "%d", (int)getpid());
+		return;
+	}
+	if (m->op == MSG_OP_EXEC) {
+		struct shim_proc *x = NULL;
+
+		for (i = 1; i < SHIM_PROCS; i++)
+			if (s->procs[i].used && s->procs[i].req == m->id)
+				x = &s->procs[i];
+		if (!x)
+			return;
+		x->req = 0;
+		if (m->kind == WIRE_K_ERROR) {
+			int fd = x->client;
+
+			x->client = -1;
+			shim_proc_done(s, x);
+			shim_answer(fd, "error agent: %s", text);
+			return;
+		}
+		x->proc = m->u.started.proc;
+		x->pid = m->u.started.pid;
+		{
+			struct epoll_event ev = { .events = EPOLLIN };
+			char line[32];
+			int n = snprintf(line, sizeof(line), "ok %u\n", x->pid);
+
+			ev.data.u32 = SHIM_EV_CLIENT + (uint32_t)shim_slot(s, x);
+			if (send(x->client, line, (size_t)n,
+				 MSG_NOSIGNAL | MSG_DONTWAIT) != n ||
+			    epoll_ctl(s->ep, EPOLL_CTL_ADD, x->client, &ev) < 0)
+				shim_signal_proc(s, x->proc, SIGKILL, false,
+						 -1);
+		}
+		if (x->tty)
+			shim_resize(s, x, x->in.fd);
+		shim_in_arm(s, x);
 		return;
 	}
 	for (i = 0; i < SHIM_MAX_PENDING; i++)
@@ -456,11 +918,26 @@ static void shim_reply(struct shim *s, const struct msg *m)
 		return;
 	if (m->kind == WIRE_K_ERROR) {
 		shim_answer(p->fd, "error agent: %s", text);
+	} else if (m->op == MSG_OP_PS) {
+		char line[SHIMCTL_LINE_MAX];
+		size_t n = (size_t)snprintf(line, sizeof(line), "ok");
+		uint32_t k;
+
+		for (k = 0; k < m->u.ps.pids.count && n + 12 < sizeof(line);
+		     k++)
+			n += (size_t)snprintf(
+				line + n, sizeof(line) - n, " %u",
+				msg_u32list_get(&m->u.ps.pids, k));
+		shim_answer(p->fd, "%s", line);
 	} else {
 		if (m->op == MSG_OP_START && s->phase == SHIM_CREATED) {
 			s->phase = SHIM_RUNNING;
 			shim_record(s, STATE_RUNNING);
 		}
+		if (m->op == MSG_OP_PAUSE)
+			shim_record(s, STATE_PAUSED);
+		if (m->op == MSG_OP_RESUME)
+			shim_record(s, STATE_RUNNING);
 		shim_answer(p->fd, "ok");
 	}
 	p->req = 0;
@@ -493,24 +970,77 @@ static void shim_hello(struct shim *s, const struct wire_frame *f)
 	c.u.create.config.len = (uint32_t)strlen(s->config);
 	c.u.create.seccomp.p = s->bpf;
 	c.u.create.seccomp.len = (uint32_t)s->bpf_len;
-	c.u.create.stream_in = SHIM_S_IN;
-	c.u.create.stream_out = SHIM_S_OUT;
-	c.u.create.stream_err = SHIM_S_ERR;
+	shim_proc_streams(&s->procs[0], &c.u.create.stream_in,
+			  &c.u.create.stream_out, &c.u.create.stream_err,
+			  &c.u.create.stream_tty);
 	s->create_req = shim_request(s, &c);
-	/* Credit for the output streams right away (docs/protocol.md). */
-	shim_credit(s, SHIM_S_OUT, wire_credit_grant(&s->out[0].c));
-	shim_credit(s, SHIM_S_ERR, wire_credit_grant(&s->out[1].c));
+	shim_proc_credit(s, &s->procs[0]);
 	s->phase = SHIM_CREATING;
 	s->deadline = shim_now_ms() + SHIM_HELLO_MS;
 }
 
-static void shim_in_arm(struct shim *s);
+/* The init, or an exec'd process, exited (an EXIT event). */
+static void shim_exited(struct shim *s, const struct msg *m)
+{
+	struct shim_proc *p = shim_by_handle(s, m->u.exit.proc);
+
+	if (!p || p->exited)
+		return;
+	p->exited = true;
+	p->code = m->u.exit.code;
+	p->signo = m->u.exit.signo;
+	p->deadline = shim_now_ms() + SHIM_DRAIN_MS;
+	if (p != &s->procs[0] || s->exited)
+		return;
+	s->exited = true;
+	s->code = m->u.exit.code;
+	s->signo = m->u.exit.signo;
+	if (s->phase < SHIM_DRAINING) {
+		s->phase = SHIM_DRAINING;
+		s->deadline = shim_now_ms() + SHIM_DRAIN_MS;
+	}
+}
+
+static void shim_out(struct shim *s, const struct wire_frame *f)
+{
+	struct shim_proc *p;
+	struct shim_out *o = NULL;
+	int which = -1, r;
+
+	p = shim_stream(s, f->id, &which);
+	if (p && p->tty && which == 0)
+		o = &p->out[0];
+	else if (p && !p->tty && which > 0)
+		o = &p->out[which - 1];
+	if (!o || o->eof) {
+		shim_lost(s, "data on a stream that is not open");
+		return;
+	}
+	if (f->kind == WIRE_K_EOF) {
+		wire_credit_eof(&o->c);
+		o->eof = true;
+		return;
+	}
+	r = wire_credit_recv(&o->c, f->len);
+	if (r < 0) {
+		shim_lost(s, wire_strerror(r));
+		return;
+	}
+	/* A reader that went away loses the bytes, not the container. */
+	if (o->fd >= 0 && shim_write_all(o->fd, f->body, f->len) < 0) {
+		shim_log(s, "stream %u: %s: output dropped", o->id,
+			 strerror(errno));
+		o->fd = -1;
+	}
+	wire_credit_drain(&o->c, f->len);
+	shim_credit(s, o->id, wire_credit_grant(&o->c));
+}
 
 static void shim_frame(struct shim *s, const struct wire_frame *f)
 {
-	struct shim_out *o = NULL;
+	struct shim_proc *p;
 	struct msg m;
-	int r;
+	int which = -1, r;
 
 	if (s->phase == SHIM_BOOTING) {
 		shim_hello(s, f);
@@ -525,55 +1055,22 @@ static void shim_frame(struct shim *s, const struct wire_frame *f)
 			shim_log(s, "a malformed reply was dropped");
 		return;
 	case WIRE_K_EVENT:
-		if (msg_decode(f, &m) < 0 || m.op != MSG_EV_EXIT ||
-		    m.u.exit.proc != s->init_proc || !s->init_proc || s->exited)
-			return;
-		s->exited = true;
-		s->code = m.u.exit.code;
-		s->signo = m.u.exit.signo;
-		if (s->phase < SHIM_DRAINING) {
-			s->phase = SHIM_DRAINING;
-			s->deadline = shim_now_ms() + SHIM_DRAIN_MS;
-		}
+		if (msg_decode(f, &m) == 0 && m.op == MSG_EV_EXIT)
+			shim_exited(s, &m);
 		return;
 	case WIRE_K_DATA:
 	case WIRE_K_EOF:
-		if (f->id == SHIM_S_OUT)
-			o = &s->out[0];
-		else if (f->id == SHIM_S_ERR)
-			o = &s->out[1];
-		if (!o || o->eof) {
-			shim_lost(s, "data on a stream that is not open");
-			return;
-		}
-		if (f->kind == WIRE_K_EOF) {
-			wire_credit_eof(&o->c);
-			o->eof = true;
-			return;
-		}
-		r = wire_credit_recv(&o->c, f->len);
-		if (r < 0) {
-			shim_lost(s, wire_strerror(r));
-			return;
-		}
-		/* A reader that went away loses the bytes, not the
-		 * container. */
-		if (o->fd >= 0 && shim_write_all(o->fd, f->body, f->len) < 0) {
-			shim_log(s, "stream %u: %s: output dropped", o->id,
-				 strerror(errno));
-			o->fd = -1;
-		}
-		wire_credit_drain(&o->c, f->len);
-		shim_credit(s, o->id, wire_credit_grant(&o->c));
+		shim_out(s, f);
 		return;
 	case WIRE_K_CREDIT:
-		if (f->id != SHIM_S_IN || s->in_eof)
-			return;
-		r = wire_credit_add(&s->in_c, f->grant);
+		p = shim_stream(s, f->id, &which);
+		if (!p || which != 0 || p->in.eof)
+			return; /* a closed stream's late credit */
+		r = wire_credit_add(&p->in.c, f->grant);
 		if (r < 0)
 			shim_lost(s, wire_strerror(r));
 		else
-			shim_in_arm(s);
+			shim_in_arm(s, p);
 		return;
 	default:
 		shim_lost(s, "unexpected frame kind");
@@ -615,53 +1112,39 @@ static void shim_chan_read(struct shim *s)
 	}
 }
 
-/* --- stdin ---------------------------------------------------------------- */
+/* --- stdin and terminal input --------------------------------------------- */
 
-static void shim_in_arm(struct shim *s)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 };
-	bool want =
-		!s->in_eof && wire_credit_sendable(&s->in_c, 1) && s->in_poll;
-
-	if (want == s->in_armed)
-		return;
-	if (epoll_ctl(s->ep, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, STDIN_FILENO,
-		      &ev) == 0)
-		s->in_armed = want;
-}
-
-static void shim_in_eof(struct shim *s)
+static void shim_in_eof(struct shim *s, struct shim_proc *p)
 {
 	uint8_t buf[WIRE_HDR_LEN];
 
-	s->in_eof = true;
-	wire_credit_eof(&s->in_c);
-	shim_send(s, buf, wire_eof_encode(buf, sizeof(buf), SHIM_S_IN));
-	shim_in_arm(s);
+	p->in.eof = true;
+	wire_credit_eof(&p->in.c);
+	shim_send(s, buf, wire_eof_encode(buf, sizeof(buf), p->in.id));
+	shim_in_arm(s, p);
 }
 
-static void shim_in_read(struct shim *s)
+static void shim_in_read(struct shim *s, struct shim_proc *p)
 {
-	uint32_t n = wire_credit_sendable(&s->in_c, WIRE_DATA_MAX);
+	uint32_t n = wire_credit_sendable(&p->in.c, WIRE_DATA_MAX);
+	uint8_t *body = s->wbuf + WIRE_FRAME_MAX / 2;
 	ssize_t r;
 
-	if (!n || s->in_eof)
+	if (!n || p->in.eof || p->in.fd < 0)
 		return;
-	r = read(STDIN_FILENO, s->wbuf + WIRE_HDR_LEN, n);
+	r = read(p->in.fd, body, n);
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	/* A terminal whose other side closed reads EIO: its end. */
 	if (r <= 0) {
-		shim_in_eof(s);
+		shim_in_eof(s, p);
 		return;
 	}
-	wire_credit_use(&s->in_c, (uint32_t)r);
-	/* wire_data_encode copies the body: move it out of the way first. */
-	memmove(s->wbuf + WIRE_FRAME_MAX / 2, s->wbuf + WIRE_HDR_LEN,
-		(size_t)r);
+	wire_credit_use(&p->in.c, (uint32_t)r);
 	shim_send(s, s->wbuf,
-		  wire_data_encode(s->wbuf, WIRE_HDR_LEN + (size_t)r, SHIM_S_IN,
-				   s->wbuf + WIRE_FRAME_MAX / 2, (size_t)r));
-	shim_in_arm(s);
+		  wire_data_encode(s->wbuf, WIRE_HDR_LEN + (size_t)r, p->in.id,
+				   body, (size_t)r));
+	shim_in_arm(s, p);
 }
 
 /* --- signals -------------------------------------------------------------- */
@@ -677,6 +1160,11 @@ static void shim_signals(struct shim *s)
 	int status;
 
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH && s->procs[0].tty) {
+			/* The terminal (our controlling one) was resized. */
+			shim_resize(s, &s->procs[0], s->procs[0].in.fd);
+			continue;
+		}
 		if (si.ssi_signo != SIGCHLD) {
 			shim_signal_init(s, (int)si.ssi_signo, false, -1);
 			continue;
@@ -690,6 +1178,92 @@ static void shim_signals(struct shim *s)
 			shim_lost(s, "the VM exited");
 		}
 	}
+}
+
+/* --- the container's terminal --------------------------------------------- */
+
+/*
+ * terminal: true. A pty pair on the host: the master goes to the engine
+ * over --console-socket (as runc does: SCM_RIGHTS, the pty's name as the
+ * bytes), the shim keeps the slave, raw, as its controlling terminal (so
+ * the engine's window size changes reach it as SIGWINCH) and relays it to
+ * the guest's terminal, whose own line discipline does the rest.
+ */
+static int shim_terminal(struct shim *s, const struct spec_process *pp,
+			 int *slave, struct moat_err **e)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *c;
+	struct termios t;
+	struct iovec iov;
+	char name[64];
+	int m = -1, sl = -1, sk = -1, err;
+
+	if (!s->console_socket)
+		return moat_err_set(e, EINVAL,
+				    "process.terminal: needs --console-socket");
+	if (strlen(s->console_socket) >= sizeof(a.sun_path))
+		return moat_err_set(e, ENAMETOOLONG, "--console-socket");
+	strcpy(a.sun_path, s->console_socket);
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, name, sizeof(name)))
+		goto fail;
+	setsid(); /* fails (EPERM) for `moat run`'s foreground shim: fine */
+	sl = open(name, O_RDWR | O_CLOEXEC);
+	if (sl < 0 || tcgetattr(sl, &t) < 0)
+		goto fail;
+	cfmakeraw(&t);
+	if (tcsetattr(sl, TCSANOW, &t) < 0)
+		goto fail;
+	if (pp->console_height || pp->console_width) {
+		struct winsize ws = { .ws_row = (unsigned short)pp->console_height,
+				      .ws_col = (unsigned short)pp->console_width };
+
+		ioctl(sl, TIOCSWINSZ, &ws);
+	}
+	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sk < 0 || connect(sk, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		err = errno;
+		moat_err_set(e, err, "--console-socket %s", s->console_socket);
+		goto out;
+	}
+	iov.iov_base = name;
+	iov.iov_len = strlen(name);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(&u, 0, sizeof(u));
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof(u.b);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &m, sizeof(int));
+	if (sendmsg(sk, &mh, MSG_NOSIGNAL) < 0) {
+		moat_err_set(e, errno, "--console-socket %s: send",
+			     s->console_socket);
+		goto out;
+	}
+	close(sk);
+	close(m);
+	*slave = sl;
+	return 0;
+fail:
+	moat_err_set(e, errno, "process.terminal: a pty");
+out:
+	if (sk >= 0)
+		close(sk);
+	if (sl >= 0)
+		close(sl);
+	if (m >= 0)
+		close(m);
+	return -1;
 }
 
 /* --- set-up --------------------------------------------------------------- */
@@ -750,13 +1324,13 @@ static void shim_resources(struct shim *s, const struct spec *sp)
 	json_decref(r);
 }
 
-/* Read config.json: check it, find the rootfs on the host, rewrite
- * root.path to "." inside the share, compile the seccomp profile. */
+/* Read config.json: check it, gather the rootfs and the bind mounts'
+ * sources into the VM's share (share.c), compile the seccomp profile. */
 static int shim_config(struct shim *s, struct moat_err **e)
 {
 	char path[PATH_MAX];
 	struct spec *sp = NULL;
-	json_t *j = NULL, *root;
+	json_t *j = NULL;
 	int r = -1;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", s->bundle) >=
@@ -765,32 +1339,36 @@ static int shim_config(struct shim *s, struct moat_err **e)
 	if (spec_load(path, &sp, e))
 		return -1;
 	if (sp->process.terminal) {
-		moat_err_set(e, EOPNOTSUPP,
-			     "process.terminal: not supported yet "
-			     "(no --console-socket)");
-		goto out;
+		int sl;
+
+		if (shim_terminal(s, &sp->process, &sl, e))
+			goto out;
+		shim_proc_init(&s->procs[0], 0, sl, sl, -1, true);
+		s->procs[0].own_fds = true;
+		s->procs[0].in.poll = true;
+	} else {
+		shim_proc_init(&s->procs[0], 0, STDIN_FILENO, STDOUT_FILENO,
+			       STDERR_FILENO, false);
 	}
-	if ((size_t)snprintf(s->rootfs, sizeof(s->rootfs), "%s%s%s",
-			     sp->root_path[0] == '/' ? "" : s->bundle,
-			     sp->root_path[0] == '/' ? "" : "/",
-			     sp->root_path) >= sizeof(s->rootfs)) {
-		moat_err_set(e, ENAMETOOLONG, "root.path");
+	if ((size_t)snprintf(s->rootfs, sizeof(s->rootfs), "%s/%s/%s", s->root,
+			     s->id, SHIM_SHARE_DIR) >= sizeof(s->rootfs)) {
+		moat_err_set(e, ENAMETOOLONG, "--root");
 		goto out;
 	}
 	s->sc.rootfs = s->rootfs;
-	s->sc.rootfs_readonly = sp->root_readonly;
+	s->sc.rootfs_readonly = false; /* share.c makes it read-only */
 	shim_resources(s, sp);
 	if (sp->seccomp_json &&
 	    secbpf_compile(sp->seccomp_json, strlen(sp->seccomp_json), &s->bpf,
 			   &s->bpf_len, e))
 		goto out;
 	j = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-	root = json_object_get(j, "root");
-	if (!json_is_object(root) ||
-	    json_object_set_new(root, "path", json_string("."))) {
-		moat_err_set(e, EINVAL, "config.json: root");
+	if (!j) {
+		moat_err_set(e, EINVAL, "config.json");
 		goto out;
 	}
+	if (shim_share_build(s->rootfs, s->bundle, j, e))
+		goto out;
 	s->config = json_dumps(j, JSON_COMPACT);
 	if (!s->config || strlen(s->config) > MSG_CONFIG_MAX) {
 		moat_err_set(e, s->config ? E2BIG : ENOMEM, "config.json");
@@ -838,14 +1416,9 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	shim_agent_id(s->id, s->agent_id, sizeof(s->agent_id));
 	s->rbuf = malloc(SHIM_RBUF);
 	s->wbuf = malloc(WIRE_FRAME_MAX);
-	if (!s->rbuf || !s->wbuf)
+	s->pbuf = malloc(WIRE_FRAME_MAX);
+	if (!s->rbuf || !s->wbuf || !s->pbuf)
 		return moat_err_set(e, ENOMEM, "shim");
-	wire_credit_init(&s->in_c, 0);
-	for (i = 0; i < 2; i++) {
-		s->out[i].id = i ? SHIM_S_ERR : SHIM_S_OUT;
-		s->out[i].fd = i ? STDERR_FILENO : STDOUT_FILENO;
-		wire_credit_init(&s->out[i].c, SHIM_WINDOW);
-	}
 	s->ctl_fd = shimctl_listen(s->dir_fd, e);
 	if (s->ctl_fd < 0)
 		return -1;
@@ -868,27 +1441,27 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	      fcntl(s->sb.chan_fd, F_GETFL) | O_NONBLOCK);
 
 	ev.events = EPOLLIN;
-	ev.data.u32 = 0;
+	ev.data.u32 = SHIM_EV_CHAN;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sb.chan_fd, &ev) < 0)
 		return moat_err_set(e, errno, "shim: epoll");
-	ev.data.u32 = 2;
+	ev.data.u32 = SHIM_EV_SIG;
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sigfd, &ev);
-	ev.data.u32 = 3;
+	ev.data.u32 = SHIM_EV_CTL;
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ctl_fd, &ev);
 	/* EPOLLERR on the sync pipe: `moat create` died before the
 	 * container was created, and nobody would ever record or delete it:
 	 * stop the VM and go. */
 	ev.events = 0;
-	ev.data.u32 = 4;
+	ev.data.u32 = SHIM_EV_SYNC;
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sync_fd, &ev);
 	/* stdin: a file or /dev/null cannot be polled; it is always
 	 * readable. */
-	s->in_poll = true;
-	ev.data.u32 = 1;
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, STDIN_FILENO, &ev) < 0) {
-		s->in_poll = false;
-	} else {
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
+	if (!s->procs[0].tty) {
+		ev.data.u32 = SHIM_EV_IN;
+		s->procs[0].in.poll =
+			epoll_ctl(s->ep, EPOLL_CTL_ADD, STDIN_FILENO, &ev) == 0;
+		if (s->procs[0].in.poll)
+			epoll_ctl(s->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
 	}
 	s->phase = SHIM_BOOTING;
 	s->deadline = shim_now_ms() + SHIM_HELLO_MS;
@@ -897,16 +1470,40 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 
 /* --- the loop ------------------------------------------------------------- */
 
+/* Exec'd processes that exited and whose output ended (or whose drain
+ * time is up) are done; returns the nearest drain deadline, 0: none. */
+static long shim_procs_tick(struct shim *s)
+{
+	long now = shim_now_ms(), next = 0;
+	struct shim_proc *p;
+	size_t i;
+
+	for (i = 1; i < SHIM_PROCS; i++) {
+		p = &s->procs[i];
+		if (!p->used || !p->exited)
+			continue;
+		if ((p->out[0].eof && p->out[1].eof) || now >= p->deadline)
+			shim_proc_done(s, p);
+		else if (!next || p->deadline < next)
+			next = p->deadline;
+	}
+	return next;
+}
+
 static void shim_loop(struct shim *s)
 {
 	struct epoll_event ev[16];
 	struct msg m = { 0 };
-	int i, n, timeout;
+	struct shim_proc *p;
+	int n, timeout;
+	uint32_t tag;
 	bool in_ready;
+	long next;
+	size_t i;
 
 	while (s->phase != SHIM_DONE) {
 		if (s->phase == SHIM_DRAINING &&
-		    ((s->out[0].eof && s->out[1].eof) ||
+		    ((s->procs[0].out[0].eof && s->procs[0].out[1].eof) ||
 		     shim_now_ms() >= s->deadline)) {
 			m.op = MSG_OP_SHUTDOWN;
 			shim_request(s, &m);
@@ -915,27 +1512,34 @@ static void shim_loop(struct shim *s)
 			s->phase = SHIM_STOPPING;
 			s->deadline = shim_now_ms() + SHIM_SHUTDOWN_MS;
 		}
-		if (s->phase >= SHIM_CREATED && s->phase <= SHIM_DRAINING &&
-		    s->in_eof == false && !s->in_poll &&
-		    wire_credit_sendable(&s->in_c, 1))
-			in_ready = true;
-		else
-			in_ready = false;
+		next = shim_procs_tick(s);
+		in_ready = false;
+		if (s->phase >= SHIM_CREATED && s->phase <= SHIM_DRAINING)
+			for (i = 0; i < SHIM_PROCS; i++) {
+				p = &s->procs[i];
+				if (p->used && !p->in.eof && !p->in.poll &&
+				    p->in.fd >= 0 && p->proc &&
+				    wire_credit_sendable(&p->in.c, 1))
+					in_ready = true;
+			}
+		if (s->deadline && (!next || s->deadline < next))
+			next = s->deadline;
 		timeout = -1;
-		if (s->deadline) {
-			timeout = (int)(s->deadline - shim_now_ms());
-			if (timeout <= 0) {
-				if (s->phase == SHIM_BOOTING)
-					shim_log(s, "no HELLO from the agent");
-				if (s->phase == SHIM_CREATING)
-					shim_log(s, "no answer to CREATE");
-				if (s->phase == SHIM_BOOTING ||
-				    s->phase == SHIM_CREATING ||
-				    s->phase == SHIM_STOPPING) {
-					shim_lost(s, "timed out");
-					break;
-				}
+		if (next) {
+			timeout = (int)(next - shim_now_ms());
+			if (timeout < 0)
 				timeout = 0;
+		}
+		if (s->deadline && s->deadline <= shim_now_ms()) {
+			if (s->phase == SHIM_BOOTING)
+				shim_log(s, "no HELLO from the agent");
+			if (s->phase == SHIM_CREATING)
+				shim_log(s, "no answer to CREATE");
+			if (s->phase == SHIM_BOOTING ||
+			    s->phase == SHIM_CREATING ||
+			    s->phase == SHIM_STOPPING) {
+				shim_lost(s, "timed out");
+				break;
 			}
 		}
 		if (in_ready)
@@ -943,21 +1547,33 @@ static void shim_loop(struct shim *s)
 		n = epoll_wait(s->ep, ev, 16, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
-		for (i = 0; i < n && s->phase != SHIM_DONE; i++) {
-			switch (ev[i].data.u32) {
-			case 0:
+		for (i = 0; i < (size_t)(n > 0 ? n : 0) && s->phase != SHIM_DONE;
+		     i++) {
+			tag = ev[i].data.u32;
+			if (tag >= SHIM_EV_CLIENT &&
+			    tag < SHIM_EV_CLIENT + SHIM_PROCS) {
+				p = &s->procs[tag - SHIM_EV_CLIENT];
+				if (p->used && p->client >= 0)
+					shim_exec_client(s, p);
+				continue;
+			}
+			if (tag >= SHIM_EV_IN && tag < SHIM_EV_IN + SHIM_PROCS) {
+				p = &s->procs[tag - SHIM_EV_IN];
+				if (p->used)
+					shim_in_read(s, p);
+				continue;
+			}
+			switch (tag) {
+			case SHIM_EV_CHAN:
 				shim_chan_read(s);
 				break;
-			case 1:
-				shim_in_read(s);
-				break;
-			case 2:
+			case SHIM_EV_SIG:
 				shim_signals(s);
 				break;
-			case 3:
+			case SHIM_EV_CTL:
 				shim_client(s);
 				break;
-			case 4:
+			case SHIM_EV_SYNC:
 				if (s->sync_fd >= 0 && !s->synced) {
 					shim_log(s, "moat create went away");
 					shim_lost(s, "moat create went away");
@@ -966,7 +1582,12 @@ static void shim_loop(struct shim *s)
 			}
 		}
 		if (in_ready && s->phase != SHIM_DONE)
-			shim_in_read(s);
+			for (i = 0; i < SHIM_PROCS; i++) {
+				p = &s->procs[i];
+				if (p->used && !p->in.eof && !p->in.poll &&
+				    p->in.fd >= 0 && p->proc)
+					shim_in_read(s, p);
+			}
 	}
 }
 
@@ -992,6 +1613,7 @@ static void __attribute__((noreturn)) shim_exit(struct shim *s)
 static void shim_usage(void)
 {
 	fputs("usage: moat-shim --root DIR --id ID --bundle DIR --sync-fd N\n"
+	      "                 [--console-socket PATH]\n"
 	      "(started by moat create / moat run)\n",
 	      stderr);
 }
@@ -1018,6 +1640,8 @@ int main(int argc, char **argv)
 			s.id = argv[j + 1];
 		else if (!strcmp(argv[j], "--bundle"))
 			s.bundle = argv[j + 1];
+		else if (!strcmp(argv[j], "--console-socket"))
+			s.console_socket = argv[j + 1];
 		else if (!strcmp(argv[j], "--sync-fd")) {
 			errno = 0;
 			v = strtol(argv[j + 1], &end, 10);
@@ -1060,6 +1684,15 @@ int main(int argc, char **argv)
 		if (s.pending[i].req)
 			shim_answer(s.pending[i].fd, "error the container "
 						     "stopped");
+	for (i = 1; i < SHIM_PROCS; i++)
+		if (s.procs[i].used) {
+			if (s.procs[i].req && s.procs[i].client >= 0) {
+				shim_answer(s.procs[i].client,
+					    "error the container stopped");
+				s.procs[i].client = -1;
+			}
+			shim_proc_done(&s, &s.procs[i]);
+		}
 	/* After SHUTDOWN the VM ends by itself; otherwise nothing will
 	 * end it but us. */
 	sandbox_stop(&s.sb, s.shutdown_sent ? SHIM_SHUTDOWN_MS : 0);

@@ -492,7 +492,7 @@ TEST_TIMEOUT(create_bad_input_leaves_nothing, 120)
 	moat(&r, "create", "--bundle", bundle, "../x");
 	expect_fail(&r, "moat: create: invalid container id: only letters, "
 			"digits and _+.- are allowed\n");
-	/* a terminal is refused for now */
+	/* a terminal needs a console socket to send its master to */
 	j = ociconf_base(args);
 	ociconf_set(j, "process.terminal", json_true());
 	text = ociconf_dump(j);
@@ -503,8 +503,9 @@ TEST_TIMEOUT(create_bad_input_leaves_nothing, 120)
 	fclose(f);
 	free(text);
 	moat(&r, "create", "--bundle", bundle, "x");
-	expect_fail(&r, "moat: create: process.terminal: true is not "
-			"supported yet (no --console-socket)\n");
+	expect_fail(&r, "moat: create: process.terminal: true needs "
+			"--console-socket (the terminal's master is sent "
+			"there)\n");
 	/* the agent refuses a config it cannot run: the VM goes away */
 	j = ociconf_base(args);
 	json_array_append_new(json_object_get(j, "mounts"),

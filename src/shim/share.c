@@ -1,0 +1,158 @@
+/*
+ * share.c: the one directory tree a container's VM sees (share.h).
+ *
+ * The shim moves into a mount namespace of its own (a slave of the host's,
+ * so mounts the engine makes later still reach it), mounts a small tmpfs
+ * on <root>/<id>/share and binds into it the bundle's root filesystem
+ * ("rootfs") and the source of every bind mount in config.json ("m0",
+ * "m1", ...: a directory or a file, as the source is). The backend exports
+ * that tmpfs as the share SANDBOX_ROOTFS_TAG. Since every one of these
+ * mounts lives only in the shim's namespace, they vanish with the shim and
+ * the processes it started (the monitor, virtiofsd), whatever kills them:
+ * nothing is left mounted on the host, and the host's view of the share
+ * directory stays an empty directory that `moat delete` removes.
+ *
+ * config.json is rewritten to match: root.path becomes "rootfs" and each
+ * bind mount's source "mN", both relative to the bundle, which for the
+ * agent is the share (the OCI spec resolves relative bind sources against
+ * the bundle).
+ *
+ * Inputs: config.json (the engine's, trusted as the engine is) and the
+ * host paths it names. Nothing here reads guest bytes.
+ */
+#include "share.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SHARE_TMPFS_OPTS "mode=0755,size=64k,nr_inodes=4096"
+#define SHARE_MOUNTS_MAX 1024
+
+static bool share_has_opt(json_t *opts, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(opts, i, v)
+	{
+		if (json_is_string(v) && !strcmp(json_string_value(v), name))
+			return true;
+	}
+	return false;
+}
+
+/* Bind src on dst (creating dst as a directory or an empty file, as src
+ * is), read-only when ro. */
+static int share_bind(const char *src, const char *dst, bool rec, bool ro,
+		      const char *what, struct moat_err **e)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(src, &st) < 0)
+		return moat_err_set(e, errno, "%s: %s", what, src);
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdir(dst, 0755) < 0 && errno != EEXIST)
+			return moat_err_set(e, errno, "%s: mount point", what);
+	} else {
+		fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			  0644);
+		if (fd < 0)
+			return moat_err_set(e, errno, "%s: mount point", what);
+		close(fd);
+	}
+	if (mount(src, dst, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
+		return moat_err_set(e, errno, "%s: bind %s", what, src);
+	if (ro && mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY,
+			NULL) < 0)
+		return moat_err_set(e, errno, "%s: read-only", what);
+	return 0;
+}
+
+/* A host path from config.json: absolute, or relative to the bundle. */
+static int share_host_path(char *out, size_t cap, const char *bundle,
+			   const char *p, const char *what,
+			   struct moat_err **e)
+{
+	if ((size_t)snprintf(out, cap, "%s%s%s", p[0] == '/' ? "" : bundle,
+			     p[0] == '/' ? "" : "/", p) >= cap)
+		return moat_err_set(e, ENAMETOOLONG, "%s", what);
+	return 0;
+}
+
+int shim_share_build(const char *dir, const char *bundle, json_t *config,
+		     struct moat_err **e)
+{
+	char src[PATH_MAX], dst[PATH_MAX + 32], what[64];
+	json_t *root, *mounts, *m, *path, *opts;
+	size_t i, n = 0;
+
+	root = json_object_get(config, "root");
+	path = json_object_get(root, "path");
+	if (!json_is_string(path))
+		return moat_err_set(e, EINVAL, "config.json: root.path");
+	if (unshare(CLONE_NEWNS) < 0)
+		return moat_err_set(e, errno, "share: a mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return moat_err_set(e, errno, "share: mount propagation");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return moat_err_set(e, errno, "share: %s", dir);
+	if (mount("moat-share", dir, "tmpfs", MS_NOSUID | MS_NODEV,
+		  SHARE_TMPFS_OPTS) < 0)
+		return moat_err_set(e, errno, "share: tmpfs on %s", dir);
+
+	if (share_host_path(src, sizeof(src), bundle, json_string_value(path),
+			    "root.path", e))
+		return -1;
+	snprintf(dst, sizeof(dst), "%s/" SHIM_SHARE_ROOTFS, dir);
+	if (share_bind(src, dst, true,
+		       json_is_true(json_object_get(root, "readonly")),
+		       "root.path", e))
+		return -1;
+	if (json_object_set_new(root, "path", json_string(SHIM_SHARE_ROOTFS)))
+		return moat_err_set(e, ENOMEM, "config.json");
+
+	mounts = json_object_get(config, "mounts");
+	json_array_foreach(mounts, i, m)
+	{
+		json_t *type = json_object_get(m, "type");
+		json_t *source = json_object_get(m, "source");
+		char name[16];
+		bool rbind;
+
+		opts = json_object_get(m, "options");
+		rbind = share_has_opt(opts, "rbind");
+		if (!rbind && !share_has_opt(opts, "bind") &&
+		    !(json_is_string(type) &&
+		      !strcmp(json_string_value(type), "bind")))
+			continue;
+		snprintf(what, sizeof(what), "mounts[%zu].source", i);
+		if (!json_is_string(source))
+			return moat_err_set(e, EINVAL, "%s: missing", what);
+		if (++n > SHARE_MOUNTS_MAX)
+			return moat_err_set(e, E2BIG, "mounts: more than %d binds",
+					    SHARE_MOUNTS_MAX);
+		if (share_host_path(src, sizeof(src), bundle,
+				    json_string_value(source), what, e))
+			return -1;
+		snprintf(name, sizeof(name), "m%zu", n - 1);
+		snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+		if (share_bind(src, dst, rbind, share_has_opt(opts, "ro"), what,
+			       e))
+			return -1;
+		if (json_object_set_new(m, "source", json_string(name)))
+			return moat_err_set(e, ENOMEM, "config.json");
+	}
+	/* Nothing is created in the share from now on. */
+	if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+		  SHARE_TMPFS_OPTS) < 0)
+		return moat_err_set(e, errno, "share: read-only");
+	return 0;
+}
