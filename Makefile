@@ -5,6 +5,8 @@
 #   make check           build, then run the whole test ladder (tests/run)
 #   make fuzz CC=clang   build the libFuzzer targets; make fuzz-run runs them
 #   make format-check    clang-format (kernel style) over every C file
+#   make install         install under PREFIX (default /usr/local), staged
+#                        under DESTDIR when given
 #
 # Options: O=dir (out-of-tree, default build), V=1 (show commands),
 # WERROR=0 (lift -Werror), SAN=address,undefined (sanitizers on host code;
@@ -302,6 +304,33 @@ fuzz-run: fuzz
 		grep -E '^stat::number_of_executed_units' $(O)/fuzz/fuzz_$$n.log | sed "s/^/fuzz_$$n: /"; \
 	done
 
+# --- install --------------------------------------------------------------------
+# The binaries side by side in BINDIR (moat finds moat-shim beside itself,
+# the shim finds moat-vmm the same way), the guest kernel and initramfs in
+# DATADIR, the man pages. The kernel comes from the cache through
+# guest/build-kernel; INSTALL_KERNEL=file installs a given one instead and
+# never builds.
+INSTALL ?= install
+INSTALL_KERNEL ?= $(KERNEL)
+MAN1 := docs/man/moat.1 docs/man/moat-vmm.1
+MAN5 := docs/man/moat.conf.5
+install: $(MOAT) $(SHIM) $(VMM) $(INITRAMFS) $(INSTALL_KERNEL) $(O)/datadir.stamp
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	$(Q)$(INSTALL) -m 0755 $(MOAT) $(SHIM) $(VMM) $(DESTDIR)$(BINDIR)/
+	$(Q)$(INSTALL) -m 0644 $(INSTALL_KERNEL) $(DESTDIR)$(DATADIR)/bzImage
+	$(Q)$(INSTALL) -m 0644 $(INITRAMFS) $(DESTDIR)$(DATADIR)/initramfs.cpio
+	$(Q)$(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(Q)$(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,moat moat-shim moat-vmm) \
+		$(DESTDIR)$(DATADIR)/bzImage $(DESTDIR)$(DATADIR)/initramfs.cpio \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	-rmdir $(DESTDIR)$(DATADIR)
+
 # --- formatting -----------------------------------------------------------------
 C_FILES := $(shell find src tests tools bench -name '*.[ch]' 2>/dev/null)
 format-check:
@@ -314,7 +343,7 @@ clean:
 	rm -rf $(O)
 
 .PHONY: all kernel guest tests check bench fuzz fuzz-run format-check format \
-	clean FORCE
+	clean install uninstall FORCE
 FORCE:
 .SECONDARY:
 
