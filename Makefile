@@ -311,10 +311,16 @@ fuzz-run: fuzz
 # guest/build-kernel; INSTALL_KERNEL=file installs a given one instead and
 # never builds.
 INSTALL ?= install
-INSTALL_KERNEL ?= $(KERNEL)
+ifdef INSTALL_KERNEL
+INSTALL_KERNEL_DEP :=
+else
+INSTALL_KERNEL := $(KERNEL)
+INSTALL_KERNEL_DEP := $(KERNEL)
+endif
 MAN1 := docs/man/moat.1 docs/man/moat-vmm.1
 MAN5 := docs/man/moat.conf.5
-install: $(MOAT) $(SHIM) $(VMM) $(INITRAMFS) $(INSTALL_KERNEL) $(O)/datadir.stamp
+install: $(MOAT) $(SHIM) $(VMM) $(INITRAMFS) $(INSTALL_KERNEL_DEP) \
+	$(O)/datadir.stamp
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
