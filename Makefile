@@ -93,12 +93,13 @@ vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
 	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \
 	src/vmm/devices/virtio/console.c src/vmm/ctl.c \
-	src/vmm/devices/virtio/block.c \
+	src/vmm/devices/virtio/block.c src/vmm/devices/virtio/p9dev.c \
 	src/vmm/seccomp/filter.c
 
 # 9p: the pure codec goes with the other parsers of guest bytes (unit
-# tests, fuzzers); the server makes syscalls and is in libmoat for the host
-# tests, not in moat-vmm yet.
+# tests, fuzzers); the server makes syscalls and is in libmoat, for the host
+# tests and for moat-vmm's virtio-9p device (p9dev.c), which links it from
+# there.
 vmm_pure_SRCS += src/vmm/devices/virtio/9p/p9codec.c
 p9_SRCS := src/vmm/devices/virtio/9p/p9server.c
 LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
@@ -185,7 +186,8 @@ all: $(LIB) $(AGENT) $(VMM) $(MOAT) $(SHIM) guest
 
 # --- tests --------------------------------------------------------------------
 HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c \
-	tests/harness/agentc.c tests/harness/rootfs.c tests/harness/ociconf.c
+	tests/harness/agentc.c tests/harness/rootfs.c tests/harness/ociconf.c \
+	tests/harness/vmmtest.c
 # Host-side libraries the tests may use (the agent's tests build configs
 # with jansson and seccomp programs with libseccomp).
 TEST_LIBS := -ljansson -lseccomp

@@ -46,6 +46,13 @@ static void vmm_usage(FILE *f)
 		"                     as its serial (<= 20 bytes, default\n"
 		"                     moat-blkN); PATH may not contain a comma;\n"
 		"                     up to %d\n"
+		"  --share TAG=PATH[,ro]\n"
+		"                     a virtio-9p device (9P2000.L) exporting the\n"
+		"                     host directory PATH under mount tag TAG\n"
+		"                     ([A-Za-z0-9][A-Za-z0-9_.-]*, <= %d bytes),\n"
+		"                     read-write unless ro; the guest can reach\n"
+		"                     nothing outside PATH; PATH may not contain a\n"
+		"                     comma; up to %d, tags distinct\n"
 		"  --control PATH     serve the control socket there: lines\n"
 		"                     status, pause, resume, stop (see ctlproto.h)\n"
 		"  --kvm PATH         KVM device (default /dev/kvm)\n"
@@ -55,7 +62,7 @@ static void vmm_usage(FILE *f)
 		"failed; 2 bad command line; 3 the guest triple-faulted; 4 KVM\n"
 		"could not run the guest; 5 stopped by SIGTERM, SIGINT or SIGHUP.\n",
 		VMM_DEFAULT_MIB, LAYOUT_MAX_VCPUS, VM_MAX_VCONSOLES,
-		VM_MAX_BLOCKS);
+		VM_MAX_BLOCKS, P9_TAG_MAX, VM_MAX_SHARES);
 }
 
 static int vmm_fail(int code, const char *what, const char *why)
@@ -140,6 +147,65 @@ static int vmm_block(char *spec, struct vm_config *c)
 	return 0;
 }
 
+static bool vmm_tag_ok(const char *t)
+{
+	size_t i, n = strlen(t);
+
+	if (n == 0 || n > P9_TAG_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = t[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') ||
+			     (ch >= 'A' && ch <= 'Z') ||
+			     (ch >= '0' && ch <= '9');
+
+		if (!alnum && (i == 0 || (ch != '_' && ch != '.' && ch != '-')))
+			return false;
+	}
+	return true;
+}
+
+/* Parse "TAG=PATH[,ro|,rw]" in place. Returns NULL or what is wrong. */
+static const char *vmm_share(char *spec, struct vm_config *c)
+{
+	struct vm_share_config *sh;
+	char *eq = strchr(spec, '='), *opt, *next;
+	unsigned i;
+
+	if (c->nshare >= VM_MAX_SHARES)
+		return "too many";
+	if (!eq)
+		return "not TAG=PATH[,ro]";
+	*eq = '\0';
+	sh = &c->share[c->nshare];
+	memset(sh, 0, sizeof(*sh));
+	sh->tag = spec;
+	sh->path = eq + 1;
+	if (!vmm_tag_ok(sh->tag))
+		return "bad TAG";
+	for (i = 0; i < c->nshare; i++)
+		if (!strcmp(c->share[i].tag, sh->tag))
+			return "TAG used twice";
+	next = strchr(eq + 1, ',');
+	if (next)
+		*next++ = '\0';
+	if (!*sh->path)
+		return "not TAG=PATH[,ro]";
+	while ((opt = next)) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		if (!strcmp(opt, "ro"))
+			sh->ro = true;
+		else if (!strcmp(opt, "rw"))
+			sh->ro = false;
+		else
+			return "not TAG=PATH[,ro]";
+	}
+	c->nshare++;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -153,6 +219,7 @@ int main(int argc, char **argv)
 		{ "vconsole", required_argument, NULL, 'v' },
 		{ "rng", no_argument, NULL, 'r' },
 		{ "block", required_argument, NULL, 'b' },
+		{ "share", required_argument, NULL, 's' },
 		{ "control", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -166,6 +233,7 @@ int main(int argc, char **argv)
 	};
 	struct moat_err *e = NULL;
 	unsigned long long v;
+	const char *why;
 	struct vm vm;
 	int opt, code;
 
@@ -217,6 +285,11 @@ int main(int argc, char **argv)
 					c.nblock >= VM_MAX_BLOCKS
 						? "too many"
 						: "not PATH[,ro][,id=ID]");
+			break;
+		case 's':
+			why = vmm_share(optarg, &c);
+			if (why)
+				return vmm_fail(VMM_EXIT_USAGE, "--share", why);
 			break;
 		case 'S':
 			c.control = optarg;

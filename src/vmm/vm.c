@@ -3,11 +3,14 @@
  *
  * Build order (vm_build), undone in reverse by vm_destroy:
  *   1. the stop eventfd        4. the legacy devices on the buses, then
- *   2. KVM: VM, irqchip, PIT      the virtio devices (consoles, rng, block)
- *   3. guest memory, mapped    5. the guest image (boot_load)
+ *   2. KVM: VM, irqchip, PIT      the virtio devices (consoles, rng, block,
+ *   3. guest memory, mapped       9p shares)
+ *                              5. the guest image (boot_load)
  *                              6. the vCPUs, set up for boot
  * Threads: main runs an epoll loop (stop requests, signals, console input);
- * each vCPU has a thread running KVM_RUN and the device models it exits to.
+ * each vCPU has a thread running KVM_RUN and the device models it exits to;
+ * each 9p share has a thread serving its queue (started by vm_run, each
+ * under its seccomp filter before any vCPU runs; stopped by vm_destroy).
  */
 #include "vm.h"
 
@@ -249,15 +252,10 @@ static void *vcpu_thread(void *arg)
 	sigset_t set;
 
 	struct moat_err *e = NULL;
-	static pthread_mutex_t filter_lock = PTHREAD_MUTEX_INITIALIZER;
-	int r;
 
 	/* This thread's seccomp filter, before any guest code runs (vm_run
 	 * holds every vCPU parked until the main thread has its own). */
-	pthread_mutex_lock(&filter_lock);
-	r = filter_load(FILTER_VCPU, &e);
-	pthread_mutex_unlock(&filter_lock);
-	if (r < 0) {
+	if (filter_load(FILTER_VCPU, &e) < 0) {
 		fprintf(stderr, "moat-vmm: vcpu %u: %s\n", v->index,
 			e ? e->msg : "seccomp");
 		moat_err_free(&e);
@@ -416,6 +414,20 @@ static int vm_add_devices(struct vm *vm, char *cmdline, size_t cap,
 			return -1;
 		block_setup(b, vd);
 	}
+	/* 9p shares: each directory opened here, before any filter; the
+	 * guest finds them by tag, not by order. */
+	for (i = 0; i < c->nshare; i++) {
+		const struct vm_share_config *sc = &c->share[i];
+		struct p9dev *d = &vm->p9[i];
+
+		if (p9dev_open(d, sc->path, sc->tag, sc->ro, e) < 0)
+			return moat_err_wrap(e, "9p share %s", sc->tag);
+		vm->np9++;
+		vd = vm_add_virtio(vm, cmdline, cap, &p9dev_ops, e);
+		if (!vd)
+			return -1;
+		p9dev_setup(d, vd);
+	}
 	return 0;
 }
 
@@ -497,6 +509,10 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 	}
 	if (c->nblock > VM_MAX_BLOCKS) {
 		moat_err_set(e, 0, "at most %d block devices", VM_MAX_BLOCKS);
+		goto fail;
+	}
+	if (c->nshare > VM_MAX_SHARES) {
+		moat_err_set(e, 0, "at most %d 9p shares", VM_MAX_SHARES);
 		goto fail;
 	}
 	vm->ncpus = c->ncpus;
@@ -627,6 +643,16 @@ int vm_run(struct vm *vm)
 		}
 		vm->vcpu[i].started = true;
 	}
+	/* The 9p threads: each returns once it runs under its filter. */
+	for (i = 0; i < vm->np9 && !atomic_load(&vm->stopping); i++) {
+		struct moat_err *e = NULL;
+
+		if (p9dev_start(&vm->p9[i], &e) < 0) {
+			fprintf(stderr, "moat-vmm: %s\n", e ? e->msg : "9p");
+			moat_err_free(&e);
+			vm_stop(vm, VMM_EXIT_ERROR);
+		}
+	}
 	if (!atomic_load(&vm->stopping)) {
 		struct moat_err *e = NULL;
 
@@ -671,6 +697,9 @@ void vm_destroy(struct vm *vm)
 	for (i = 0; i < vm->nblk; i++)
 		block_close(&vm->blk[i]);
 	vm->nblk = 0;
+	for (i = 0; i < vm->np9; i++)
+		p9dev_close(&vm->p9[i]); /* joins its thread */
+	vm->np9 = 0;
 	for (i = 0; i < vm->nvdev; i++)
 		virtio_dev_destroy(&vm->vdev[i]);
 	vm->nvdev = 0;

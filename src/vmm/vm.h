@@ -19,6 +19,7 @@
 #include "devices/virtio/block.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/dev.h"
+#include "devices/virtio/p9dev.h"
 #include "kvm/kvm.h"
 #include "mem/gmem.h"
 
@@ -34,6 +35,14 @@ enum vmm_exit {
 
 #define VM_MAX_VCONSOLES 4
 #define VM_MAX_BLOCKS 4
+#define VM_MAX_SHARES 8
+
+/* A virtio-9p share: a host directory the guest mounts by tag. */
+struct vm_share_config {
+	const char *tag; /* 1..P9_TAG_MAX bytes */
+	const char *path;
+	bool ro;
+};
 
 /* A virtio-blk device: a raw image (or block device), opened before the
  * guest runs. */
@@ -57,6 +66,8 @@ struct vm_config {
 	bool rng;				     /* a virtio-rng device */
 	struct vm_block_config block[VM_MAX_BLOCKS]; /* vda, vdb, ... */
 	unsigned nblock;
+	struct vm_share_config share[VM_MAX_SHARES];
+	unsigned nshare;
 	const char *control; /* control socket path, or NULL */
 };
 
@@ -94,6 +105,8 @@ struct vm {
 	unsigned ncons;
 	struct block blk[VM_MAX_BLOCKS];
 	unsigned nblk;
+	struct p9dev p9[VM_MAX_SHARES];
+	unsigned np9;
 	int stop_fd; /* eventfd: a vCPU asks main to stop */
 	/* Pausing: vCPUs park at the top of their loop while pause_req. */
 	pthread_mutex_t pause_lock;

@@ -7,9 +7,9 @@
  */
 #include "../harness/agentc.h"
 #include "../harness/test.h"
+#include "../harness/vmmtest.h"
 #include "../harness/vmrun.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,39 +81,6 @@ static pid_t spawn_vmm_cmdline(const char *sock, const char *con,
 	return spawn_vmm_full(sock, con, false, ctl, cmdline);
 }
 
-static int connect_retry(const char *path, pid_t vmm)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int i, fd;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	for (i = 0; i < 600; i++) {
-		int status;
-
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ASSERT_OK(fd);
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		close(fd);
-		if (waitpid(vmm, &status, WNOHANG) == vmm)
-			FAIL("moat-vmm exited early (status %#x)", status);
-		usleep(50000);
-	}
-	FAIL("cannot connect to %s", path);
-}
-
-static void show_log(const char *log)
-{
-	char buf[65536];
-	int fd = open(log, O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
-
-	if (n > 0)
-		test_diag_block("guest console", buf, (size_t)n);
-	if (fd >= 0)
-		close(fd);
-}
-
 static void channel_round_trip(bool rng)
 {
 	struct msg req = { WIRE_K_REQUEST, MSG_OP_PS, 0, { { 0 } } };
@@ -127,13 +93,13 @@ static void channel_round_trip(bool rng)
 	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
 	snprintf(log, sizeof(log), "%s/console.log", dir);
 	pid = spawn_vmm(sock, log, rng, NULL);
-	agentc_attach(&c, connect_retry(sock, pid), pid);
+	agentc_attach(&c, vmmtest_connect(sock, pid, NULL), pid);
 	agentc_handshake(&c);
 	/* The agent took our frames: it answers a request. */
 	ASSERT_EQ(agentc_call(&c, &req, NULL), 0);
 	status = agentc_stop(&c);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		show_log(log);
+		vmmtest_show_log(log);
 	ASSERT(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), 0);
 	/* moat-vmm removed its socket when it ended. */
@@ -170,41 +136,6 @@ static const char *ctl_cmd(int fd, const char *cmd)
 	return buf;
 }
 
-/* Every thread of pid runs under a seccomp filter (mode 2). Returns the
- * number of threads checked. */
-static int all_threads_filtered(pid_t pid)
-{
-	char path[512], line[256];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	ASSERT(d);
-	while ((de = readdir(d))) {
-		FILE *f;
-		int mode = -1;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
-			 (int)pid, de->d_name);
-		f = fopen(path, "r");
-		ASSERT(f);
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "Seccomp: %d", &mode) == 1)
-				break;
-		fclose(f);
-		if (mode != 2)
-			FAIL("thread %s of moat-vmm: seccomp mode %d",
-			     de->d_name, mode);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
 TEST_TIMEOUT(vmm_control_pause_resume_status_stop, 200)
 {
 	char dir[] = "/tmp/moat-ctl.XXXXXX", sock[96], log[128], ctl[96];
@@ -219,13 +150,13 @@ TEST_TIMEOUT(vmm_control_pause_resume_status_stop, 200)
 	snprintf(ctl, sizeof(ctl), "%s/ctl.sock", dir);
 	snprintf(log, sizeof(log), "%s/console.log", dir);
 	pid = spawn_vmm(sock, log, false, ctl);
-	agentc_attach(&c, connect_retry(sock, pid), pid);
+	agentc_attach(&c, vmmtest_connect(sock, pid, NULL), pid);
 	agentc_handshake(&c);
-	cfd = connect_retry(ctl, pid);
+	cfd = vmmtest_connect(ctl, pid, NULL);
 	ASSERT_STREQ(ctl_cmd(cfd, "bogus\n"), "err unknown command\n");
 	ASSERT(strstr(ctl_cmd(cfd, "status\n"), "ok state=running vcpus=1"));
 	/* the main thread and the vCPU's */
-	ASSERT_EQ(all_threads_filtered(pid), 2);
+	ASSERT_EQ(vmmtest_threads_filtered(pid), 2);
 	ASSERT_STREQ(ctl_cmd(cfd, "pause\n"), "ok\n");
 	ASSERT(strstr(ctl_cmd(cfd, "status\n"), "ok state=paused"));
 	/* A paused guest answers nothing... */
@@ -238,7 +169,7 @@ TEST_TIMEOUT(vmm_control_pause_resume_status_stop, 200)
 	ASSERT_STREQ(ctl_cmd(cfd, "stop\n"), "ok\n");
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 5)
-		show_log(log);
+		vmmtest_show_log(log);
 	ASSERT(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), 5);
 	ASSERT(access(ctl, F_OK) < 0); /* removed */
@@ -267,10 +198,10 @@ TEST_TIMEOUT(vmm_unread_console_never_stalls_the_guest, 200)
 	/* without quiet: the boot log alone is several times the pipe */
 	pid = spawn_vmm_cmdline(sock, con, ctl, "moat.channel=/dev/hvc0");
 	close(pfd[1]);
-	agentc_attach(&c, connect_retry(sock, pid), pid);
+	agentc_attach(&c, vmmtest_connect(sock, pid, NULL), pid);
 	agentc_handshake(&c);
 	ASSERT_EQ(agentc_call(&c, &req, NULL), 0);
-	cfd = connect_retry(ctl, pid);
+	cfd = vmmtest_connect(ctl, pid, NULL);
 	ASSERT_STREQ(ctl_cmd(cfd, "stop\n"), "ok\n");
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	ASSERT(WIFEXITED(status));

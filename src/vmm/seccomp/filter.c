@@ -4,7 +4,9 @@
 #include "filter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -49,6 +51,39 @@ static const int filter_vcpu_only[] = {
 						ready? */
 	SCMP_SYS(preadv),    SCMP_SYS(pwritev), SCMP_SYS(fdatasync),
 };
+
+/*
+ * The 9p server (devices/virtio/9p/p9server.c), nothing more: lookups by
+ * openat2 only (no open or openat), the *at() calls of each operation on
+ * fds it holds, I/O on opened files, xattrs by fd. Each is made on fds of
+ * its share only; see docs/threat-model.md for why each is there.
+ */
+#define FILTER_SYS_FCHMODAT2 452 /* Linux 6.6; may be newer than libseccomp */
+static const int filter_p9_only[] = {
+	SCMP_SYS(openat2),	SCMP_SYS(dup),	      SCMP_SYS(lseek),
+	SCMP_SYS(pread64),	SCMP_SYS(pwrite64),   SCMP_SYS(getdents64),
+	SCMP_SYS(fsync),	SCMP_SYS(fdatasync),  SCMP_SYS(ftruncate),
+	SCMP_SYS(fstatfs),	SCMP_SYS(fchmod),     SCMP_SYS(fchown),
+	SCMP_SYS(fchownat),	SCMP_SYS(utimensat),  SCMP_SYS(mkdirat),
+	SCMP_SYS(mknodat),	SCMP_SYS(symlinkat),  SCMP_SYS(readlinkat),
+	SCMP_SYS(linkat),	SCMP_SYS(renameat),   SCMP_SYS(unlinkat),
+	SCMP_SYS(fgetxattr),	SCMP_SYS(fsetxattr),  SCMP_SYS(flistxattr),
+	SCMP_SYS(fremovexattr), FILTER_SYS_FCHMODAT2,
+};
+
+/* fcntl: only the commands the 9p server uses (O_APPEND, OFD locks). */
+static int filter_p9_fcntl(scmp_filter_ctx ctx)
+{
+	static const int cmds[] = { F_SETFL, F_OFD_SETLK, F_OFD_GETLK };
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (seccomp_rule_add(
+			    ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+			    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)cmds[i])) < 0)
+			return -1;
+	return 0;
+}
 
 /*
  * Sanitizer builds (make SAN=address,...) only: ASan's runtime switches the
@@ -110,15 +145,34 @@ static int filter_memory(scmp_filter_ctx ctx)
 	return 0;
 }
 
+static const char *filter_name(enum filter_kind kind)
+{
+	switch (kind) {
+	case FILTER_MAIN:
+		return "main";
+	case FILTER_VCPU:
+		return "vCPU";
+	default:
+		return "9p";
+	}
+}
+
+/* libseccomp's filter building is not documented thread-safe. */
+static pthread_mutex_t filter_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int filter_load(enum filter_kind kind, struct moat_err **e)
 {
 	static const unsigned long main_ioctls[] = { KVM_IRQ_LINE };
 	static const unsigned long vcpu_ioctls[] = { KVM_RUN, KVM_IRQ_LINE };
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	scmp_filter_ctx ctx;
 	int r = -1;
 
-	if (!ctx)
+	pthread_mutex_lock(&filter_lock);
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx) {
+		pthread_mutex_unlock(&filter_lock);
 		return moat_err_set(e, ENOMEM, "seccomp_init");
+	}
 	if (filter_add_all(ctx, filter_common,
 			   sizeof(filter_common) / sizeof(int)) < 0 ||
 	    filter_memory(ctx) < 0)
@@ -134,6 +188,11 @@ int filter_load(enum filter_kind kind, struct moat_err **e)
 			    0 ||
 		    filter_ioctls(ctx, main_ioctls, 1) < 0)
 			goto out;
+	} else if (kind == FILTER_P9) {
+		if (filter_add_all(ctx, filter_p9_only,
+				   sizeof(filter_p9_only) / sizeof(int)) < 0 ||
+		    filter_p9_fcntl(ctx) < 0)
+			goto out;
 	} else {
 		if (filter_add_all(ctx, filter_vcpu_only,
 				   sizeof(filter_vcpu_only) / sizeof(int)) <
@@ -144,9 +203,10 @@ int filter_load(enum filter_kind kind, struct moat_err **e)
 	r = seccomp_load(ctx);
 out:
 	seccomp_release(ctx);
+	pthread_mutex_unlock(&filter_lock);
 	if (r < 0)
 		return moat_err_set(e, r == -1 ? EINVAL : -r,
 				    "seccomp filter for the %s thread",
-				    kind == FILTER_MAIN ? "main" : "vCPU");
+				    filter_name(kind));
 	return 0;
 }

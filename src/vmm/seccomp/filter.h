@@ -13,9 +13,12 @@
 enum filter_kind {
 	FILTER_MAIN, /* the event loop: devices' host side, control socket */
 	FILTER_VCPU, /* a vCPU: KVM_RUN and the device models it exits to */
+	FILTER_P9,   /* a virtio-9p device thread: the 9p server's *at() calls
+			on its share's fds */
 };
 
-/* Build the filter for kind and load it on the calling thread. */
+/* Build the filter for kind and load it on the calling thread. Callers on
+ * several threads at once are serialised. */
 int filter_load(enum filter_kind kind, struct moat_err **e);
 
 #endif

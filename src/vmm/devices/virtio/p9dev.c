@@ -1,0 +1,245 @@
+/*
+ * p9dev.c: virtio-9p over a p9server, served by a device thread (see
+ * p9dev.h).
+ * Locking: vd->lock guards the queue, kick/stop/gen and the transport;
+ * the vCPU thread that notifies holds it (dev.c) and only signals
+ * d->cond. The device thread holds it to pop and push, never while the
+ * server runs. d->req, d->resp, d->chain and the server belong to the
+ * device thread alone once it has started.
+ * Syscalls on the guest's behalf: the server's *at() calls on the share's
+ * fds, and the irqfd write, which the FILTER_P9 allowlist allows
+ * (docs/threat-model.md).
+ */
+#include "p9dev.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../seccomp/filter.h"
+
+static void p9dev_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+int p9dev_open(struct p9dev *d, const char *path, const char *tag, bool ro,
+	       struct moat_err **e)
+{
+	struct p9server_config cfg = {
+		.path = path,
+		.tag = tag,
+		.readonly = ro,
+	};
+
+	memset(d, 0, sizeof(*d));
+	pthread_cond_init(&d->cond, NULL);
+	d->srv = p9server_new(&cfg, e);
+	if (!d->srv)
+		return -1;
+	/* Before Tversion the server's msize is its largest. */
+	d->bufsize = p9server_msize(d->srv);
+	d->req = malloc(d->bufsize);
+	d->resp = malloc(d->bufsize);
+	if (!d->req || !d->resp) {
+		p9dev_close(d);
+		return moat_err_set(e, ENOMEM, "9p share %s", tag);
+	}
+	return 0;
+}
+
+void p9dev_setup(struct p9dev *d, struct virtio_dev *vd)
+{
+	const char *tag = p9server_tag(d->srv);
+	size_t n = strlen(tag); /* <= P9_TAG_MAX, checked by the server */
+
+	mmio_init(&vd->mmio, VIRTIO_ID_9P, 1ULL << VIRTIO_9P_MOUNT_TAG, 1,
+		  P9DEV_QUEUE_SIZE);
+	/* struct virtio_9p_config: le16 tag_len, then the tag, no NUL. */
+	p9dev_put_le16(vd->mmio.config, (uint16_t)n);
+	memcpy(vd->mmio.config + 2, tag, n);
+	vd->mmio.config_len = (uint32_t)(2 + n);
+	vd->priv = d;
+	d->vd = vd;
+}
+
+/* Whether the chain's writable buffers follow one another in host memory
+ * (so the reply can be written in place). */
+static bool p9dev_write_contiguous(const struct virtq_chain *c)
+{
+	unsigned i;
+
+	if (c->nbufs == c->nread)
+		return false;
+	for (i = c->nread + 1; i < c->nbufs; i++)
+		if (c->buf[i - 1].host + c->buf[i - 1].len != c->buf[i].host)
+			return false;
+	return true;
+}
+
+/* Serve the chain in d->chain, outside the lock. Returns the bytes
+ * written into the chain's writable part. */
+static uint32_t p9dev_serve(struct p9dev *d)
+{
+	const struct virtq_chain *c = &d->chain;
+	size_t req_len, cap;
+	uint8_t *out;
+	int n;
+
+	d->nreq++;
+	/* Copied once, whole: the server decodes bytes the guest can no
+	 * longer change. A request longer than bufsize is cut short; its
+	 * size field then exceeds what is here and it gets an Rlerror. */
+	req_len = c->read_len < d->bufsize ? (size_t)c->read_len : d->bufsize;
+	req_len = virtq_chain_read(c, 0, d->req, req_len);
+	cap = c->write_len < d->bufsize ? (size_t)c->write_len : d->bufsize;
+	/* GUEST: buffers virtq_pop checked, adjacent, cap <= their sum. The
+	 * server only writes the reply there, never reads it back. */
+	out = p9dev_write_contiguous(c) ? c->buf[c->nread].host : d->resp;
+	n = p9_handle(d->srv, d->req, req_len, out, cap);
+	if (n < 0) {
+		d->nerr++;
+		return 0; /* no room for even an Rlerror */
+	}
+	if (out == d->resp) {
+		d->ncopy++;
+		virtq_chain_write(c, 0, d->resp, (uint64_t)n);
+	}
+	return (uint32_t)n;
+}
+
+/* Serve what is available until the queue is empty or we must stop.
+ * Called and returns with vd->lock held. */
+static void p9dev_drain(struct p9dev *d)
+{
+	struct virtio_dev *vd = d->vd;
+	struct virtq *q = &vd->mmio.q[0];
+
+	while (!d->stop && mmio_driver_ok(&vd->mmio) && q->ready) {
+		unsigned gen = d->gen;
+		uint32_t written;
+		int r = virtq_pop(q, vd->mem, &d->chain);
+
+		if (r == VIRTQ_EEMPTY)
+			return;
+		if (r != 0) {
+			virtio_dev_broken(vd);
+			return;
+		}
+		pthread_mutex_unlock(&vd->lock);
+		written = p9dev_serve(d);
+		pthread_mutex_lock(&vd->lock);
+		if (gen != d->gen)
+			continue; /* reset meanwhile: that chain is gone */
+		virtq_push(q, d->chain.head, written);
+		virtio_dev_used(vd, 0);
+	}
+}
+
+static void *p9dev_thread(void *arg)
+{
+	struct p9dev *d = arg;
+	struct virtio_dev *vd = d->vd;
+	struct moat_err *e = NULL;
+	int rc;
+
+	/* The filter first: nothing the guest sends is served without it. */
+	rc = filter_load(FILTER_P9, &e);
+	moat_err_free(&e);
+	pthread_mutex_lock(&vd->lock);
+	d->filter_rc = rc;
+	d->filter_done = true;
+	pthread_cond_broadcast(&d->cond);
+	if (rc < 0) {
+		pthread_mutex_unlock(&vd->lock);
+		return NULL;
+	}
+	while (!d->stop) {
+		if (!d->kick) {
+			pthread_cond_wait(&d->cond, &vd->lock);
+			continue;
+		}
+		d->kick = false;
+		p9dev_drain(d);
+	}
+	pthread_mutex_unlock(&vd->lock);
+	return NULL;
+}
+
+int p9dev_start(struct p9dev *d, struct moat_err **e)
+{
+	struct virtio_dev *vd = d->vd;
+	sigset_t all, old;
+	int r;
+
+	/* The thread takes no signals (the main thread has a signalfd, the
+	 * vCPUs their kick). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&d->thread, NULL, p9dev_thread, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return moat_err_set(e, r, "9p share %s: thread",
+				    p9server_tag(d->srv));
+	pthread_mutex_lock(&vd->lock);
+	d->started = true;
+	while (!d->filter_done)
+		pthread_cond_wait(&d->cond, &vd->lock);
+	r = d->filter_rc;
+	pthread_mutex_unlock(&vd->lock);
+	if (r < 0)
+		return moat_err_set(
+			e, EINVAL, "9p share %s: seccomp filter for its thread",
+			p9server_tag(d->srv));
+	return 0;
+}
+
+void p9dev_close(struct p9dev *d)
+{
+	if (d->started) {
+		pthread_mutex_lock(&d->vd->lock);
+		d->stop = true;
+		pthread_cond_broadcast(&d->cond);
+		pthread_mutex_unlock(&d->vd->lock);
+		pthread_join(d->thread, NULL);
+		d->started = false;
+	}
+	p9server_free(d->srv);
+	d->srv = NULL;
+	free(d->req);
+	free(d->resp);
+	d->req = d->resp = NULL;
+	pthread_cond_destroy(&d->cond);
+}
+
+/* --- the transport's callbacks, on vCPU threads with vd->lock held ------- */
+
+static void p9dev_notify(struct virtio_dev *vd, unsigned qi)
+{
+	struct p9dev *d = vd->priv;
+
+	if (qi != 0)
+		return;
+	d->kick = true;
+	pthread_cond_signal(&d->cond);
+}
+
+static void p9dev_activate(struct virtio_dev *vd)
+{
+	p9dev_notify(vd, 0); /* buffers may already be there */
+}
+
+static void p9dev_reset(struct virtio_dev *vd)
+{
+	struct p9dev *d = vd->priv;
+
+	d->gen++;
+}
+
+const struct virtio_dev_ops p9dev_ops = {
+	.notify = p9dev_notify,
+	.activate = p9dev_activate,
+	.reset = p9dev_reset,
+};

@@ -1,0 +1,84 @@
+/*
+ * vmmtest.c: see vmmtest.h.
+ */
+#include "vmmtest.h"
+#include "test.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void vmmtest_show_log(const char *path)
+{
+	char buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+
+	if (n > 0)
+		test_diag_block("guest console", buf, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+}
+
+int vmmtest_connect(const char *path, pid_t vmm, const char *log)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int i, fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (i = 0; i < 600; i++) {
+		int status;
+
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ASSERT_OK(fd);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		close(fd);
+		if (waitpid(vmm, &status, WNOHANG) == vmm) {
+			if (log)
+				vmmtest_show_log(log);
+			FAIL("moat-vmm exited early (status %#x)", status);
+		}
+		usleep(50000);
+	}
+	FAIL("cannot connect to %s", path);
+}
+
+int vmmtest_threads_filtered(pid_t pid)
+{
+	char path[512], line[256];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	ASSERT(d);
+	while ((de = readdir(d))) {
+		FILE *f;
+		int mode = -1;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, de->d_name);
+		f = fopen(path, "r");
+		ASSERT(f);
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Seccomp: %d", &mode) == 1)
+				break;
+		fclose(f);
+		if (mode != 2)
+			FAIL("thread %s of moat-vmm: seccomp mode %d",
+			     de->d_name, mode);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
