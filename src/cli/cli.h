@@ -57,6 +57,16 @@ int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_notyet(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_create(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_start(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+/* ps.c: open a running (or, with paused_ok, paused) container's state
+ * without its lock; *e says what it is otherwise. */
+struct state_handle;
+int cli_live_container(struct cli_ctx *ctx, const char *id, bool paused_ok,
+		       struct state_handle *h, struct moat_err **e);
+int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_pause(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_resume(struct cli_ctx *ctx, int argc, char **argv,
+	       struct moat_err **e);
 /* run returns the container's exit status (>= 0) when not detached. */
 int cli_run(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 

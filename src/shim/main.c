@@ -33,6 +33,7 @@
 #include "../runtime/shimctl.h"
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
+#include "../runtime/term.h"
 #include "../sandbox/qemu.h"
 #include "share.h"
 
@@ -48,13 +49,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -421,7 +419,11 @@ static void shim_in_arm(struct shim *s, struct shim_proc *p)
 	if (epoll_ctl(s->ep, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, p->in.fd,
 		      &ev) == 0)
 		p->in.armed = want;
+	else if (want && errno == EPERM)
+		p->in.poll = false; /* a file or /dev/null: always readable */
 }
+
+static void shim_in_eof(struct shim *s, struct shim_proc *p);
 
 /* An exec'd process is over: tell its client how it ended, close what it
  * owned, free its slot. */
@@ -434,6 +436,9 @@ static void shim_proc_done(struct shim *s, struct shim_proc *p)
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->in.fd, NULL);
 		p->in.armed = false;
 	}
+	/* The agent frees the stream when its host direction ends too. */
+	if (p->proc && !p->in.eof)
+		shim_in_eof(s, p);
 	if (p->client >= 0) {
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->client, NULL);
 		if (!p->exited)
@@ -1180,92 +1185,6 @@ static void shim_signals(struct shim *s)
 	}
 }
 
-/* --- the container's terminal --------------------------------------------- */
-
-/*
- * terminal: true. A pty pair on the host: the master goes to the engine
- * over --console-socket (as runc does: SCM_RIGHTS, the pty's name as the
- * bytes), the shim keeps the slave, raw, as its controlling terminal (so
- * the engine's window size changes reach it as SIGWINCH) and relays it to
- * the guest's terminal, whose own line discipline does the rest.
- */
-static int shim_terminal(struct shim *s, const struct spec_process *pp,
-			 int *slave, struct moat_err **e)
-{
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *c;
-	struct termios t;
-	struct iovec iov;
-	char name[64];
-	int m = -1, sl = -1, sk = -1, err;
-
-	if (!s->console_socket)
-		return moat_err_set(e, EINVAL,
-				    "process.terminal: needs --console-socket");
-	if (strlen(s->console_socket) >= sizeof(a.sun_path))
-		return moat_err_set(e, ENAMETOOLONG, "--console-socket");
-	strcpy(a.sun_path, s->console_socket);
-	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
-	    ptsname_r(m, name, sizeof(name)))
-		goto fail;
-	setsid(); /* fails (EPERM) for `moat run`'s foreground shim: fine */
-	sl = open(name, O_RDWR | O_CLOEXEC);
-	if (sl < 0 || tcgetattr(sl, &t) < 0)
-		goto fail;
-	cfmakeraw(&t);
-	if (tcsetattr(sl, TCSANOW, &t) < 0)
-		goto fail;
-	if (pp->console_height || pp->console_width) {
-		struct winsize ws = { .ws_row = (unsigned short)pp->console_height,
-				      .ws_col = (unsigned short)pp->console_width };
-
-		ioctl(sl, TIOCSWINSZ, &ws);
-	}
-	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sk < 0 || connect(sk, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		err = errno;
-		moat_err_set(e, err, "--console-socket %s", s->console_socket);
-		goto out;
-	}
-	iov.iov_base = name;
-	iov.iov_len = strlen(name);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	memset(&u, 0, sizeof(u));
-	mh.msg_control = u.b;
-	mh.msg_controllen = sizeof(u.b);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &m, sizeof(int));
-	if (sendmsg(sk, &mh, MSG_NOSIGNAL) < 0) {
-		moat_err_set(e, errno, "--console-socket %s: send",
-			     s->console_socket);
-		goto out;
-	}
-	close(sk);
-	close(m);
-	*slave = sl;
-	return 0;
-fail:
-	moat_err_set(e, errno, "process.terminal: a pty");
-out:
-	if (sk >= 0)
-		close(sk);
-	if (sl >= 0)
-		close(sl);
-	if (m >= 0)
-		close(m);
-	return -1;
-}
-
 /* --- set-up --------------------------------------------------------------- */
 
 /* The container id as the codec's name charset allows (the agent uses it
@@ -1341,7 +1260,14 @@ static int shim_config(struct shim *s, struct moat_err **e)
 	if (sp->process.terminal) {
 		int sl;
 
-		if (shim_terminal(s, &sp->process, &sl, e))
+		/* The engine's resizes reach the shim as SIGWINCH. */
+		if (!s->console_socket) {
+			moat_err_set(e, EINVAL, "process.terminal: needs "
+						"--console-socket");
+			goto out;
+		}
+		if (term_pty_send(s->console_socket, sp->process.console_height,
+				  sp->process.console_width, true, &sl, e))
 			goto out;
 		shim_proc_init(&s->procs[0], 0, sl, sl, -1, true);
 		s->procs[0].own_fds = true;
@@ -1591,25 +1517,6 @@ static void shim_loop(struct shim *s)
 	}
 }
 
-/* Exit as the container did: its status, or the signal that killed it. */
-static void __attribute__((noreturn)) shim_exit(struct shim *s)
-{
-	struct rlimit no_core = { 0, 0 };
-	sigset_t mask;
-	int sig = (int)s->signo;
-
-	if (sig > 0 && sig < 64) {
-		setrlimit(RLIMIT_CORE, &no_core);
-		signal(sig, SIG_DFL);
-		sigemptyset(&mask);
-		sigaddset(&mask, sig);
-		sigprocmask(SIG_UNBLOCK, &mask, NULL);
-		raise(sig);
-		_exit(128 + sig);
-	}
-	_exit((int)(s->code & 0xff));
-}
-
 static void shim_usage(void)
 {
 	fputs("usage: moat-shim --root DIR --id ID --bundle DIR --sync-fd N\n"
@@ -1700,5 +1607,5 @@ int main(int argc, char **argv)
 	shim_log(&s, "container exited: code %u, signal %u", s.code, s.signo);
 	if (s.init_proc)
 		shim_record(&s, STATE_STOPPED);
-	shim_exit(&s);
+	term_exit_as(s.code, s.signo);
 }

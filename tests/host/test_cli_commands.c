@@ -569,9 +569,7 @@ TEST(cli_invalid_ids_touch_nothing)
 
 TEST(cli_verbs_not_implemented_yet)
 {
-	static const char *const verbs[] = {
-		"exec", "ps", "pause", "resume", "update", "events",
-	};
+	static const char *const verbs[] = { "update", "events" };
 	static struct run r;
 	char want[128];
 	size_t i;
@@ -582,6 +580,32 @@ TEST(cli_verbs_not_implemented_yet)
 			 verbs[i]);
 		expect_fail(&r, want);
 	}
+}
+
+TEST(cli_live_verbs_need_a_live_container)
+{
+	static struct run r;
+	const char *dir = tmp_make();
+
+	moat(&r, "--root", dir, "exec", "x", "true");
+	expect_fail(&r, "moat: exec: container x does not exist\n");
+	moat(&r, "--root", dir, "exec", "x");
+	expect_fail(&r, "moat: exec: exec: a COMMAND or --process is needed\n");
+	moat(&r, "--root", dir, "exec", "--preserve-fds", "2", "x", "true");
+	expect_fail(&r, "moat: exec: --preserve-fds: not supported (the "
+			"process runs in a VM)\n");
+	moat(&r, "--root", dir, "exec", "--user", "root", "x", "true");
+	expect_fail(&r, "moat: exec: container x does not exist\n");
+	moat(&r, "--root", dir, "ps", "x");
+	expect_fail(&r, "moat: ps: container x does not exist\n");
+	moat(&r, "--root", dir, "ps", "--format", "yaml", "x");
+	expect_fail(&r, "moat: ps: --format yaml: want table or json\n");
+	moat(&r, "--root", dir, "pause", "x");
+	expect_fail(&r, "moat: pause: container x does not exist\n");
+	moat(&r, "--root", dir, "resume", "../x");
+	expect_fail(&r, "moat: resume: invalid container id: only letters, "
+			"digits and _+.- are allowed\n");
+	tmp_remove();
 }
 
 TEST(cli_log_file_json_and_text)

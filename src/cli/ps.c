@@ -1,0 +1,88 @@
+/*
+ * ps.c: `moat ps [--format table|json] ID` (runc's ps): the container's
+ * processes, asked of the agent through the shim. Their pids are the
+ * guest's (the processes live in the VM, not on the host): json prints
+ * them as an array, table as a PID column. Extra `ps` options after ID
+ * are refused: there is no host ps to give them to.
+ * Input: argv; the shim's answer (numbers only are taken from it).
+ */
+#include "cli.h"
+#include "../runtime/shimctl.h"
+#include "../runtime/state.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Open a live container's state; *e set when it is not running. */
+int cli_live_container(struct cli_ctx *ctx, const char *id, bool paused_ok,
+		       struct state_handle *h, struct moat_err **e)
+{
+	enum state_status st;
+	struct state s;
+
+	if (state_id_check(id, e) || state_open(ctx->root, id, false, h, e))
+		return -1;
+	if (state_read(h, &s, e)) {
+		state_close(h);
+		return -1;
+	}
+	st = state_status_of(&s);
+	state_clear(&s);
+	if (st == STATE_RUNNING || (paused_ok && st == STATE_PAUSED))
+		return 0;
+	state_close(h);
+	return moat_err_set(e, 0, "container %s is %s", id,
+			    state_status_name(st));
+}
+
+int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct state_handle h = STATE_HANDLE_INIT;
+	char out[SHIMCTL_LINE_MAX], *p, *end;
+	const char *format = "table";
+	bool first = true;
+	unsigned long pid;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+f:", opts, NULL)) != -1) {
+		if (c == 'f') {
+			format = optarg;
+			continue;
+		}
+		return moat_err_set(e, 0, "unknown option %s",
+				    argv[optind - 1]);
+	}
+	if (strcmp(format, "table") && strcmp(format, "json"))
+		return moat_err_set(e, 0, "--format %s: want table or json",
+				    format);
+	if (cli_nargs(argc, argv, optind, 1, 1, e) ||
+	    cli_live_container(ctx, argv[optind], true, &h, e))
+		return -1;
+	c = shimctl_call_text(h.dir_fd, "ps", 10000, out, sizeof(out), e);
+	state_close(&h);
+	if (c)
+		return moat_err_wrap(e, "container %s", argv[optind]);
+	printf(strcmp(format, "json") ? "PID\n" : "[");
+	for (p = out; *p; p = end) {
+		errno = 0;
+		pid = strtoul(p, &end, 10);
+		if (errno || end == p)
+			break;
+		if (strcmp(format, "json"))
+			printf("%lu\n", pid);
+		else
+			printf("%s%lu", first ? "" : ",", pid);
+		first = false;
+	}
+	if (!strcmp(format, "json"))
+		printf("]\n");
+	return fflush(stdout) ? moat_err_set(e, errno, "stdout") : 0;
+}
