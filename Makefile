@@ -271,9 +271,19 @@ $(BENCH_BOOT): $(call host_obj,bench/boot.c tests/harness/vmrun.c) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
+# The agent's host-mode figures beside crun; it drives the agent through
+# the tests' client.
+BENCH_AGENT := $(O)/bench/agent
+$(BENCH_AGENT): $(call host_obj,bench/agent.c tests/harness/agentc.c \
+	tests/harness/rootfs.c tests/harness/ociconf.c tests/harness/vmrun.c) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -ljansson
+
 BENCH_RUNS ?= 5
-bench: all $(BENCH_BOOT) $(TESTHOST_INITRAMFS)
+bench: all $(BENCH_BOOT) $(BENCH_AGENT) $(TESTHOST_INITRAMFS)
 	$(Q)MOAT_KERNEL=$(abspath $(KERNEL)) MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
+		MOAT_AGENT=$(abspath $(AGENT)) \
 		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
 		bench/run $(abspath $(O)) $(BENCH_RUNS)
 
