@@ -79,7 +79,7 @@ cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
 CLI_LIBS := -ljansson
 # moat-shim: the per-container host process, and the VM backends it owns.
 shim_SRCS := src/shim/main.c src/shim/share.c
-sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c
+sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c src/sandbox/vmm.c
 SHIM_LIBS := -ljansson -lseccomp
 # moat-vmm: the pure parts (boot builders, bus, device models, guest
 # memory) are also in libmoat for the unit tests and fuzzers.
@@ -220,6 +220,8 @@ $(O)/tests/unit/test_vmm_blk: $(call host_obj,src/vmm/devices/virtio/block.c \
 
 # The config test also runs the backend choice and the sandbox defaults.
 $(O)/tests/unit/test_conf: $(call host_obj,src/sandbox/sandbox.c)
+# The moat-vmm backend's test starts moat-vmm as the shim does.
+$(O)/tests/kvm/test_sandbox_vmm: $(call host_obj,src/sandbox/sandbox.c src/sandbox/vmm.c)
 # The install test runs make install from the source tree.
 $(call host_obj,tests/host/test_install.c): HOST_CFLAGS += -DMOAT_SRCDIR='"$(CURDIR)"'
 

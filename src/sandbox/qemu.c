@@ -80,86 +80,6 @@ static bool qemu_kvm_usable(void)
 	return true;
 }
 
-static int qemu_check_file(const char *what, const char *path,
-			   struct moat_err **e)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return moat_err_set(e, errno, "%s %s", what, path);
-	if (!S_ISREG(st.st_mode))
-		return moat_err_set(e, EINVAL, "%s %s: not a regular file",
-				    what, path);
-	return 0;
-}
-
-/*
- * Fork and exec argv with stdin from /dev/null, stdout and stderr to
- * log_fd (when >= 0), fd from -> to (when from >= 0), no signal blocked,
- * and death with the caller. Returns the pid, or -1 with *e set (also when
- * the exec failed).
- */
-static pid_t qemu_spawn(const char *const *argv, int log_fd, int from1, int to1,
-			int from2, int to2, struct moat_err **e)
-{
-	int errp[2], err = 0;
-	ssize_t got;
-	pid_t pid;
-
-	if (pipe2(errp, O_CLOEXEC) < 0)
-		return moat_err_set(e, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		err = errno;
-		close(errp[0]);
-		close(errp[1]);
-		return moat_err_set(e, err, "fork");
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		sigset_t none;
-
-		/* The shim blocks the signals it reads from a signalfd;
-		 * the child starts with none blocked. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Die with the shim, whatever kills it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		/* Move the fds above every target first. */
-		if (from1 >= 0)
-			from1 = fcntl(from1, F_DUPFD_CLOEXEC, 16);
-		if (from2 >= 0)
-			from2 = fcntl(from2, F_DUPFD_CLOEXEC, 16);
-		if (nul < 0 || dup2(nul, 0) < 0 ||
-		    (log_fd >= 0 &&
-		     (dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)) ||
-		    (from1 >= 0 && dup2(from1, to1) < 0) ||
-		    (from2 >= 0 && dup2(from2, to2) < 0))
-			goto child_fail;
-		execvp(argv[0], (char *const *)argv);
-child_fail:
-		err = errno;
-		if (write(errp[1], &err, sizeof(err)) < 0) {
-			/* the parent sees EOF and a dead child */
-		}
-		_exit(127);
-	}
-	close(errp[1]);
-	/* The pipe closes on exec (CLOEXEC): an errno means it failed. */
-	while ((got = read(errp[0], &err, sizeof(err))) < 0 && errno == EINTR)
-		;
-	close(errp[0]);
-	if (got == (ssize_t)sizeof(err)) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return moat_err_set(e, err, "exec %s", argv[0]);
-	}
-	return pid;
-}
-
 /* Bind and listen on dir_fd/SANDBOX_VIRTIOFS_SOCK. */
 static int qemu_vfs_listen(int dir_fd, struct moat_err **e)
 {
@@ -203,8 +123,8 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 		vfsd = QEMU_DEFAULT_VIRTIOFSD;
 	if (c->dir_fd < 0)
 		return moat_err_set(e, EINVAL, "qemu: no socket directory");
-	if (qemu_check_file("kernel", c->kernel, e) ||
-	    qemu_check_file("initramfs", c->initramfs, e))
+	if (sandbox_check_file("kernel", c->kernel, e) ||
+	    sandbox_check_file("initramfs", c->initramfs, e))
 		return -1;
 	log = qemu_escape(c->log_path);
 	if (!log)
@@ -238,7 +158,7 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 	vargv[n++] = "log_level=warn";
 	vargv[n++] = "--rlimit-nofile=0";
 	vargv[n] = NULL;
-	helper = qemu_spawn(vargv, c->log_fd, lfd, QEMU_VFSD_FD, -1, -1, e);
+	helper = sandbox_spawn(vargv, c->log_fd, lfd, QEMU_VFSD_FD, -1, -1, e);
 	close(lfd);
 	lfd = -1;
 	if (helper < 0) {
@@ -306,8 +226,8 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 		moat_err_set(e, errno, "qemu: socketpair");
 		goto fail;
 	}
-	pid = qemu_spawn(argv, c->log_fd, sv[1], QEMU_CHAN_FD, c->dir_fd,
-			 QEMU_DIR_FD, e);
+	pid = sandbox_spawn(argv, c->log_fd, sv[1], QEMU_CHAN_FD, c->dir_fd,
+			    QEMU_DIR_FD, e);
 	close(sv[1]);
 	sv[1] = -1;
 	if (pid < 0) {

@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,4 +152,82 @@ int sandbox_stop(struct sandbox *sb, int timeout_ms)
 	if (sb->dir_fd >= 0)
 		unlinkat(sb->dir_fd, SANDBOX_VIRTIOFS_SOCK, 0);
 	return status;
+}
+
+/* --- helpers of the backends ------------------------------------------------
+ */
+
+/* See sandbox.h. */
+int sandbox_check_file(const char *what, const char *path, struct moat_err **e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return moat_err_set(e, errno, "%s %s", what, path);
+	if (!S_ISREG(st.st_mode))
+		return moat_err_set(e, EINVAL, "%s %s: not a regular file",
+				    what, path);
+	return 0;
+}
+
+/* See sandbox.h. */
+pid_t sandbox_spawn(const char *const *argv, int log_fd, int from1, int to1,
+		    int from2, int to2, struct moat_err **e)
+{
+	int errp[2], err = 0;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe2(errp, O_CLOEXEC) < 0)
+		return moat_err_set(e, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(errp[0]);
+		close(errp[1]);
+		return moat_err_set(e, err, "fork");
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sigset_t none;
+
+		/* The shim blocks the signals it reads from a signalfd;
+		 * the child starts with none blocked. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Die with the shim, whatever kills it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		/* Move the fds above every target first. */
+		if (from1 >= 0)
+			from1 = fcntl(from1, F_DUPFD_CLOEXEC, 16);
+		if (from2 >= 0)
+			from2 = fcntl(from2, F_DUPFD_CLOEXEC, 16);
+		if (nul < 0 || dup2(nul, 0) < 0 ||
+		    (log_fd >= 0 &&
+		     (dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)) ||
+		    (from1 >= 0 && dup2(from1, to1) < 0) ||
+		    (from2 >= 0 && dup2(from2, to2) < 0))
+			goto child_fail;
+		execvp(argv[0], (char *const *)argv);
+child_fail:
+		err = errno;
+		if (write(errp[1], &err, sizeof(err)) < 0) {
+			/* the parent sees EOF and a dead child */
+		}
+		_exit(127);
+	}
+	close(errp[1]);
+	/* The pipe closes on exec (CLOEXEC): an errno means it failed. */
+	while ((got = read(errp[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(errp[0]);
+	if (got == (ssize_t)sizeof(err)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return moat_err_set(e, err, "exec %s", argv[0]);
+	}
+	return pid;
 }

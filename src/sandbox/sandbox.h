@@ -5,7 +5,7 @@
  * filesystem exported as the 9p share tagged SANDBOX_ROOTFS_TAG, and hands
  * the shim one end of a socketpair that is the agent's channel (the guest's
  * /dev/hvc0, named on the kernel command line as moat.channel=). Backends:
- * qemu (qemu.h) today; moat-vmm later. sandbox_choose() picks one.
+ * qemu (qemu.h) and moat-vmm (vmm.h); sandbox_choose() picks one.
  *
  * Inputs: the config, built by the shim from the bundle's config.json,
  * moat.conf(5) (src/runtime/conf.h) and the environment. The channel
@@ -120,6 +120,19 @@ int sandbox_choose(const char *annotation, const struct moat_conf *conf,
 
 /* 0 when /dev/kvm opens read-write, else the errno of the open. */
 int sandbox_kvm_errno(void);
+
+/* 0 when path is a regular file; else -1 with *e naming what and path. */
+int sandbox_check_file(const char *what, const char *path, struct moat_err **e);
+
+/*
+ * Fork and exec argv (argv[0] searched in PATH) with stdin from /dev/null,
+ * stdout and stderr to log_fd (when >= 0), fd from1 as to1 and from2 as
+ * to2 (when >= 0), no signal blocked, and death with the caller
+ * (PR_SET_PDEATHSIG). Returns the pid, or -1 with *e set (also when the
+ * exec failed).
+ */
+pid_t sandbox_spawn(const char *const *argv, int log_fd, int from1, int to1,
+		    int from2, int to2, struct moat_err **e);
 
 /*
  * Wait up to timeout_ms for the monitor to exit, then kill it (SIGKILL)

@@ -373,6 +373,8 @@ static void escape_suite(struct vm9p *v)
 		out = ct_sh(v, reads[i], &code);
 		if (strstr(out, "host secret"))
 			FAIL("'%s' read the marker: %s", reads[i], out);
+		test_diag("%s: exit %d, %.*s", reads[i], code,
+			  (int)strcspn(out, "\n"), out);
 	}
 	/* Writes through the same symlinks land in the container's view,
 	 * never on the host's marker. */
