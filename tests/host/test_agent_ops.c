@@ -26,8 +26,7 @@
 #define OPS_ROOT "/sys/fs/cgroup"
 #define OPS_MIB (1024LL * 1024)
 
-static const char *const ops_cgroup_args[] = { "--cgroup-root", OPS_ROOT,
-					       NULL };
+#define OPS_UNIFIED "/sys/fs/cgroup/unified" /* cgroup2 of a hybrid host */
 
 /* true: cgroup2 at OPS_ROOT; false: v1 hierarchies under it. Skips the
  * test when neither has a memory controller. */
@@ -97,10 +96,10 @@ static void ops_discard(void *arg, const uint8_t *p, size_t n)
 {
 }
 
-/* Start the agent (with or without a cgroup root) and a container
+/* Start the agent (with cgroup root root, or none) and a container
  * running args with linux.resources from resources (JSON, or NULL); its
  * stdout is stream 2 (counted, discarded). */
-static void ops_start(struct agentc *c, char *dir, size_t cap, bool cgroup,
+static void ops_start(struct agentc *c, char *dir, size_t cap, const char *root,
 		      const char *id, const char *const *args,
 		      const char *resources, uint32_t *proc, uint32_t *pid)
 {
@@ -108,8 +107,10 @@ static void ops_start(struct agentc *c, char *dir, size_t cap, bool cgroup,
 	json_t *conf;
 	char *text;
 
+	const char *const args_root[] = { "--cgroup-root", root, NULL };
+
 	rootfs_make(dir, cap);
-	agentc_spawn(c, dir, cgroup ? ops_cgroup_args : NULL);
+	agentc_spawn(c, dir, root ? args_root : NULL);
 	agentc_handshake(c);
 	s = agentc_out(c, 2, 1U << 20);
 	s->on_data = ops_discard;
@@ -152,8 +153,9 @@ static int ops_stats(struct agentc *c, struct msg_stats *st)
 }
 
 /* A process printing a count as fast as it can: PAUSE must stop its
- * output, RESUME restart it; requests are refused in the wrong state. */
-static void ops_pause_resume(bool cgroup)
+ * output, RESUME restart it; requests are refused in the wrong state.
+ * root: the agent's --cgroup-root, or NULL (SIGSTOP and SIGCONT). */
+static void ops_pause_resume(const char *root)
 {
 	static const char *const count[] = {
 		"sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; done", NULL
@@ -164,12 +166,8 @@ static void ops_pause_resume(bool cgroup)
 	struct agentc c;
 	uint64_t at;
 
-	if (cgroup)
-		ops_v2();
-	else if (geteuid() != 0)
-		test_skip("needs root");
 	snprintf(id, sizeof(id), "ops-pause-%d", (int)getpid());
-	ops_start(&c, dir, sizeof(dir), cgroup, id, count, NULL, NULL, NULL);
+	ops_start(&c, dir, sizeof(dir), root, id, count, NULL, NULL, NULL);
 	s = agentc_stream(&c, 2);
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_RESUME), EALREADY);
 	while (s->total < 100000)
@@ -198,12 +196,32 @@ static void ops_pause_resume(bool cgroup)
 
 TEST_TIMEOUT(agent_ops_pause_resume_cgroup, 60)
 {
-	ops_pause_resume(true);
+	ops_v2();
+	ops_pause_resume(OPS_ROOT);
+}
+
+/* On a hybrid host, the cgroup2 freezer (cgroup.freeze) of the unified
+ * hierarchy, which has no other controller: the guest's way. */
+TEST_TIMEOUT(agent_ops_pause_resume_cgroup2_freeze, 60)
+{
+	struct statfs sf;
+
+	if (geteuid() != 0)
+		test_skip("needs root");
+	if (statfs(OPS_ROOT, &sf) == 0 && sf.f_type == 0x63677270) {
+		ops_pause_resume(OPS_ROOT); /* cgroup2 already */
+		return;
+	}
+	if (statfs(OPS_UNIFIED, &sf) < 0 || sf.f_type != 0x63677270)
+		test_skip("no cgroup2 hierarchy at " OPS_UNIFIED);
+	ops_pause_resume(OPS_UNIFIED);
 }
 
 TEST_TIMEOUT(agent_ops_pause_resume_signals, 60)
 {
-	ops_pause_resume(false);
+	if (geteuid() != 0)
+		test_skip("needs root");
+	ops_pause_resume(NULL);
 }
 
 TEST_TIMEOUT(agent_ops_stats, 60)
@@ -218,14 +236,15 @@ TEST_TIMEOUT(agent_ops_stats, 60)
 	snprintf(id, sizeof(id), "ops-stats-%d", (int)getpid());
 	/* Before CREATE there is nothing to report on. */
 	rootfs_make(dir, sizeof(dir));
-	agentc_spawn(&c, dir, ops_cgroup_args);
+	agentc_spawn(&c, dir,
+		     (const char *const[]){ "--cgroup-root", OPS_ROOT, NULL });
 	agentc_handshake(&c);
 	ASSERT_EQ(ops_stats(&c, &a), ENOENT);
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_PAUSE), ESRCH);
 	agentc_stop(&c);
 	rootfs_remove(dir);
 
-	ops_start(&c, dir, sizeof(dir), true, id, spin,
+	ops_start(&c, dir, sizeof(dir), OPS_ROOT, id, spin,
 		  "{ \"memory\": { \"limit\": 67108864 },"
 		  "  \"pids\": { \"limit\": 32 } }",
 		  NULL, NULL);
@@ -262,7 +281,7 @@ TEST_TIMEOUT(agent_ops_stats_update_need_cgroup, 30)
 
 	if (geteuid() != 0)
 		test_skip("needs root");
-	ops_start(&c, dir, sizeof(dir), false, "ops-nocg", args, NULL, NULL,
+	ops_start(&c, dir, sizeof(dir), NULL, "ops-nocg", args, NULL, NULL,
 		  NULL);
 	ASSERT_EQ(ops_stats(&c, &st), EOPNOTSUPP);
 	ASSERT(strstr(c.error, "cgroup"));
@@ -294,7 +313,7 @@ TEST_TIMEOUT(agent_ops_update, 60)
 	size_t i;
 
 	snprintf(id, sizeof(id), "ops-update-%d", (int)getpid());
-	ops_start(&c, dir, sizeof(dir), true, id, args,
+	ops_start(&c, dir, sizeof(dir), OPS_ROOT, id, args,
 		  "{ \"memory\": { \"limit\": 67108864 },"
 		  "  \"pids\": { \"limit\": 32 } }",
 		  NULL, NULL);
@@ -375,7 +394,7 @@ TEST_TIMEOUT(agent_ops_oom, 60)
 
 	ops_v2();
 	snprintf(id, sizeof(id), "ops-oom-%d", (int)getpid());
-	ops_start(&c, dir, sizeof(dir), true, id, args,
+	ops_start(&c, dir, sizeof(dir), OPS_ROOT, id, args,
 		  "{ \"memory\": { \"limit\": 33554432, \"swap\": 33554432 } "
 		  "}",
 		  &init, NULL);
