@@ -188,7 +188,7 @@ all: $(LIB) $(AGENT) $(VMM) $(MOAT) $(SHIM) guest
 # --- tests --------------------------------------------------------------------
 HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c \
 	tests/harness/agentc.c tests/harness/rootfs.c tests/harness/ociconf.c \
-	tests/harness/vmmtest.c
+	tests/harness/vmmtest.c tests/harness/fakevq.c
 # Host-side libraries the tests may use (the agent's tests build configs
 # with jansson and seccomp programs with libseccomp).
 TEST_LIBS := -ljansson -lseccomp
@@ -216,6 +216,10 @@ $(O)/tests/unit/test_vmm_seccomp: $(call host_obj,src/vmm/seccomp/filter.c)
 # The block test runs the virtio-blk backend on a temporary image, also
 # under the vCPU filter.
 $(O)/tests/unit/test_vmm_blk: $(call host_obj,src/vmm/devices/virtio/block.c \
+	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)
+# The 9p device test runs p9dev's thread on a temporary share under its
+# filter.
+$(O)/tests/unit/test_vmm_p9dev: $(call host_obj,src/vmm/devices/virtio/p9dev.c \
 	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)
 
 # The config test also runs the backend choice and the sandbox defaults.

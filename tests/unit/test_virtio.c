@@ -2,6 +2,7 @@
  * test_virtio.c: the hardened split virtqueue and the virtio-mmio
  * register model, over fake guest memory.
  */
+#include "../harness/fakevq.h"
 #include "../harness/test.h"
 #include "../../src/vmm/devices/virtio/mmio.h"
 #include "../../src/vmm/devices/virtio/virtq.h"
@@ -25,12 +26,7 @@ static void mem_init(struct gmem *m)
 static void set_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
 		     uint16_t next)
 {
-	uint8_t *d = host + DESC + 16 * i;
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
+	fakevq_desc(host + DESC, i, addr, len, flags, next);
 }
 
 static void offer(unsigned slot, uint16_t head, uint16_t idx)

@@ -5,6 +5,7 @@
  * that fail alone, a broken queue that needs a reset, the config space,
  * the image lock, and the I/O under moat-vmm's vCPU seccomp filter.
  */
+#include "../harness/fakevq.h"
 #include "../harness/test.h"
 #include "../../src/vmm/devices/virtio/block.h"
 #include "../../src/vmm/seccomp/filter.h"
@@ -15,7 +16,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -243,12 +243,7 @@ static char img[64];
 static void set_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
 		     uint16_t next)
 {
-	uint8_t *d = ghost + DESC + 16 * i;
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
+	fakevq_desc(ghost + DESC, i, addr, len, flags, next);
 }
 
 static void offer(uint16_t head)
@@ -269,7 +264,6 @@ static void dev_up(bool ro, uint64_t features)
 {
 	uint8_t buf[IMG_SECTORS * 512 + 100];
 	struct moat_err *e = NULL;
-	struct virtq *q;
 	size_t i;
 	int fd;
 
@@ -282,24 +276,9 @@ static void dev_up(bool ro, uint64_t features)
 	close(fd);
 	if (block_open(&blk, img, ro, "test-disk", &e) < 0)
 		FAIL("block_open: %s", e->msg);
-	memset(ghost, 0, sizeof(ghost));
-	ASSERT_EQ(gmem_layout(&gm, ghost, GMEM_SIZE, GMEM_SIZE), 0);
-	memset(&vd, 0, sizeof(vd));
-	pthread_mutex_init(&vd.lock, NULL);
-	vd.mem = &gm;
-	vd.ops = &block_ops;
-	vd.irq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	ASSERT_OK(vd.irq_fd);
+	fakevq_dev(&vd, &gm, ghost, GMEM_SIZE, &block_ops);
 	block_setup(&blk, &vd);
-	vd.mmio.driver_features = features | VIRTIO_F_VERSION_1;
-	vd.mmio.status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
-	q = &vd.mmio.q[0];
-	q->size = QSIZE;
-	q->desc_gpa = DESC;
-	q->avail_gpa = AVAIL;
-	q->used_gpa = USED;
-	ASSERT_EQ(virtq_check(q, &gm, BLOCK_QUEUE_SIZE), 0);
+	fakevq_ready(&vd, features, QSIZE, DESC, AVAIL, USED, BLOCK_QUEUE_SIZE);
 	avail_idx = 0;
 }
 
