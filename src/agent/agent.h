@@ -74,6 +74,7 @@ struct config_mount {
 	unsigned long clear;  /* MS_* the options turned off ("rw") */
 	unsigned long pflags; /* propagation (MS_SHARED, ..., MS_REC) */
 	bool bind;	      /* bind or rbind */
+	bool copyup; /* tmpcopyup: the tmpfs starts with what it covers */
 };
 
 struct config_rlimit {

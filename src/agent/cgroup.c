@@ -424,7 +424,10 @@ static int cgroup2_set(struct cgroup *cg, const struct cgroup_limits *l,
 		if (cgroup_write(cg->dir, "memory.max", val, e))
 			return -1;
 	}
-	if (l->mem_swap != CGROUP_UNSET) {
+	/* No memory.swap.max: a kernel without swap (moat's guest), where
+	 * there is no swap to limit. */
+	if (l->mem_swap != CGROUP_UNSET &&
+	    cgroup_read(cg->dir, "memory.swap.max", val, sizeof(val)) == 0) {
 		/* OCI's swap is memory+swap; cgroup2's is swap alone. */
 		swap = l->mem_swap;
 		if (swap != CGROUP_MAX && l->mem_limit > 0)

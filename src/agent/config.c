@@ -531,6 +531,12 @@ static int config_mount_options(json_t *opts, struct config_mount *m,
 				m->pflags |= MS_REC;
 			continue;
 		}
+		/* runc's and crun's extension, which podman uses for the
+		 * tmpfs mounts of --read-only containers. */
+		if (!strcmp(o, "tmpcopyup") || !strcmp(o, "notmpcopyup")) {
+			m->copyup = o[0] == 't';
+			continue;
+		}
 		if (!config_propagation_flags(o, &pf)) {
 			m->pflags |= pf;
 			continue;

@@ -20,6 +20,7 @@
  */
 #include "agent.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -27,6 +28,7 @@
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -195,6 +197,89 @@ static unsigned long container_locked_flags(const char *path)
 	 MS_DIRSYNC | MS_MANDLOCK | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
 	 MS_STRICTATIME)
 
+#define CONTAINER_COPY_DEPTH 32
+
+/* Copy the tree under directory from into directory to (tmpcopyup): files,
+ * directories and symlinks with their modes and owners. Returns 0 or -1
+ * (errno). */
+static int container_copy_tree(int from, int to, int depth)
+{
+	char buf[65536], link[PATH_MAX];
+	struct dirent *d;
+	struct stat st;
+	int dup_from, a, b, r = 0;
+	ssize_t n;
+	DIR *dir;
+
+	if (depth > CONTAINER_COPY_DEPTH)
+		return errno = ELOOP, -1;
+	dup_from = dup(from);
+	dir = dup_from >= 0 ? fdopendir(dup_from) : NULL;
+	if (!dir) {
+		if (dup_from >= 0)
+			close(dup_from);
+		return -1;
+	}
+	while (!r && (d = readdir(dir))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (fstatat(from, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -1;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, d->d_name, st.st_mode & 07777) < 0)
+				r = -1;
+			a = openat(from, d->d_name,
+				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC);
+			b = openat(to, d->d_name,
+				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC);
+			if (!r && (a < 0 || b < 0 ||
+				   container_copy_tree(a, b, depth + 1)))
+				r = -1;
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else if (S_ISLNK(st.st_mode)) {
+			n = readlinkat(from, d->d_name, link, sizeof(link) - 1);
+			if (n < 0)
+				r = -1;
+			else {
+				link[n] = '\0';
+				r = symlinkat(link, to, d->d_name);
+			}
+		} else if (S_ISREG(st.st_mode)) {
+			a = openat(from, d->d_name,
+				   O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			b = openat(to, d->d_name,
+				   O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				   st.st_mode & 07777);
+			while (a >= 0 && b >= 0 &&
+			       (n = read(a, buf, sizeof(buf))) > 0)
+				if (write(b, buf, (size_t)n) != n)
+					break;
+			if (a < 0 || b < 0 || n != 0)
+				r = -1;
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else {
+			continue; /* device nodes, fifos, sockets: not copied */
+		}
+		if (!r)
+			r = fchownat(to, d->d_name, st.st_uid, st.st_gid,
+				     AT_SYMLINK_NOFOLLOW);
+		if (!r && !S_ISLNK(st.st_mode))
+			r = fchmodat(to, d->d_name, st.st_mode & 07777, 0);
+	}
+	closedir(dir);
+	return r;
+}
+
 static void container_mount_one(int sync, int rootfd,
 				const struct config_mount *m)
 {
@@ -203,7 +288,7 @@ static void container_mount_one(int sync, int rootfd,
 	unsigned long attr = m->flags & CONTAINER_MS_ATTR;
 	struct stat st;
 	bool dir = true;
-	int fd;
+	int fd, under;
 
 	if (m->bind) {
 		if (stat(m->source, &st) < 0)
@@ -224,12 +309,23 @@ static void container_mount_one(int sync, int rootfd,
 			 m->data) < 0) {
 		container_fail(sync, errno, "mount %s: %s", m->dest, m->type);
 	}
-	close(fd);
+	under = fd; /* the directory under the mount */
 	/* The fd named the directory under the mount: look again. */
 	fd = container_resolve(rootfd, rel);
 	if (fd < 0)
 		container_fail(sync, errno, "mount %s: reopen", m->dest);
 	container_fdpath(target, sizeof(target), fd);
+	if (m->copyup && !m->bind) {
+		int from = openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int to = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (from < 0 || to < 0 || container_copy_tree(from, to, 0))
+			container_fail(sync, errno, "mount %s: tmpcopyup",
+				       m->dest);
+		close(from);
+		close(to);
+	}
+	close(under);
 	if (m->bind && (attr || m->clear) &&
 	    mount(NULL, target, NULL,
 		  MS_BIND | MS_REMOUNT | attr |

@@ -112,9 +112,12 @@ int shim_share_build(const char *dir, const char *bundle, json_t *config,
 			    "root.path", e))
 		return -1;
 	snprintf(dst, sizeof(dst), "%s/" SHIM_SHARE_ROOTFS, dir);
-	if (share_bind(src, dst, true,
-		       json_is_true(json_object_get(root, "readonly")),
-		       "root.path", e))
+	/* Writable even for root.readonly: the agent creates the mount
+	 * points first (read-only containers get tmpfs mounts on paths their
+	 * image may lack, as with runc) and then makes / read-only for the
+	 * container. A guest that ignored that could write only to the
+	 * container's own root filesystem. */
+	if (share_bind(src, dst, true, false, "root.path", e))
 		return -1;
 	if (json_object_set_new(root, "path", json_string(SHIM_SHARE_ROOTFS)))
 		return moat_err_set(e, ENOMEM, "config.json");
