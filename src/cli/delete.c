@@ -37,10 +37,15 @@ int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	}
 	if (cli_nargs(argc, argv, optind, 1, 1, e))
 		return -1;
-	/* runc: deleting a container that does not exist is an error, even
-	 * with --force. */
-	if (state_open(ctx->root, argv[optind], true, &h, e))
+	/* As runc: deleting a container that does not exist is an error,
+	 * but not with --force (engines clean up after a failed create). */
+	if (state_open(ctx->root, argv[optind], true, &h, e)) {
+		if (force && (*e)->errnum == ENOENT) {
+			moat_err_free(e);
+			return 0;
+		}
 		return -1;
+	}
 	if (state_read(&h, &s, e))
 		goto out;
 	st = state_status_of(&s);

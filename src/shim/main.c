@@ -35,6 +35,8 @@
 #include "../runtime/state.h"
 #include "../runtime/term.h"
 #include "../sandbox/qemu.h"
+#include "../sandbox/vmm.h"
+#include "../runtime/conf.h"
 #include "share.h"
 
 #include <errno.h>
@@ -154,6 +156,7 @@ struct shim {
 	uint8_t *bpf;
 	size_t bpf_len;
 	struct sandbox_config sc;
+	struct moat_conf conf; /* sc's strings point into it */
 	char rootfs[PATH_MAX];
 	char agent_id[MSG_ID_MAX + 1];
 };
@@ -1249,6 +1252,7 @@ static int shim_config(struct shim *s, struct moat_err **e)
 {
 	char path[PATH_MAX];
 	struct spec *sp = NULL;
+	enum sandbox_kind kind;
 	json_t *j = NULL;
 	int r = -1;
 
@@ -1282,7 +1286,12 @@ static int shim_config(struct shim *s, struct moat_err **e)
 		goto out;
 	}
 	s->sc.rootfs = s->rootfs;
-	s->sc.rootfs_readonly = false; /* share.c makes it read-only */
+	s->sc.rootfs_readonly = false; /* see share.c */
+	/* The backend: the annotation, MOAT_HYPERVISOR, moat.conf, auto. */
+	if (sandbox_choose(spec_annotation(sp, CONF_ANNOTATION_HYPERVISOR),
+			   &s->conf, &kind, e))
+		goto out;
+	s->sb.ops = kind == SANDBOX_KIND_VMM ? &sandbox_vmm : &sandbox_qemu;
 	shim_resources(s, sp);
 	if (sp->seccomp_json &&
 	    secbpf_compile(sp->seccomp_json, strlen(sp->seccomp_json), &s->bpf,
@@ -1325,7 +1334,10 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 		O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (s->log_fd < 0)
 		return moat_err_set(e, errno, "%s", SHIM_LOG);
-	sandbox_config_defaults(&s->sc);
+	/* moat.conf(5): its paths and defaults under the environment's. */
+	if (conf_load(NULL, &s->conf, e))
+		return -1;
+	sandbox_config_init(&s->sc, &s->conf);
 	s->sc.log_fd = s->log_fd;
 	s->sc.dir_fd = s->dir_fd;
 	if (shim_config(s, e))
@@ -1359,8 +1371,6 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	if (s->sigfd < 0 || s->ep < 0)
 		return moat_err_set(e, errno, "shim: epoll");
 
-	if (s->sb.ops == NULL)
-		s->sb.ops = &sandbox_qemu;
 	if (s->sb.ops->start(&s->sb, &s->sc, e))
 		return moat_err_wrap(e, "start the VM");
 	fcntl(s->sb.chan_fd, F_SETFL,

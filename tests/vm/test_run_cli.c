@@ -526,6 +526,19 @@ TEST_TIMEOUT(create_bad_input_leaves_nothing, 120)
 	}
 	moat(&r, "start", "x");
 	expect_fail(&r, "moat: start: container x does not exist\n");
+	/* a hypervisor nobody knows, from the annotation */
+	j = ociconf_base(args);
+	json_object_set_new(j, "annotations",
+			    ociconf_parse("{ \"moat.hypervisor\": \"xen\" }"));
+	text = ociconf_dump(j);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	moat(&r, "create", "--bundle", bundle, "x");
+	expect_fail(&r, "moat: create: annotation moat.hypervisor: \"xen\" is "
+			"not auto, moat-vmm or qemu\n");
 	expect_clean();
 }
 
