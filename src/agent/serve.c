@@ -41,6 +41,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -58,6 +59,7 @@
 #define SERVE_TX_FRAMES 8
 #define SERVE_TX_SLOT (WIRE_HDR_LEN + WIRE_DATA_MAX)
 #define SERVE_PIPE_SIZE (1 << 20)
+#define SERVE_CHAN_SNDBUF (1 << 20)
 #define SERVE_SHUTDOWN_MS 5000
 #define SERVE_OOM_WAIT_MS 200 /* for an OOM kill's victim to be reaped */
 
@@ -1641,6 +1643,10 @@ int serve_run(const struct agent_opts *o)
 	}
 	fcntl(s.chan, F_SETFL, fcntl(s.chan, F_GETFL) | O_NONBLOCK);
 	fcntl(s.chan, F_SETFD, FD_CLOEXEC);
+	/* A socket (host mode): room for a few batches, fewer short writes;
+	 * the guest's port is not a socket and keeps its buffers. */
+	i = SERVE_CHAN_SNDBUF;
+	setsockopt(s.chan, SOL_SOCKET, SO_SNDBUF, &i, sizeof(i));
 	ev[0].events = EPOLLIN;
 	ev[0].data.ptr = &s.sig_h;
 	epoll_ctl(s.ep, EPOLL_CTL_ADD, s.sigfd, &ev[0]);
