@@ -224,6 +224,9 @@ $(O)/tests/unit/test_vmm_p9dev: $(call host_obj,src/vmm/devices/virtio/p9dev.c \
 
 # The config test also runs the backend choice and the sandbox defaults.
 $(O)/tests/unit/test_conf: $(call host_obj,src/sandbox/sandbox.c)
+# The agent's guest test boots the guest with the shim's QEMU backend.
+$(O)/tests/vm/test_agent_guest_ops: $(call host_obj,src/sandbox/sandbox.c \
+	src/sandbox/qemu.c)
 # The moat-vmm backend's test starts moat-vmm as the shim does.
 $(O)/tests/kvm/test_sandbox_vmm: $(call host_obj,src/sandbox/sandbox.c src/sandbox/vmm.c)
 # The install test runs make install from the source tree.
