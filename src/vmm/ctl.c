@@ -51,17 +51,34 @@ static void ctl_reply(struct ctl *c, const char *s)
 		ctl_drop(c);
 }
 
+/* The 9p shares' counters, summed: requests, replies copied, scattered
+ * reads. */
+static void ctl_p9_counts(const struct vm *vm, unsigned long long n[3])
+{
+	unsigned i;
+
+	n[0] = n[1] = n[2] = 0;
+	for (i = 0; i < vm->np9; i++) {
+		n[0] += __atomic_load_n(&vm->p9[i].nreq, __ATOMIC_RELAXED);
+		n[1] += __atomic_load_n(&vm->p9[i].ncopy, __ATOMIC_RELAXED);
+		n[2] += __atomic_load_n(&vm->p9[i].nsg, __ATOMIC_RELAXED);
+	}
+}
+
 static void ctl_do(struct ctl *c, const char *line, size_t len)
 {
+	unsigned long long p9[3];
 	char out[256];
 
 	switch (ctl_parse(line, len)) {
 	case CTL_STATUS:
+		ctl_p9_counts(c->vm, p9);
 		snprintf(out, sizeof(out),
-			 "ok state=%s vcpus=%u mem_mib=%llu rss_kib=%ld\n",
+			 "ok state=%s vcpus=%u mem_mib=%llu rss_kib=%ld "
+			 "p9_req=%llu p9_copy=%llu p9_sg=%llu\n",
 			 vm_paused(c->vm) ? "paused" : "running", c->vm->ncpus,
 			 (unsigned long long)(c->vm->mem.size >> 20),
-			 ctl_rss_kib(c));
+			 ctl_rss_kib(c), p9[0], p9[1], p9[2]);
 		ctl_reply(c, out);
 		break;
 	case CTL_PAUSE:

@@ -256,7 +256,8 @@ TEST(p9dev_gathers_requests_and_scatters_replies)
 		close(fd);
 		ASSERT(!memcmp(host, big, sizeof(big)));
 	}
-	/* Tread into scattered buffers: one copy out, data intact */
+	/* Tread into scattered buffers whose first is too small for the
+	 * Rread header: built aside, one copy out, data intact */
 	copies = dev.ncopy;
 	memset(&m, 0, sizeof(m));
 	m.type = P9_TREAD;
@@ -268,6 +269,38 @@ TEST(p9dev_gathers_requests_and_scatters_replies)
 	ASSERT_EQ(out[4], P9_RREAD);
 	ASSERT(!memcmp(out + 11, big, sizeof(big)));
 	ASSERT_EQ(dev.ncopy, copies + 1);
+	/* the header alone in the first buffer, then pages, as Linux's
+	 * zero-copy reads: one preadv into them, no copy */
+	{
+		const unsigned zc[][2] = { { 0, 11 },
+					   { 0x1000, 4096 },
+					   { 0x3000, 60000 } };
+		/* and a first buffer holding the start of the data too */
+		const unsigned zc2[][2] = { { 0, 100 },
+					    { 0x1000, 3 },
+					    { 0x3000, 60000 } };
+		uint64_t sg = dev.nsg;
+
+		m.tag = 7;
+		ASSERT_EQ(send(&m, 1, zc, 3, out, sizeof(out)),
+			  11 + sizeof(big));
+		ASSERT_EQ(out[4], P9_RREAD);
+		ASSERT_EQ(rsize(out), 11 + sizeof(big));
+		ASSERT(!memcmp(out + 11, big, sizeof(big)));
+		m.tag = 8;
+		m.u.read.offset = 10;
+		m.u.read.count = 1000;
+		ASSERT_EQ(send(&m, 1, zc2, 3, out, sizeof(out)), 11 + 1000);
+		ASSERT_EQ(out[5], 8);
+		ASSERT(!memcmp(out + 11, big + 10, 1000));
+		/* past the end of the file: count 0 */
+		m.u.read.offset = sizeof(big);
+		ASSERT_EQ(send(&m, 1, zc2, 3, out, sizeof(out)), 11);
+		ASSERT_EQ(dev.nsg, sg + 3);
+		ASSERT_EQ(dev.ncopy, copies + 1);
+		m.u.read.offset = 0;
+		m.u.read.count = sizeof(big);
+	}
 	/* adjacent buffers: the reply is written in place, no copy */
 	{
 		const unsigned adjacent[][2] = { { 0, 4096 }, { 4096, 40000 } };

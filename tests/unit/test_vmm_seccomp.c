@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
@@ -244,6 +245,16 @@ static void *p9_job(void *arg)
 	m.u.read.fid = 1;
 	m.u.read.count = 100;
 	p9_step(6, &m, 0);
+	{ /* the same read scattered: preadv */
+		uint8_t hdr[16], a[2], b[2];
+		struct iovec iov[2] = { { a, 2 }, { b, 2 } };
+		int n = p9_encode_t(&m, p9req, sizeof(p9req));
+
+		if (p9_handle_read_sg(p9s, p9req, (size_t)n, hdr, sizeof(hdr),
+				      iov, 2) != 11 + 5 ||
+		    memcmp(hdr + 11, "hello", 5))
+			_exit(119);
+	}
 	memset(&m, 0, sizeof(m));
 	m.type = P9_TFSYNC;
 	m.u.fsync.fid = 1;

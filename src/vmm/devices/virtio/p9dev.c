@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "../../seccomp/filter.h"
 
@@ -79,6 +80,25 @@ static bool p9dev_write_contiguous(const struct virtq_chain *c)
 	return true;
 }
 
+/* p9_handle_read_sg on d->chain's writable buffers: the first for the
+ * header, the others for the data. */
+static int p9dev_read_sg(struct p9dev *d, size_t req_len)
+{
+	const struct virtq_chain *c = &d->chain;
+	unsigned i, n = 0;
+
+	if (c->nbufs - c->nread < 2)
+		return P9_SG_DECLINED;
+	for (i = c->nread + 1; i < c->nbufs; i++) {
+		/* GUEST: each a buffer virtq_pop checked whole. */
+		d->iov[n].iov_base = c->buf[i].host;
+		d->iov[n].iov_len = c->buf[i].len;
+		n++;
+	}
+	return p9_handle_read_sg(d->srv, d->req, req_len, c->buf[c->nread].host,
+				 c->buf[c->nread].len, d->iov, n);
+}
+
 /* Serve the chain in d->chain, outside the lock. Returns the bytes
  * written into the chain's writable part. */
 static uint32_t p9dev_serve(struct p9dev *d)
@@ -88,23 +108,36 @@ static uint32_t p9dev_serve(struct p9dev *d)
 	uint8_t *out;
 	int n;
 
-	d->nreq++;
+	__atomic_fetch_add(&d->nreq, 1, __ATOMIC_RELAXED);
 	/* Copied once, whole: the server decodes bytes the guest can no
 	 * longer change. A request longer than bufsize is cut short; its
 	 * size field then exceeds what is here and it gets an Rlerror. */
 	req_len = c->read_len < d->bufsize ? (size_t)c->read_len : d->bufsize;
 	req_len = virtq_chain_read(c, 0, d->req, req_len);
 	cap = c->write_len < d->bufsize ? (size_t)c->write_len : d->bufsize;
-	/* GUEST: buffers virtq_pop checked, adjacent, cap <= their sum. The
-	 * server only writes the reply there, never reads it back. */
-	out = p9dev_write_contiguous(c) ? c->buf[c->nread].host : d->resp;
+	if (p9dev_write_contiguous(c)) {
+		/* GUEST: buffers virtq_pop checked, adjacent, cap <= their
+		 * sum. The server only writes the reply there, never reads
+		 * it back. */
+		out = c->buf[c->nread].host;
+	} else {
+		/* A Tread into scattered buffers (Linux's zero-copy reads:
+		 * the header, then the user's pages) is read straight into
+		 * them; anything else is built in d->resp. */
+		n = p9dev_read_sg(d, req_len);
+		if (n >= 0) {
+			__atomic_fetch_add(&d->nsg, 1, __ATOMIC_RELAXED);
+			return (uint32_t)n;
+		}
+		out = d->resp;
+	}
 	n = p9_handle(d->srv, d->req, req_len, out, cap);
 	if (n < 0) {
-		d->nerr++;
+		__atomic_fetch_add(&d->nerr, 1, __ATOMIC_RELAXED);
 		return 0; /* no room for even an Rlerror */
 	}
 	if (out == d->resp) {
-		d->ncopy++;
+		__atomic_fetch_add(&d->ncopy, 1, __ATOMIC_RELAXED);
 		virtq_chain_write(c, 0, d->resp, (uint64_t)n);
 	}
 	return (uint32_t)n;

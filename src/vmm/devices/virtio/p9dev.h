@@ -9,8 +9,10 @@
  * the msize; the guest cannot change a name between the codec's check and
  * the server's use of it). The reply is written straight into guest memory
  * when the writable descriptors are adjacent in memory (Linux's non-zero-
- * copy requests: one kmalloc'd buffer), else into a private buffer and then
- * copied out once.
+ * copy requests: one kmalloc'd buffer); a Tread into scattered buffers
+ * (Linux's zero-copy reads into user pages) is read into them with one
+ * preadv; any other reply to scattered buffers is built in a private
+ * buffer and copied out once.
  *
  * A device thread serves the queue, so a slow host filesystem never stalls
  * a vCPU: the vCPU that writes QueueNotify only wakes it. The thread takes
@@ -32,6 +34,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "../../../common/err.h"
 #include "9p/p9server.h"
@@ -51,6 +54,7 @@ struct p9dev {
 	uint8_t *req;	  /* bufsize: the request, copied */
 	uint8_t *resp;	  /* bufsize: a reply for scattered buffers */
 	struct virtq_chain chain;
+	struct iovec iov[VIRTQ_MAX_SIZE]; /* the chain's data buffers */
 	/* Under vd->lock. */
 	pthread_cond_t cond; /* kick, stop or filter_done changed */
 	bool kick, stop;
@@ -59,8 +63,10 @@ struct p9dev {
 	bool filter_done; /* the thread tried to load its filter */
 	int filter_rc;
 	pthread_t thread;
-	/* Counters (tests, control socket). */
-	uint64_t nreq, ncopy, nerr;
+	/* Counters (tests, control socket), updated atomically by the
+	 * thread: requests; replies copied out of d->resp; Treads read
+	 * straight into scattered buffers; chains with no room to answer. */
+	uint64_t nreq, ncopy, nsg, nerr;
 };
 
 /* Open the share (path, tag, ro) and the buffers. Control-plane errors;

@@ -70,4 +70,23 @@ uint32_t p9server_msize(const struct p9server *s);
 int p9_handle(struct p9server *s, const uint8_t *req, size_t req_len,
 	      uint8_t *resp, size_t resp_cap);
 
+#define P9_SG_MAX 256	    /* data segments p9_handle_read_sg takes */
+#define P9_SG_DECLINED (-2) /* not for p9_handle_read_sg: use p9_handle */
+
+/*
+ * Handle req only if it is a Tread of a file opened for reading, with its
+ * reply scattered: the Rread header (and the start of the data) in hdr
+ * (hdr_cap bytes, at least P9_IOHDR_SIZE), the rest of the data in the
+ * niov segments of iov, read with one preadv (for Linux's zero-copy reads
+ * into the user's pages: no copy at all). The count is bounded by the room
+ * in hdr and iov and by msize. Returns the reply's length (an Rread, or
+ * an Rlerror in hdr when the read fails), or P9_SG_DECLINED having done
+ * nothing, for any other request (including a Tread that would fail
+ * before reading): the caller then uses p9_handle.
+ */
+struct iovec;
+int p9_handle_read_sg(struct p9server *s, const uint8_t *req, size_t req_len,
+		      uint8_t *hdr, size_t hdr_cap, const struct iovec *iov,
+		      unsigned niov);
+
 #endif
