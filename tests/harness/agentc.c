@@ -574,6 +574,33 @@ const struct msg_exit *agentc_wait_exit_event(struct agentc *c, uint32_t proc)
 	}
 }
 
+int agentc_stats(struct agentc *c, struct msg_stats *st)
+{
+	struct msg m = { WIRE_K_REQUEST, MSG_OP_STATS, 0, { { 0 } } }, r;
+	int code = agentc_call(c, &m, &r);
+
+	if (!code)
+		*st = r.u.stats;
+	return code;
+}
+
+int agentc_update(struct agentc *c, const char *json)
+{
+	struct msg m = { WIRE_K_REQUEST, MSG_OP_UPDATE, 0, { { 0 } } };
+
+	m.u.update.resources.p = (const uint8_t *)json;
+	m.u.update.resources.len = (uint32_t)strlen(json);
+	return agentc_call(c, &m, NULL);
+}
+
+void agentc_pump_for(struct agentc *c, int ms)
+{
+	long end = agentc_now_ms() + ms;
+
+	while (agentc_now_ms() < end)
+		agentc_pump(c, 20);
+}
+
 const struct msg_oom *agentc_wait_oom(struct agentc *c, size_t i,
 				      int timeout_ms)
 {

@@ -132,6 +132,12 @@ int agentc_signal(struct agentc *c, uint32_t proc, uint32_t signo);
 /* WAIT for proc: fills *code and *signo. Returns 0 or the error code. */
 int agentc_wait(struct agentc *c, uint32_t proc, uint32_t *code,
 		uint32_t *signo);
+/* STATS: fills *st. Returns 0 or the error code. */
+int agentc_stats(struct agentc *c, struct msg_stats *st);
+/* UPDATE with the resources JSON text. Returns 0 or the error code. */
+int agentc_update(struct agentc *c, const char *json);
+/* Handle what the agent sends for ms milliseconds. */
+void agentc_pump_for(struct agentc *c, int ms);
 /* The i-th OOM event (from 0), waiting for it up to timeout_ms; NULL
  * when none came. */
 const struct msg_oom *agentc_wait_oom(struct agentc *c, size_t i,

@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define OPS_ROOT "/sys/fs/cgroup"
@@ -76,22 +75,6 @@ static void ops_cgfile(bool v2, const char *ctl, const char *id,
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-static double ops_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void ops_pump_for(struct agentc *c, double secs)
-{
-	double end = ops_now() + secs;
-
-	while (ops_now() < end)
-		agentc_pump(c, 20);
-}
-
 static void ops_discard(void *arg, const uint8_t *p, size_t n)
 {
 }
@@ -133,25 +116,6 @@ static void ops_finish(struct agentc *c, const char *dir)
 	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-static int ops_update(struct agentc *c, const char *json)
-{
-	struct msg m = { WIRE_K_REQUEST, MSG_OP_UPDATE, 0, { { 0 } } };
-
-	m.u.update.resources.p = (const uint8_t *)json;
-	m.u.update.resources.len = (uint32_t)strlen(json);
-	return agentc_call(c, &m, NULL);
-}
-
-static int ops_stats(struct agentc *c, struct msg_stats *st)
-{
-	struct msg m = { WIRE_K_REQUEST, MSG_OP_STATS, 0, { { 0 } } }, r;
-	int code = agentc_call(c, &m, &r);
-
-	if (!code)
-		*st = r.u.stats;
-	return code;
-}
-
 /* A process printing a count as fast as it can: PAUSE must stop its
  * output, RESUME restart it; requests are refused in the wrong state.
  * root: the agent's --cgroup-root, or NULL (SIGSTOP and SIGCONT). */
@@ -174,9 +138,9 @@ static void ops_pause_resume(const char *root)
 		ASSERT(agentc_pump(&c, 1000));
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_PAUSE), 0);
 	/* What was in the pipe and in flight arrives; then nothing. */
-	ops_pump_for(&c, 0.3);
+	agentc_pump_for(&c, 300);
 	at = s->total;
-	ops_pump_for(&c, 0.7);
+	agentc_pump_for(&c, 700);
 	test_diag("paused at %llu bytes, %llu after 0.7 s",
 		  (unsigned long long)at, (unsigned long long)s->total);
 	ASSERT_EQ(s->total, at);
@@ -184,7 +148,7 @@ static void ops_pause_resume(const char *root)
 	ASSERT_EQ(agentc_exec(&c, tru, 0, 0, 0, 0, NULL, NULL), EBUSY);
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_PS), 0); /* still serving */
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_RESUME), 0);
-	ops_pump_for(&c, 0.5);
+	agentc_pump_for(&c, 500);
 	test_diag("resumed: %llu bytes after 0.5 s",
 		  (unsigned long long)s->total);
 	ASSERT(s->total > at + 10000);
@@ -239,7 +203,7 @@ TEST_TIMEOUT(agent_ops_stats, 60)
 	agentc_spawn(&c, dir,
 		     (const char *const[]){ "--cgroup-root", OPS_ROOT, NULL });
 	agentc_handshake(&c);
-	ASSERT_EQ(ops_stats(&c, &a), ENOENT);
+	ASSERT_EQ(agentc_stats(&c, &a), ENOENT);
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_PAUSE), ESRCH);
 	agentc_stop(&c);
 	rootfs_remove(dir);
@@ -248,9 +212,9 @@ TEST_TIMEOUT(agent_ops_stats, 60)
 		  "{ \"memory\": { \"limit\": 67108864 },"
 		  "  \"pids\": { \"limit\": 32 } }",
 		  NULL, NULL);
-	ASSERT_EQ(ops_stats(&c, &a), 0);
-	ops_pump_for(&c, 0.5);
-	ASSERT_EQ(ops_stats(&c, &b), 0);
+	ASSERT_EQ(agentc_stats(&c, &a), 0);
+	agentc_pump_for(&c, 500);
+	ASSERT_EQ(agentc_stats(&c, &b), 0);
 	test_diag("cpu %llu -> %llu ns (user %llu, sys %llu), memory %llu of "
 		  "%llu, pids %llu of %llu",
 		  (unsigned long long)a.cpu_ns, (unsigned long long)b.cpu_ns,
@@ -283,9 +247,9 @@ TEST_TIMEOUT(agent_ops_stats_update_need_cgroup, 30)
 		test_skip("needs root");
 	ops_start(&c, dir, sizeof(dir), NULL, "ops-nocg", args, NULL, NULL,
 		  NULL);
-	ASSERT_EQ(ops_stats(&c, &st), EOPNOTSUPP);
+	ASSERT_EQ(agentc_stats(&c, &st), EOPNOTSUPP);
 	ASSERT(strstr(c.error, "cgroup"));
-	ASSERT_EQ(ops_update(&c, "{}"), EOPNOTSUPP);
+	ASSERT_EQ(agentc_update(&c, "{}"), EOPNOTSUPP);
 	ops_finish(&c, dir);
 }
 
@@ -317,10 +281,11 @@ TEST_TIMEOUT(agent_ops_update, 60)
 		  "{ \"memory\": { \"limit\": 67108864 },"
 		  "  \"pids\": { \"limit\": 32 } }",
 		  NULL, NULL);
-	ASSERT_EQ(ops_update(&c, "{ \"memory\": { \"limit\": 134217728 },"
-				 "  \"cpu\": { \"quota\": 50000, \"period\": "
-				 "100000, \"shares\": 512 },"
-				 "  \"pids\": { \"limit\": 64 } }"),
+	ASSERT_EQ(agentc_update(&c,
+				"{ \"memory\": { \"limit\": 134217728 },"
+				"  \"cpu\": { \"quota\": 50000, \"period\": "
+				"100000, \"shares\": 512 },"
+				"  \"pids\": { \"limit\": 64 } }"),
 		  0);
 	if (v2) {
 		ops_cgfile(v2, NULL, id, "memory.max", buf, sizeof(buf));
@@ -343,18 +308,18 @@ TEST_TIMEOUT(agent_ops_update, 60)
 	}
 	ops_cgfile(v2, "pids", id, "pids.max", buf, sizeof(buf));
 	ASSERT_STREQ(buf, "64");
-	ASSERT_EQ(ops_stats(&c, &st), 0);
+	ASSERT_EQ(agentc_stats(&c, &st), 0);
 	ASSERT_EQ(st.mem_limit, 128 * OPS_MIB);
 	ASSERT_EQ(st.pids_limit, 64);
 
 	/* Only what is named changes; -1 lifts a limit. */
-	ASSERT_EQ(ops_update(&c, "{ \"pids\": { \"limit\": -1 } }"), 0);
+	ASSERT_EQ(agentc_update(&c, "{ \"pids\": { \"limit\": -1 } }"), 0);
 	ops_cgfile(v2, "pids", id, "pids.max", buf, sizeof(buf));
 	ASSERT_STREQ(buf, "max");
-	ASSERT_EQ(ops_stats(&c, &st), 0);
+	ASSERT_EQ(agentc_stats(&c, &st), 0);
 	ASSERT_EQ(st.mem_limit, 128 * OPS_MIB);
 	ASSERT_EQ(st.pids_limit, 0);
-	ASSERT_EQ(ops_update(&c, "{ \"cpu\": { \"quota\": -1 } }"), 0);
+	ASSERT_EQ(agentc_update(&c, "{ \"cpu\": { \"quota\": -1 } }"), 0);
 	if (v2) {
 		ops_cgfile(v2, NULL, id, "cpu.max", buf, sizeof(buf));
 		ASSERT_STREQ(buf, "max 100000");
@@ -365,7 +330,7 @@ TEST_TIMEOUT(agent_ops_update, 60)
 
 	/* Bad updates: an ERROR each, the limits untouched, still serving. */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ASSERT_EQ(ops_update(&c, bad[i].json), bad[i].code);
+		ASSERT_EQ(agentc_update(&c, bad[i].json), bad[i].code);
 		if (!strstr(c.error, bad[i].text))
 			FAIL("update %s: error \"%s\" lacks \"%s\"",
 			     bad[i].json, c.error, bad[i].text);
@@ -373,7 +338,7 @@ TEST_TIMEOUT(agent_ops_update, 60)
 	ops_cgfile(v2, "pids", id, "pids.max", buf, sizeof(buf));
 	ASSERT_STREQ(buf, "max");
 	/* A limit the kernel refuses (memory below what is in use). */
-	ASSERT(ops_update(&c, "{ \"memory\": { \"limit\": 1 } }") != 0);
+	ASSERT(agentc_update(&c, "{ \"memory\": { \"limit\": 1 } }") != 0);
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_PS), 0);
 	ops_finish(&c, dir);
 }
@@ -414,7 +379,7 @@ TEST_TIMEOUT(agent_ops_oom, 60)
 	ASSERT_EQ(signo, 9);
 	/* The rest of the container lives on, and no other OOM came. */
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_PS), 0);
-	ops_pump_for(&c, 0.3);
+	agentc_pump_for(&c, 300);
 	ASSERT_EQ(c.nooms, 1);
 	for (i = 0; i < c.nexits; i++)
 		ASSERT(c.exits[i].proc != init);

@@ -21,26 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define GOPS_MIB (1024ULL * 1024)
-
-static double gops_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void gops_pump_for(struct agentc *c, double secs)
-{
-	double end = gops_now() + secs;
-
-	while (gops_now() < end)
-		agentc_pump(c, 20);
-}
 
 static void gops_discard(void *arg, const uint8_t *p, size_t n)
 {
@@ -58,25 +41,6 @@ static void gops_show_log(const char *path)
 	close(fd);
 	if (n > 0)
 		test_diag_block("console", buf, (size_t)n);
-}
-
-static int gops_stats(struct agentc *c, struct msg_stats *st)
-{
-	struct msg m = { WIRE_K_REQUEST, MSG_OP_STATS, 0, { { 0 } } }, r;
-	int code = agentc_call(c, &m, &r);
-
-	if (!code)
-		*st = r.u.stats;
-	return code;
-}
-
-static int gops_update(struct agentc *c, const char *json)
-{
-	struct msg m = { WIRE_K_REQUEST, MSG_OP_UPDATE, 0, { { 0 } } };
-
-	m.u.update.resources.p = (const uint8_t *)json;
-	m.u.update.resources.len = (uint32_t)strlen(json);
-	return agentc_call(c, &m, NULL);
 }
 
 TEST_TIMEOUT(agent_guest_stats_update_pause_oom, 300)
@@ -134,7 +98,7 @@ TEST_TIMEOUT(agent_guest_stats_update_pause_oom, 300)
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_START), 0);
 
 	/* STATS: the limits of the config, usage that makes sense. */
-	ASSERT_EQ(gops_stats(&c, &st), 0);
+	ASSERT_EQ(agentc_stats(&c, &st), 0);
 	test_diag("cpu %llu ns, memory %llu of %llu, pids %llu of %llu",
 		  (unsigned long long)st.cpu_ns,
 		  (unsigned long long)st.mem_bytes,
@@ -147,13 +111,13 @@ TEST_TIMEOUT(agent_guest_stats_update_pause_oom, 300)
 	ASSERT(st.cpu_ns > 0);
 
 	/* UPDATE: seen in the next STATS; a bad one changes nothing. */
-	ASSERT_EQ(gops_update(&c, "{ \"memory\": { \"limit\": 100663296 },"
-				  "  \"pids\": { \"limit\": -1 },"
-				  "  \"cpu\": { \"quota\": 50000 } }"),
+	ASSERT_EQ(agentc_update(&c, "{ \"memory\": { \"limit\": 100663296 },"
+				    "  \"pids\": { \"limit\": -1 },"
+				    "  \"cpu\": { \"quota\": 50000 } }"),
 		  0);
-	ASSERT_EQ(gops_update(&c, "{ \"pids\": { \"limit\": \"x\" } }"),
+	ASSERT_EQ(agentc_update(&c, "{ \"pids\": { \"limit\": \"x\" } }"),
 		  EINVAL);
-	ASSERT_EQ(gops_stats(&c, &st), 0);
+	ASSERT_EQ(agentc_stats(&c, &st), 0);
 	ASSERT_EQ(st.mem_limit, 96 * GOPS_MIB);
 	ASSERT_EQ(st.pids_limit, 0);
 
@@ -164,15 +128,15 @@ TEST_TIMEOUT(agent_guest_stats_update_pause_oom, 300)
 	while (s->total < 20000)
 		ASSERT(agentc_pump(&c, 1000));
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_PAUSE), 0);
-	gops_pump_for(&c, 0.5);
+	agentc_pump_for(&c, 500);
 	at = s->total;
-	gops_pump_for(&c, 1.0);
+	agentc_pump_for(&c, 1000);
 	test_diag("paused at %llu bytes, %llu a second later",
 		  (unsigned long long)at, (unsigned long long)s->total);
 	ASSERT_EQ(s->total, at);
 	ASSERT_EQ(agentc_exec(&c, init, 0, 0, 0, 0, NULL, NULL), EBUSY);
 	ASSERT_EQ(agentc_simple(&c, MSG_OP_RESUME), 0);
-	gops_pump_for(&c, 1.0);
+	agentc_pump_for(&c, 1000);
 	ASSERT(s->total > at + 1000);
 	ASSERT_EQ(agentc_signal(&c, counter, 9), 0);
 	ASSERT_EQ(agentc_wait(&c, counter, &code, &signo), 0);
@@ -181,7 +145,7 @@ TEST_TIMEOUT(agent_guest_stats_update_pause_oom, 300)
 
 	/* OOM: a process growing past 32 MiB is killed; the event names
 	 * it and comes before its EXIT. */
-	ASSERT_EQ(gops_update(&c, "{ \"memory\": { \"limit\": 33554432 } }"),
+	ASSERT_EQ(agentc_update(&c, "{ \"memory\": { \"limit\": 33554432 } }"),
 		  0);
 	ASSERT_EQ(agentc_exec(&c, hog, 0, 0, 0, 0, &proc, NULL), 0);
 	o = agentc_wait_oom(&c, 0, 60000);
