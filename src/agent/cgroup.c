@@ -156,8 +156,12 @@ static bool cgroup_is_fs(const char *path, long magic)
 /* --- creation ---------------------------------------------------------------
  */
 
-/* cgroup2: enable the controllers the kernel offers; want (a limit was
- * asked for) must be among them. */
+/*
+ * cgroup2: enable, one by one, the controllers the kernel offers, so that
+ * STATS and UPDATE work on a container created without limits. One that a
+ * limit asks for (want) must be there and be enabled; the failure of
+ * another only costs its figures (logged).
+ */
 static int cgroup2_controllers(const char *root, const struct config *cfg,
 			       struct moat_err **e)
 {
@@ -165,7 +169,8 @@ static int cgroup2_controllers(const char *root, const struct config *cfg,
 	bool want[3] = { cfg->mem_limit || cfg->mem_swap,
 			 cfg->cpu_quota || cfg->cpu_shares,
 			 cfg->pids_limit != 0 };
-	char have[1024], ctl[64] = "", *p;
+	char have[1024], ctl[16], *p;
+	struct moat_err *err = NULL;
 	size_t i, l;
 
 	if (cgroup_read(root, "cgroup.controllers", have, sizeof(have)))
@@ -184,12 +189,20 @@ static int cgroup2_controllers(const char *root, const struct config *cfg,
 						    names[i]);
 			continue;
 		}
-		strcat(ctl, "+");
-		strcat(ctl, names[i]);
-		strcat(ctl, " ");
+		snprintf(ctl, sizeof(ctl), "+%s", names[i]);
+		if (!cgroup_write(root, "cgroup.subtree_control", ctl, &err))
+			continue;
+		if (want[i]) {
+			if (e && !*e)
+				*e = err;
+			else
+				moat_err_free(&err);
+			return moat_err_wrap(e, "enable the %s controller",
+					     names[i]);
+		}
+		agent_log("%s", err ? err->msg : "cgroup.subtree_control");
+		moat_err_free(&err);
 	}
-	if (ctl[0] && cgroup_write(root, "cgroup.subtree_control", ctl, e))
-		return moat_err_wrap(e, "enable controllers (%s)", ctl);
 	return 0;
 }
 
