@@ -10,11 +10,10 @@
  *
  * Output: control frames (replies, errors, events, CREDIT) wait in a FIFO
  * that is always served before stream frames, at batch boundaries; each
- * stream holds at most one batch of DATA frames (SERVE_TX_FRAMES, read
- * from its fd with one readv() and written with one write()) or its EOF
- * at a time, and streams
- * take turns, so a process flooding its stdout neither delays control
- * messages nor starves another process. A process's output is read only
+ * stream holds at most one batch of DATA frames (up to SERVE_TX_FRAMES,
+ * read from its fd with one readv() and written with one write()) or its
+ * EOF at a time, and streams take turns, so a process flooding its stdout
+ * neither delays control messages nor starves another process. A process's output is read only
  * while the host has granted credit for it: a slow reader slows the
  * writer. Memory is bounded: one batch per output stream, a fixed window
  * per input stream, and the channel is not read while too many control
