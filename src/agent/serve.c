@@ -13,11 +13,11 @@
  * stream holds at most one batch of DATA frames (up to SERVE_TX_FRAMES,
  * read from its fd with one readv() and written with one write()) or its
  * EOF at a time, and streams take turns, so a process flooding its stdout
- * neither delays control messages nor starves another process. A process's output is read only
- * while the host has granted credit for it: a slow reader slows the
- * writer. Memory is bounded: one batch per output stream, a fixed window
- * per input stream, and the channel is not read while too many control
- * bytes wait to be sent.
+ * neither delays control messages nor starves another process. A
+ * process's output is read only while the host has granted credit for
+ * it: a slow reader slows the writer. Memory is bounded: one batch per
+ * output stream, a fixed window per input stream, and the channel is not
+ * read while too many control bytes wait to be sent.
  *
  * Every child is reaped here (the agent is PID 1 in the guest, and a child
  * subreaper in host mode); a child that is one of the processes reports
