@@ -806,10 +806,12 @@ static void serve_reap(struct serve *s)
 		/* The kill is counted before its victim can exit: a process
 		 * dead of SIGKILL while a kill is pending is taken to be the
 		 * OOM killer's, and its OOM event goes before its EXIT. */
-		serve_oom_poll(s);
-		if (s->oom_pending && p->signo == SIGKILL) {
-			s->oom_pending--;
-			serve_send_oom(s, p->handle);
+		if (p->signo == SIGKILL) {
+			serve_oom_poll(s);
+			if (s->oom_pending) {
+				s->oom_pending--;
+				serve_send_oom(s, p->handle);
+			}
 		}
 		serve_send_exit(s, WIRE_K_EVENT, MSG_EV_EXIT, 0, p);
 		for (i = 0; i < p->nwaiters; i++)
