@@ -419,11 +419,32 @@ void state_clear(struct state *s)
 
 /* --- the directory -------------------------------------------------------- */
 
+/* mkdir -p: the root and its missing parents (runc creates them too;
+ * containerd's shim names a --root below a directory nobody made). */
+static int state_mkdirs(const char *root)
+{
+	char p[STATE_PATH_MAX];
+	size_t i, n = strlen(root);
+
+	if (n >= sizeof(p))
+		return errno = ENAMETOOLONG, -1;
+	memcpy(p, root, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, i == n ? 0700 : 0711) < 0 && errno != EEXIST)
+			return -1;
+		p[i] = i == n ? '\0' : '/';
+	}
+	return 0;
+}
+
 static int state_root_open(const char *root, bool create, struct moat_err **e)
 {
 	int fd;
 
-	if (create && mkdir(root, 0700) < 0 && errno != EEXIST)
+	if (create && state_mkdirs(root) < 0)
 		return moat_err_set(e, errno, "create %s", root);
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

@@ -1273,6 +1273,17 @@ static int shim_config(struct shim *s, struct moat_err **e)
 		if (term_pty_send(s->console_socket, sp->process.console_height,
 				  sp->process.console_width, true, &sl, e))
 			goto out;
+		/* The caller's stdio is not the container's: let go of it,
+		 * or an engine that reads create's output until EOF (as
+		 * containerd's shim does) waits for the container's end. */
+		{
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+			for (int k = 0; null >= 0 && k < 3; k++)
+				dup2(null, k);
+			if (null > 2)
+				close(null);
+		}
 		shim_proc_init(&s->procs[0], 0, sl, sl, -1, true);
 		s->procs[0].own_fds = true;
 		s->procs[0].in.poll = true;
