@@ -1,0 +1,258 @@
+/*
+ * test_engines.c: level 3. docker and containerd from Debian drive moat as
+ * their runc (QEMU under TCG as the backend), each through a private
+ * daemon the test starts (own data root, state and socket under the
+ * test's directory) and stops:
+ *   - dockerd with `--add-runtime moat=<wrapper>`: the classic demo of a
+ *     VM-isolated runtime, `docker run --runtime=moat -itd --name NAME
+ *     busybox sh`, `docker exec NAME uname -r` showing the guest's kernel,
+ *     an exec's exit code, `docker rm -f`; and `docker run --rm` to an exit
+ *     code. (docker wants names of two characters or more: "m" is refused
+ *     by docker itself, so the test names it "mc".)
+ *   - containerd with `ctr run --runc-binary <wrapper>`: a container to an
+ *     exit code, `-t` through a pty, and `ctr task exec` (also `-t`).
+ * Images: the busybox root filesystem of engine.h, `docker import`ed, and
+ * for containerd packed here as an OCI image layout and `ctr image
+ * import`ed. Nothing of moat is left after each test.
+ */
+#include "../harness/engine.h"
+#include "../harness/test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ULIMITS "--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+#define DOCKER "/usr/bin/docker -H unix://%s/docker.sock"
+#define CTR "ctr -a %s/containerd.sock"
+#define CTR_IMAGE "docker.io/library/moat-busybox:latest"
+
+static struct engine g;
+
+/* Start a daemon (argv) with its output in <work>/<log>; it dies with the
+ * test process (PR_SET_PDEATHSIG) if the test fails half-way. */
+static pid_t daemon_start(const char *log, char *const argv[])
+{
+	char path[256];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", g.work, log);
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		fd = open("/dev/null", O_RDONLY);
+		dup2(fd, 0);
+		setpgid(0, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void daemon_stop(pid_t pid)
+{
+	int status, i;
+
+	kill(pid, SIGTERM);
+	for (i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (i == 300) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+/* Wait until cmd succeeds (the daemon answers), up to 90 s. */
+static void daemon_wait(const char *what, const char *cmd)
+{
+	struct engine_run r;
+	int i;
+
+	for (i = 0; i < 90; i++) {
+		engine_sh(&r, "%s", cmd);
+		if (r.status == 0)
+			return;
+		sleep(1);
+	}
+	engine_show(&r);
+	FAIL("%s does not answer", what);
+}
+
+static void host_release(char *buf, size_t cap)
+{
+	struct utsname u;
+
+	ASSERT_OK(uname(&u));
+	snprintf(buf, cap, "%s", u.release);
+}
+
+TEST_TIMEOUT(docker_runs_the_classic_vm_demo, 900)
+{
+	char sock[160], rt[200], data[160], exec[160], pidf[160], id[128];
+	char line[256], host[128], cmd[256];
+	struct engine_run r;
+	pid_t d;
+
+	if (access("/usr/sbin/dockerd", X_OK))
+		FAIL("dockerd is not installed (tools/deps installs docker.io)");
+	engine_setup(&g, "docker");
+	host_release(host, sizeof(host));
+	snprintf(sock, sizeof(sock), "unix://%s/docker.sock", g.work);
+	snprintf(rt, sizeof(rt), "moat=%s", g.runtime);
+	snprintf(data, sizeof(data), "%s/data", g.work);
+	snprintf(exec, sizeof(exec), "%s/exec", g.work);
+	snprintf(pidf, sizeof(pidf), "%s/dockerd.pid", g.work);
+	{
+		char *const argv[] = {
+			"/usr/sbin/dockerd", "--data-root", data,
+			"--exec-root", exec, "--pidfile", pidf, "-H", sock,
+			"--add-runtime", rt, "--iptables=false",
+			"--ip6tables=false", "--bridge=none",
+			"--storage-driver=vfs", NULL,
+		};
+		d = daemon_start("dockerd.log", argv);
+	}
+	snprintf(cmd, sizeof(cmd), DOCKER " version", g.work);
+	daemon_wait("dockerd", cmd);
+	snprintf(line, sizeof(line), "%s/rootfs", g.work);
+	engine_rootfs(line);
+	engine_sh(&r,
+		  "tar -C %s -c . | " DOCKER
+		  " import --change 'CMD [\"/bin/sh\"]' - moat-busybox",
+		  line, g.work);
+	ENGINE_EXPECT(&r, 0);
+
+	engine_sh(&r,
+		  DOCKER " run --runtime=moat -itd --name=mc --network=none "
+			 ULIMITS " moat-busybox sh",
+		  g.work);
+	ENGINE_EXPECT(&r, 0);
+	engine_first_line(&r, id, sizeof(id));
+	engine_sh(&r, DOCKER " exec mc uname -r", g.work);
+	ENGINE_EXPECT(&r, 0);
+	engine_first_line(&r, line, sizeof(line));
+	test_diag("docker exec mc uname -r: %s (host %s)", line, host);
+	if (!strstr(line, "moat") || !strcmp(line, host))
+		FAIL("docker exec: uname -r is \"%s\", not the guest's", line);
+	engine_sh(&r, DOCKER " exec mc sh -c 'exit 9'", g.work);
+	ENGINE_EXPECT(&r, 9);
+	engine_sh(&r, DOCKER " rm -f mc", g.work);
+	ENGINE_EXPECT(&r, 0);
+	engine_sh(&r,
+		  DOCKER " run --rm --runtime=moat --network=none " ULIMITS
+			 " moat-busybox sh -c 'exit 42'",
+		  g.work);
+	ENGINE_EXPECT(&r, 42);
+	daemon_stop(d);
+	engine_teardown(&g);
+}
+
+TEST_TIMEOUT(containerd_ctr_runs_exec_and_tty, 900)
+{
+	char conf[160], line[256], cmd[256];
+	struct engine_run r;
+	FILE *f;
+	pid_t d;
+
+	if (access("/usr/bin/containerd", X_OK) || access("/usr/bin/ctr", X_OK))
+		FAIL("containerd is not installed (tools/deps installs it)");
+	engine_setup(&g, "ctr");
+	snprintf(conf, sizeof(conf), "%s/containerd.toml", g.work);
+	f = fopen(conf, "w");
+	ASSERT(f);
+	fprintf(f,
+		"version = 2\nroot = \"%s/croot\"\nstate = \"%s/cstate\"\n"
+		"[grpc]\n  address = \"%s/containerd.sock\"\n"
+		"[plugins.\"io.containerd.grpc.v1.cri\"]\n  disable = true\n",
+		g.work, g.work, g.work);
+	fclose(f);
+	{
+		char *const argv[] = { "/usr/bin/containerd", "--config", conf,
+				       NULL };
+		d = daemon_start("containerd.log", argv);
+	}
+	snprintf(cmd, sizeof(cmd), CTR " version", g.work);
+	daemon_wait("containerd", cmd);
+	/* An OCI image layout of the busybox root filesystem. */
+	snprintf(line, sizeof(line), "%s/rootfs", g.work);
+	engine_rootfs(line);
+	engine_sh(
+		&r,
+		"set -e; cd %s; mkdir -p oci/blobs/sha256; cd oci; "
+		"tar -C ../rootfs -cf layer.tar .; "
+		"L=$(sha256sum layer.tar | cut -d' ' -f1); "
+		"LS=$(stat -c %%s layer.tar); mv layer.tar blobs/sha256/$L; "
+		"printf '{\"architecture\":\"amd64\",\"os\":\"linux\","
+		"\"config\":{\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":"
+		"\"layers\",\"diff_ids\":[\"sha256:%%s\"]}}' $L > c.json; "
+		"C=$(sha256sum c.json | cut -d' ' -f1); "
+		"CS=$(stat -c %%s c.json); mv c.json blobs/sha256/$C; "
+		"printf '{\"schemaVersion\":2,\"mediaType\":\"application/"
+		"vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
+		"\"application/vnd.oci.image.config.v1+json\",\"digest\":"
+		"\"sha256:%%s\",\"size\":%%s},\"layers\":[{\"mediaType\":"
+		"\"application/vnd.oci.image.layer.v1.tar\",\"digest\":"
+		"\"sha256:%%s\",\"size\":%%s}]}' $C $CS $L $LS > m.json; "
+		"M=$(sha256sum m.json | cut -d' ' -f1); "
+		"MS=$(stat -c %%s m.json); mv m.json blobs/sha256/$M; "
+		"printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+		"\"application/vnd.oci.image.manifest.v1+json\",\"digest\":"
+		"\"sha256:%%s\",\"size\":%%s,\"platform\":{\"architecture\":"
+		"\"amd64\",\"os\":\"linux\"},\"annotations\":{"
+		"\"io.containerd.image.name\":\"%s\"}}]}' $M $MS > "
+		"index.json; echo '{\"imageLayoutVersion\":\"1.0.0\"}' > "
+		"oci-layout; tar -cf ../image.tar oci-layout index.json blobs; "
+		"cd ..; " CTR " image import image.tar",
+		g.work, CTR_IMAGE, g.work);
+	ENGINE_EXPECT(&r, 0);
+
+	engine_sh(&r,
+		  CTR " run --rm --runc-binary %s " CTR_IMAGE
+		      " c1 sh -c 'uname -r; exit 42'",
+		  g.work, g.runtime);
+	ENGINE_EXPECT(&r, 42);
+	ENGINE_EXPECT_OUT(&r, "moat");
+	engine_sh(&r,
+		  "script -qefc \"stty rows 11 cols 51; " CTR
+		  " run -t --rm --runc-binary %s " CTR_IMAGE
+		  " c2 sh -c 'tty; stty size; exit 6'\" /dev/null",
+		  g.work, g.runtime);
+	ENGINE_EXPECT(&r, 6);
+	ENGINE_EXPECT_OUT(&r, "/dev/pts/");
+	ENGINE_EXPECT_OUT(&r, "11 51");
+	engine_sh(&r,
+		  CTR " run -d --runc-binary %s " CTR_IMAGE
+		      " c3 sh -c 'while :; do sleep 1; done'",
+		  g.work, g.runtime);
+	ENGINE_EXPECT(&r, 0);
+	engine_sh(&r, CTR " task exec --exec-id e1 c3 sh -c 'uname -r; exit 3'",
+		  g.work);
+	ENGINE_EXPECT(&r, 3);
+	ENGINE_EXPECT_OUT(&r, "moat");
+	engine_sh(&r,
+		  "script -qefc \"stty rows 12 cols 52; " CTR
+		  " task exec -t --exec-id e2 c3 sh -c 'tty; stty size'\" "
+		  "/dev/null",
+		  g.work);
+	ENGINE_EXPECT(&r, 0);
+	ENGINE_EXPECT_OUT(&r, "12 52");
+	engine_sh(&r,
+		  CTR " task kill -s SIGKILL c3; sleep 3; " CTR " task rm c3; " CTR
+		      " container rm c3",
+		  g.work, g.work, g.work);
+	ENGINE_EXPECT(&r, 0);
+	daemon_stop(d);
+	engine_teardown(&g);
+}
