@@ -105,9 +105,10 @@ struct shim_in { /* host to guest: stdin, a terminal's input */
 
 /*
  * One process in the container: slot 0 is the init, the others are
- * exec'd. Slot k's streams are 3k+1 (stdin, or the terminal both ways),
- * 3k+2 (stdout) and 3k+3 (stderr). With a terminal, in and out[0] share
- * the fd and stream id, and out[1] is unused (eof from the start).
+ * exec'd. Its streams are three new ids N (stdin, or the terminal both
+ * ways), N+1 (stdout) and N+2 (stderr), never reused. With a terminal, in
+ * and out[0] share the fd and stream id, and out[1] is unused (eof from
+ * the start).
  */
 struct shim_proc {
 	bool used, tty;
@@ -145,6 +146,7 @@ struct shim {
 	uint32_t next_req, create_req;
 
 	struct shim_proc procs[SHIM_PROCS];
+	uint32_t next_stream; /* the next process's first stream id */
 	const char *console_socket;
 
 	uint32_t init_proc, init_pid;
@@ -332,11 +334,12 @@ static void shim_record(struct shim *s, enum state_status phase)
 
 /* --- processes and their streams ----------------------------------------- */
 
-static void shim_proc_init(struct shim_proc *p, size_t slot, int in, int out,
-			   int err, bool tty)
+static void shim_proc_init(struct shim_proc *p, uint32_t *next, int in,
+			   int out, int err, bool tty)
 {
-	uint32_t base = 3 * (uint32_t)slot;
+	uint32_t base = *next - 1;
 
+	*next += 3; /* never reused in a connection (docs/protocol.md) */
 	memset(p, 0, sizeof(*p));
 	p->used = true;
 	p->tty = tty;
@@ -362,15 +365,17 @@ static size_t shim_slot(struct shim *s, struct shim_proc *p)
  * or terminal, 1: stdout, 2: stderr); NULL when no process has it. */
 static struct shim_proc *shim_stream(struct shim *s, uint32_t id, int *which)
 {
-	size_t slot;
+	struct shim_proc *p;
+	size_t i;
 
-	if (!id)
-		return NULL;
-	slot = (id - 1) / 3;
-	if (slot >= SHIM_PROCS || !s->procs[slot].used)
-		return NULL;
-	*which = (int)((id - 1) % 3);
-	return &s->procs[slot];
+	for (i = 0; id && i < SHIM_PROCS; i++) {
+		p = &s->procs[i];
+		if (!p->used || id < p->in.id || id > p->in.id + 2)
+			continue;
+		*which = (int)(id - p->in.id);
+		return p;
+	}
+	return NULL;
 }
 
 static struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc)
@@ -710,7 +715,7 @@ static void shim_client_exec(struct shim *s, int fd, const char *arg,
 		shim_answer(fd, "error too many exec'd processes at once");
 		goto out;
 	}
-	shim_proc_init(p, (size_t)(p - s->procs), fds[0],
+	shim_proc_init(p, &s->next_stream, fds[0],
 		       nfds > 1 ? fds[1] : fds[0], nfds > 2 ? fds[2] : -1,
 		       sp->process.terminal);
 	p->own_fds = true;
@@ -1284,12 +1289,13 @@ static int shim_config(struct shim *s, struct moat_err **e)
 			if (null > 2)
 				close(null);
 		}
-		shim_proc_init(&s->procs[0], 0, sl, sl, -1, true);
+		shim_proc_init(&s->procs[0], &s->next_stream, sl, sl, -1,
+			       true);
 		s->procs[0].own_fds = true;
 		s->procs[0].in.poll = true;
 	} else {
-		shim_proc_init(&s->procs[0], 0, STDIN_FILENO, STDOUT_FILENO,
-			       STDERR_FILENO, false);
+		shim_proc_init(&s->procs[0], &s->next_stream, STDIN_FILENO,
+			       STDOUT_FILENO, STDERR_FILENO, false);
 	}
 	if ((size_t)snprintf(s->rootfs, sizeof(s->rootfs), "%s/%s/%s", s->root,
 			     s->id, SHIM_SHARE_DIR) >= sizeof(s->rootfs)) {
@@ -1554,6 +1560,7 @@ int main(int argc, char **argv)
 			  .ep = -1,
 			  .sigfd = -1,
 			  .ctl_fd = -1,
+			  .next_stream = 1,
 			  .sb = SANDBOX_INIT };
 	struct moat_err *e = NULL;
 	size_t i;
