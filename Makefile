@@ -70,12 +70,12 @@ AGENT_LIBS := -ljansson
 # fuzzers' sources.
 runtime_SRCS := src/runtime/secbpf.c src/runtime/spec.c \
 	src/runtime/state.c src/runtime/signame.c src/runtime/shimctl.c \
-	src/runtime/conf.c src/runtime/term.c
+	src/runtime/conf.c src/runtime/term.c src/runtime/hooks.c
 # The moat CLI: main.c (global options, command table), a file per verb.
 cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
 	src/cli/state.c src/cli/list.c src/cli/delete.c src/cli/kill.c \
 	src/cli/notyet.c src/cli/create.c src/cli/start.c src/cli/run.c \
-	src/cli/exec.c src/cli/ps.c src/cli/pause.c
+	src/cli/exec.c src/cli/ps.c src/cli/pause.c src/cli/hooks.c
 CLI_LIBS := -ljansson
 # moat-shim: the per-container host process, and the VM backends it owns.
 shim_SRCS := src/shim/main.c src/shim/share.c

@@ -14,6 +14,8 @@
 #define MOAT_CLI_CLI_H
 
 #include "../common/err.h"
+#include "../runtime/spec.h"
+#include "../runtime/state.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,6 +64,11 @@ int cli_start(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 struct state_handle;
 int cli_live_container(struct cli_ctx *ctx, const char *id, bool paused_ok,
 		       struct state_handle *h, struct moat_err **e);
+/* hooks.c: run the container's hooks of kind k with its state (status
+ * st) on stdin; with warn a failure is a warning on stderr and 0. */
+int cli_hooks(struct cli_ctx *ctx, const struct spec *sp,
+	      const struct state *s, enum state_status st,
+	      enum spec_hook_kind k, bool warn, struct moat_err **e);
 int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_pause(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);

@@ -18,6 +18,7 @@
  * Input: argv, config.json, the shim's one-line report on a pipe.
  */
 #include "cli.h"
+#include "../runtime/hooks.h"
 #include "../common/cleanup.h"
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
@@ -162,7 +163,7 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	char shim[PATH_MAX], bundle[PATH_MAX], cfg[PATH_MAX + 16];
 	char report[MOAT_ERR_MSG_MAX + 64], *end;
 	int sync[2] = { -1, -1 }, status;
-	struct spec *sp = NULL;
+	struct spec *sp = NULL, *hk = NULL;
 	struct state s;
 	pid_t child, pid = 0;
 	long v;
@@ -205,6 +206,10 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	}
 	cli_log_debug(ctx, "create %s: shim %s, bundle %s", o->id, shim,
 		      bundle);
+	/* The hooks of start and delete come from this copy. */
+	if (hooks_save_config(h.dir_fd, cfg, e) ||
+	    hooks_load_config(h.dir_fd, &hk, e))
+		goto fail;
 	if (pipe2(sync, O_CLOEXEC) < 0) {
 		moat_err_set(e, errno, "pipe");
 		goto fail;
@@ -265,9 +270,17 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 		moat_err_set(e, errno, "the shim (pid %d)", (int)pid);
 		goto fail;
 	}
+	if (cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_PRESTART, false,
+		      e) ||
+	    cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_CREATE_RUNTIME,
+		      false, e) ||
+	    cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_CREATE_CONTAINER,
+		      false, e))
+		goto fail;
 	if (state_write(&h, &s, e) ||
 	    (o->pid_file && cli_pid_file(o->pid_file, pid, e)))
 		goto fail;
+	spec_free(hk);
 	state_close(&h);
 	state_clear(&s);
 	*shim_pid = pid;
@@ -293,6 +306,7 @@ fail:
 	}
 	state_close(&h);
 	state_clear(&s);
+	spec_free(hk);
 	return -1;
 }
 

@@ -8,11 +8,13 @@
  * Input: the ID and options from the command line.
  */
 #include "cli.h"
+#include "../runtime/hooks.h"
 #include "../runtime/state.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdio.h>
 
 #define CLI_DELETE_WAIT_MS 10000
 
@@ -23,6 +25,7 @@ int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct state_handle h = STATE_HANDLE_INIT;
+	struct spec *hk = NULL;
 	enum state_status st;
 	bool force = false;
 	struct state s;
@@ -64,8 +67,17 @@ int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	    (*e)->errnum != ESRCH)
 		goto out;
 	moat_err_free(e);
+	if (hooks_load_config(h.dir_fd, &hk, e)) {
+		/* never a reason to keep a container: no poststop then */
+		fprintf(stderr, "moat: delete: warning: %s\n", (*e)->msg);
+		moat_err_free(e);
+	}
 	r = state_destroy(ctx->root, &h, e);
+	if (!r)
+		cli_hooks(ctx, hk, &s, STATE_STOPPED, SPEC_HOOK_POSTSTOP, true,
+			  e);
 out:
+	spec_free(hk);
 	state_clear(&s);
 	state_close(&h);
 	return r;

@@ -9,6 +9,7 @@
  * Input: argv and the bundle, as create.
  */
 #include "cli.h"
+#include "../runtime/hooks.h"
 #include "../runtime/state.h"
 
 #include <errno.h>
@@ -57,8 +58,18 @@ static void cli_run_remove(struct cli_ctx *ctx, const char *id)
 	struct state_handle h = STATE_HANDLE_INIT;
 	struct moat_err *e = NULL;
 
-	if (state_open(ctx->root, id, true, &h, &e) == 0)
-		state_destroy(ctx->root, &h, &e);
+	struct spec *hk = NULL;
+	struct state s;
+
+	if (state_open(ctx->root, id, true, &h, &e) == 0 &&
+	    state_read(&h, &s, &e) == 0) {
+		if (hooks_load_config(h.dir_fd, &hk, &e) == 0 &&
+		    state_destroy(ctx->root, &h, &e) == 0)
+			cli_hooks(ctx, hk, &s, STATE_STOPPED, SPEC_HOOK_POSTSTOP,
+				  true, &e);
+		state_clear(&s);
+	}
+	spec_free(hk);
 	state_close(&h);
 	moat_err_free(&e);
 }

@@ -7,6 +7,7 @@
  * Input: the ID from the command line.
  */
 #include "cli.h"
+#include "../runtime/hooks.h"
 #include "../runtime/shimctl.h"
 #include "../runtime/state.h"
 
@@ -16,6 +17,7 @@ int cli_start_container(struct cli_ctx *ctx, const char *id,
 			struct moat_err **e)
 {
 	struct state_handle h = STATE_HANDLE_INIT;
+	struct spec *hk = NULL;
 	enum state_status st;
 	struct state s;
 	int r = -1;
@@ -31,10 +33,16 @@ int cli_start_container(struct cli_ctx *ctx, const char *id,
 	if (st != STATE_CREATED)
 		moat_err_set(e, 0, "container %s is %s, not created", id,
 			     state_status_name(st));
+	else if (hooks_load_config(h.dir_fd, &hk, e) ||
+		 cli_hooks(ctx, hk, &s, STATE_CREATED,
+			   SPEC_HOOK_START_CONTAINER, false, e))
+		;
 	else if (shimctl_call(h.dir_fd, "start", CLI_START_TIMEOUT_MS, e))
 		moat_err_wrap(e, "container %s", id);
 	else
-		r = 0;
+		r = cli_hooks(ctx, hk, &s, STATE_RUNNING, SPEC_HOOK_POSTSTART,
+			      true, e);
+	spec_free(hk);
 	state_clear(&s);
 	state_close(&h);
 	return r;

@@ -671,7 +671,7 @@ int state_destroy(const char *root, struct state_handle *h, struct moat_err **e)
 	/* Also what the shim leaves there: its socket and the VM's log. */
 	static const char *const files[] = { STATE_TMP, STATE_FILE,
 					     STATE_SHIM_SOCK, STATE_CONSOLE_LOG,
-					     STATE_VIRTIOFS_SOCK };
+					     STATE_VIRTIOFS_SOCK, STATE_CONFIG };
 	int rfd, err = 0;
 	size_t i;
 

@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,5 +565,81 @@ TEST_TIMEOUT(kill_9_of_the_shim_takes_the_vm_with_it, 180)
 	/* QEMU and virtiofsd die with the shim (PR_SET_PDEATHSIG) */
 	moat(&r, "delete", "k1");
 	expect_status(&r, 0);
+	expect_clean();
+}
+
+/* Write a config whose every hook appends "<kind> <status> <id>" to log
+ * (and, for fail, a createRuntime hook that fails). */
+static void write_hooks_config(const char *const *args, const char *log,
+			       bool fail)
+{
+	static const char *const kinds[] = {
+		"prestart",	  "createRuntime", "createContainer",
+		"startContainer", "poststart",	   "poststop",
+	};
+	char path[512], script[512];
+	json_t *j = ociconf_base(args), *hooks = json_object(), *h;
+	char *text;
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		/* the state JSON is on stdin: take its status and id */
+		snprintf(script, sizeof(script),
+			 "s=$(cat); st=${s#*\\\"status\\\":\\\"}; "
+			 "id=${s#*\\\"id\\\":\\\"}; echo %s ${st%%%%\\\"*} "
+			 "${id%%%%\\\"*} >> %s",
+			 kinds[i], log);
+		h = json_pack("[{s:s, s:[s,s,s]}]", "path", "/bin/sh", "args",
+			      "sh", "-c", script);
+		if (fail && i == 1)
+			json_array_append_new(
+				h, json_pack("{s:s, s:[s,s,s]}", "path",
+					     "/bin/sh", "args", "sh", "-c",
+					     "echo no-good; exit 3"));
+		json_object_set_new(hooks, kinds[i], h);
+	}
+	json_object_set_new(j, "hooks", hooks);
+	text = ociconf_dump(j);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+}
+
+TEST_TIMEOUT(hooks_run_at_their_moments_with_the_state, 180)
+{
+	static const char *const args[] = { "true", NULL };
+	static struct run r;
+	char log[128], buf[1024];
+	int fd;
+	ssize_t n;
+
+	setup(args);
+	snprintf(log, sizeof(log), "%s.hooks", root_dir);
+	write_hooks_config(args, log, false);
+	moat(&r, "run", "--bundle", bundle, "h1");
+	expect_status(&r, 0);
+	fd = open(log, O_RDONLY);
+	ASSERT_OK(fd);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(log);
+	ASSERT(n > 0);
+	buf[n] = '\0';
+	if (strcmp(buf, "prestart creating h1\ncreateRuntime creating h1\n"
+			"createContainer creating h1\nstartContainer created "
+			"h1\npoststart running h1\npoststop stopped h1\n"))
+		FAIL("hooks ran as:\n%s", buf);
+	/* a failing createRuntime hook fails create and leaves nothing */
+	write_hooks_config(args, log, true);
+	moat(&r, "create", "--bundle", bundle, "h2");
+	expect_fail(&r, "moat: create: hooks.createRuntime[1] /bin/sh: exit "
+			"status 3: no-good \n");
+	moat(&r, "state", "h2");
+	expect_fail(&r, "moat: state: container h2 does not exist\n");
+	unlink(log);
 	expect_clean();
 }

@@ -1,0 +1,187 @@
+/*
+ * hooks.c: running OCI hooks (hooks.h).
+ * Inputs: config.json's hooks; the hooks' status and output.
+ */
+#include "hooks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HOOKS_OUTPUT_MAX 512 /* of a failed hook's output, in the error */
+#define HOOKS_CONFIG_MAX (4 << 20)
+
+static long hooks_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The printable tail of what the hook wrote. */
+static void hooks_output(int fd, char *buf, size_t cap)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > (off_t)cap - 1 ? size - (off_t)cap + 1 : 0;
+	ssize_t n = pread(fd, buf, cap - 1, from), i;
+
+	buf[n > 0 ? n : 0] = '\0';
+	for (i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = ' ';
+}
+
+static int hooks_one(const struct spec_hook *h, const char *where,
+		     const char *state_json, struct moat_err **e)
+{
+	char out[HOOKS_OUTPUT_MAX];
+	long deadline = h->timeout > 0 ? hooks_now_ms() + h->timeout * 1000L
+				       : 0;
+	int in = memfd_create("hook-state", MFD_CLOEXEC);
+	int log = memfd_create("hook-output", MFD_CLOEXEC);
+	size_t len = strlen(state_json);
+	char *const empty[] = { NULL };
+	int status = 0, r;
+	pid_t pid, w;
+
+	if (in < 0 || log < 0 ||
+	    write(in, state_json, len) != (ssize_t)len ||
+	    lseek(in, 0, SEEK_SET) < 0) {
+		r = errno;
+		if (in >= 0)
+			close(in);
+		if (log >= 0)
+			close(log);
+		return moat_err_set(e, r, "%s", where);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(in, 0);
+		dup2(log, 1);
+		dup2(log, 2);
+		execve(h->path, h->args ? h->args : empty,
+		       h->env ? h->env : empty);
+		dprintf(2, "exec: %s", strerror(errno));
+		_exit(127);
+	}
+	close(in);
+	if (pid < 0) {
+		r = errno;
+		close(log);
+		return moat_err_set(e, r, "%s: fork", where);
+	}
+	for (;;) {
+		w = waitpid(pid, &status, deadline ? WNOHANG : 0);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (w == 0 && hooks_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			close(log);
+			return moat_err_set(e, ETIMEDOUT,
+					    "%s %s: timed out after %d s",
+					    where, h->path, h->timeout);
+		}
+		if (w == 0)
+			usleep(10000);
+	}
+	hooks_output(log, out, sizeof(out));
+	close(log);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status))
+		return moat_err_set(e, 0, "%s %s: killed by signal %d%s%s",
+				    where, h->path, WTERMSIG(status),
+				    out[0] ? ": " : "", out);
+	return moat_err_set(e, 0, "%s %s: exit status %d%s%s", where, h->path,
+			    WEXITSTATUS(status), out[0] ? ": " : "", out);
+}
+
+int hooks_run(const struct spec *sp, enum spec_hook_kind k,
+	      const char *state_json, struct moat_err **e)
+{
+	char where[64];
+	size_t i;
+
+	for (i = 0; sp && i < sp->nhooks[k]; i++) {
+		snprintf(where, sizeof(where), "hooks.%s[%zu]",
+			 spec_hook_names[k], i);
+		if (hooks_one(&sp->hooks[k][i], where, state_json, e))
+			return -1;
+	}
+	return 0;
+}
+
+int hooks_save_config(int dir_fd, const char *config_path,
+		      struct moat_err **e)
+{
+	char buf[65536];
+	ssize_t n = 0;
+	int in, out, err = 0;
+
+	in = open(config_path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return moat_err_set(e, errno, "%s", config_path);
+	out = openat(dir_fd, HOOKS_CONFIG,
+		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		     0600);
+	if (out < 0) {
+		err = errno;
+		close(in);
+		return moat_err_set(e, err, "save %s", HOOKS_CONFIG);
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			err = errno ? errno : EIO;
+			break;
+		}
+	if (n < 0)
+		err = errno;
+	close(in);
+	if (close(out) < 0 && !err)
+		err = errno;
+	return err ? moat_err_set(e, err, "save %s", HOOKS_CONFIG) : 0;
+}
+
+int hooks_load_config(int dir_fd, struct spec **out, struct moat_err **e)
+{
+	struct stat st;
+	char *text;
+	ssize_t n;
+	int fd, r;
+
+	*out = NULL;
+	fd = openat(dir_fd, HOOKS_CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0
+				       : moat_err_set(e, errno, "%s",
+						      HOOKS_CONFIG);
+	if (fstat(fd, &st) < 0 || st.st_size > HOOKS_CONFIG_MAX) {
+		close(fd);
+		return moat_err_set(e, EFBIG, "%s", HOOKS_CONFIG);
+	}
+	text = malloc((size_t)st.st_size + 1);
+	n = text ? read(fd, text, (size_t)st.st_size) : -1;
+	close(fd);
+	if (n != st.st_size) {
+		free(text);
+		return moat_err_set(e, EIO, "%s", HOOKS_CONFIG);
+	}
+	r = spec_parse(text, (size_t)n, out, e);
+	free(text);
+	return r ? moat_err_wrap(e, "%s", HOOKS_CONFIG) : 0;
+}

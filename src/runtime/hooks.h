@@ -1,0 +1,47 @@
+/*
+ * hooks.h: OCI lifecycle hooks (runtime-spec config.md "POSIX-platform
+ * Hooks", runtime.md "Lifecycle").
+ *
+ * moat runs every hook on the host, in the runtime's namespaces, with the
+ * container's state JSON on its stdin: prestart and createRuntime when
+ * `create` has the container built in its VM, createContainer right after
+ * them, startContainer when `start` is about to run the process,
+ * poststart once it runs, poststop when `delete` has removed the
+ * container. The container's own namespaces are in its guest, where no
+ * host program can run, so createContainer and startContainer run on the
+ * host too (documented in docs/design.md): a hook that must see the
+ * container's mount namespace cannot work with a VM runtime.
+ *
+ * The hooks come from the config saved in the state directory at create
+ * (HOOKS_CONFIG), so a bundle changed or removed later does not change
+ * them.
+ *
+ * Inputs: config.json (the engine's), the hook's exit status and output
+ * (quoted, bounded, in error messages).
+ */
+#ifndef MOAT_RUNTIME_HOOKS_H
+#define MOAT_RUNTIME_HOOKS_H
+
+#include "../common/err.h"
+#include "spec.h"
+#include "state.h"
+
+#define HOOKS_CONFIG STATE_CONFIG /* the saved config, in <root>/<id> */
+
+/*
+ * Run sp's hooks of kind k in order, each with state_json on stdin and
+ * within its timeout (SIGKILL after it). Returns 0, or -1 with *e set at
+ * the first that fails ("hooks.createRuntime[1] /bin/x: exit status 3:
+ * <its output>"); the ones after it do not run.
+ */
+int hooks_run(const struct spec *sp, enum spec_hook_kind k,
+	      const char *state_json, struct moat_err **e);
+
+/* Copy config.json from the bundle into dir_fd as HOOKS_CONFIG. */
+int hooks_save_config(int dir_fd, const char *config_path,
+		      struct moat_err **e);
+
+/* Load the saved config (NULL *out and 0 when there is none). */
+int hooks_load_config(int dir_fd, struct spec **out, struct moat_err **e);
+
+#endif
