@@ -74,8 +74,9 @@ runtime_SRCS := src/runtime/secbpf.c src/runtime/spec.c \
 # The moat CLI: main.c (global options, command table), a file per verb.
 cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
 	src/cli/state.c src/cli/list.c src/cli/delete.c src/cli/kill.c \
-	src/cli/notyet.c src/cli/create.c src/cli/start.c src/cli/run.c \
-	src/cli/exec.c src/cli/ps.c src/cli/pause.c src/cli/hooks.c
+	src/cli/create.c src/cli/start.c src/cli/run.c \
+	src/cli/exec.c src/cli/ps.c src/cli/pause.c src/cli/hooks.c \
+	src/cli/update.c src/cli/events.c
 CLI_LIBS := -ljansson
 # moat-shim: the per-container host process, and the VM backends it owns.
 shim_SRCS := src/shim/main.c src/shim/share.c

@@ -3,8 +3,8 @@
  *
  *   main.c      global options, the command table, printing the error
  *   log.c       --log / --log-format / --debug
- *   <verb>.c    one file per verb (spec.c, state.c, ...); notyet.c holds
- *               the verbs that are in the table but not implemented yet
+ *   <verb>.c    one file per verb (spec.c, state.c, ...); hooks.c runs the
+ *               OCI hooks for create, start and delete
  *
  * Inputs: argv, from the engine (podman/conmon, containerd, docker) or a
  * user, in runc's syntax. Each verb returns 0 or a negative value with *e
@@ -56,7 +56,6 @@ int cli_state(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_list(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
-int cli_notyet(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_create(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_start(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 /* ps.c: open a running (or, with paused_ok, paused) container's state
@@ -69,6 +68,10 @@ int cli_live_container(struct cli_ctx *ctx, const char *id, bool paused_ok,
 int cli_hooks(struct cli_ctx *ctx, const struct spec *sp,
 	      const struct state *s, enum state_status st,
 	      enum spec_hook_kind k, bool warn, struct moat_err **e);
+int cli_update(struct cli_ctx *ctx, int argc, char **argv,
+	       struct moat_err **e);
+int cli_events(struct cli_ctx *ctx, int argc, char **argv,
+	       struct moat_err **e);
 int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_pause(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);

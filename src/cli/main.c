@@ -23,8 +23,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  "create a container in its own VM (not started yet)" },
 	{ "delete", cli_delete, "[--force] ID",
 	  "delete a container's state; --force kills it first" },
-	{ "events", cli_notyet, "[OPTIONS] ID",
-	  "show a container's events (not implemented yet)" },
+	{ "events", cli_events, "[--stats] [--interval 5s] ID",
+	  "print a container's resource use (and OOM kills) as JSON" },
 	{ "exec", cli_exec,
 	  "[--process FILE] [-t] [-d] [--pid-file FILE] [--console-socket "
 	  "SOCK] [--cwd DIR] [--env K=V] [--user UID[:GID]] ID [COMMAND...]",
@@ -45,8 +45,10 @@ static const struct cli_cmd cli_cmds[] = {
 	  "write a default config.json into the bundle" },
 	{ "start", cli_start, "ID", "start a created container" },
 	{ "state", cli_state, "ID", "print a container's OCI state (JSON)" },
-	{ "update", cli_notyet, "[OPTIONS] ID",
-	  "update a container's resources (not implemented yet)" },
+	{ "update", cli_update,
+	  "[--memory N] [--memory-swap N] [--cpu-quota N] [--cpu-period N] "
+	  "[--cpu-share N] [--pids-limit N] [--resources FILE] ID",
+	  "change a running container's resources" },
 };
 
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))

@@ -12,6 +12,11 @@
  *   kill <signo> all -> ok | error <text>   (every process in it)
  *   ps               -> ok <pid> <pid> ... | error <text>  (guest pids)
  *   pause, resume    -> ok | error <text>
+ *   stats            -> ok cpu=NS user=NS sys=NS mem=B memlimit=B pids=N
+ *                       pidslimit=N oom=N | error <text>  (limits 0: none;
+ *                       oom: OOM events seen since the start)
+ *   update <n>       -> ok | error <text>: followed by <n> bytes of an OCI
+ *                       linux.resources JSON object
  *   exec <n>         -> ok <pid> | error <text>, then later
  *                       exit <code> <signo>
  *     The exec request carries, as SCM_RIGHTS with its line, the

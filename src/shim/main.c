@@ -34,6 +34,7 @@
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
 #include "../runtime/term.h"
+#include "../sandbox/net.h"
 #include "../sandbox/qemu.h"
 #include "../sandbox/vmm.h"
 #include "../runtime/conf.h"
@@ -41,6 +42,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
 #include <poll.h>
@@ -150,6 +152,7 @@ struct shim {
 	const char *console_socket;
 
 	uint32_t init_proc, init_pid;
+	uint32_t ooms; /* OOM events from the agent */
 	bool exited;
 	uint32_t code, signo;
 	struct shim_pending pending[SHIM_MAX_PENDING];
@@ -159,6 +162,8 @@ struct shim {
 	size_t bpf_len;
 	struct sandbox_config sc;
 	struct moat_conf conf; /* sc's strings point into it */
+	struct net_setup net;  /* the engine's network, carried to taps */
+	char *net_desc;	       /* its description for the agent, or NULL */
 	char rootfs[PATH_MAX];
 	char agent_id[MSG_ID_MAX + 1];
 };
@@ -656,6 +661,71 @@ static int shim_exec_msg(struct shim *s, const struct spec_process *pp,
 	return 0;
 }
 
+/*
+ * The <n> bytes of JSON that follow a "<verb> <n>" line (arg is "<n>"),
+ * the first nextra of them already read into extra; a running container
+ * only. Returns the NUL-terminated text (malloc'd) and *len, or NULL
+ * after answering the client with the reason (fd closed).
+ */
+static char *shim_client_payload(struct shim *s, int fd, const char *arg,
+				 const char *extra, size_t nextra,
+				 unsigned long *len)
+{
+	char *json, *end;
+	size_t got;
+	ssize_t r;
+
+	errno = 0;
+	*len = strtoul(arg, &end, 10);
+	if (errno || *end || !*len || *len > SHIMCTL_EXEC_MAX ||
+	    nextra > *len) {
+		shim_answer(fd, "error bad request");
+		return NULL;
+	}
+	if (!shim_running(s)) {
+		shim_answer(fd, "error container %s is not running", s->id);
+		return NULL;
+	}
+	json = malloc(*len + 1);
+	if (!json) {
+		shim_answer(fd, "error out of memory");
+		return NULL;
+	}
+	memcpy(json, extra, nextra);
+	for (got = nextra; got < *len; got += (size_t)r) {
+		r = read(fd, json + got, *len - got);
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r <= 0) {
+			shim_answer(fd, "error the request was cut short");
+			free(json);
+			return NULL;
+		}
+	}
+	json[*len] = '\0';
+	return json;
+}
+
+/* "update <n>": the container's new linux.resources (JSON). */
+static void shim_client_update(struct shim *s, int fd, const char *arg,
+			       const char *extra, size_t nextra)
+{
+	struct msg m = { 0 };
+	unsigned long len;
+	char *json = shim_client_payload(s, fd, arg, extra, nextra, &len);
+
+	if (!json)
+		return;
+	m.op = MSG_OP_UPDATE;
+	m.u.update.resources.p = (const uint8_t *)json;
+	m.u.update.resources.len = (uint32_t)len;
+	if (!shim_pend(s, shim_request(s, &m), MSG_OP_UPDATE, fd))
+		shim_answer(fd, "error busy");
+	free(json);
+}
+
 /* "exec <n>": a process to run in the container (shimctl.h). */
 static void shim_client_exec(struct shim *s, int fd, const char *arg,
 			     char *extra, size_t nextra, int *fds, size_t nfds)
@@ -664,40 +734,13 @@ static void shim_client_exec(struct shim *s, int fd, const char *arg,
 	struct spec *sp = NULL;
 	struct shim_proc *p = NULL;
 	struct msg m = { 0 };
-	char *json = NULL, *end;
+	char *json;
 	unsigned long len;
-	size_t got, i, k;
-	ssize_t r;
+	size_t i, k;
 
-	errno = 0;
-	len = strtoul(arg, &end, 10);
-	if (errno || *end || !len || len > SHIMCTL_EXEC_MAX ||
-	    nextra > len) {
-		shim_answer(fd, "error bad exec request");
+	json = shim_client_payload(s, fd, arg, extra, nextra, &len);
+	if (!json)
 		goto out;
-	}
-	if (!shim_running(s)) {
-		shim_answer(fd, "error container %s is not running", s->id);
-		goto out;
-	}
-	json = malloc(len + 1);
-	if (!json) {
-		shim_answer(fd, "error out of memory");
-		goto out;
-	}
-	memcpy(json, extra, nextra);
-	for (got = nextra; got < len; got += (size_t)r) {
-		r = read(fd, json + got, len - got);
-		if (r < 0 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r <= 0) {
-			shim_answer(fd, "error the exec request was cut short");
-			goto out;
-		}
-	}
-	json[len] = '\0';
 	if (spec_process_parse(json, len, &sp, &e)) {
 		shim_answer(fd, "error process: %s", e->msg);
 		goto out;
@@ -769,6 +812,11 @@ static void shim_client(struct shim *s)
 	}
 	for (k = 0; k < nfds; k++)
 		close(fds[k]);
+	if (!strncmp(line, "update ", 7)) {
+		shim_client_update(s, fd, line + 7, line + strlen(line) + 1,
+				   extra);
+		return;
+	}
 	if (!strcmp(line, "start")) {
 		if (s->phase != SHIM_CREATED) {
 			shim_answer(fd, "error container %s is not created",
@@ -792,15 +840,16 @@ static void shim_client(struct shim *s)
 		return;
 	}
 	if (!strcmp(line, "ps") || !strcmp(line, "pause") ||
-	    !strcmp(line, "resume")) {
+	    !strcmp(line, "resume") || !strcmp(line, "stats")) {
 		if (!shim_running(s)) {
 			shim_answer(fd, "error container %s is not running",
 				    s->id);
 			return;
 		}
-		m.op = line[0] == 'p' && line[1] == 's' ? MSG_OP_PS
-		       : line[0] == 'p'			? MSG_OP_PAUSE
-							: MSG_OP_RESUME;
+		m.op = !strcmp(line, "ps")	  ? MSG_OP_PS
+		       : !strcmp(line, "pause") ? MSG_OP_PAUSE
+		       : !strcmp(line, "stats") ? MSG_OP_STATS
+						: MSG_OP_RESUME;
 		if (!shim_pend(s, shim_request(s, &m), m.op, fd))
 			shim_answer(fd, "error busy");
 		return;
@@ -942,6 +991,16 @@ static void shim_reply(struct shim *s, const struct msg *m)
 				line + n, sizeof(line) - n, " %u",
 				msg_u32list_get(&m->u.ps.pids, k));
 		shim_answer(p->fd, "%s", line);
+	} else if (m->op == MSG_OP_STATS) {
+		const struct msg_stats *st = &m->u.stats;
+
+		shim_answer(p->fd,
+			    "ok cpu=%" PRIu64 " user=%" PRIu64 " sys=%" PRIu64
+			    " mem=%" PRIu64 " memlimit=%" PRIu64
+			    " pids=%" PRIu64 " pidslimit=%" PRIu64 " oom=%u",
+			    st->cpu_ns, st->cpu_user_ns, st->cpu_sys_ns,
+			    st->mem_bytes, st->mem_limit, st->pids,
+			    st->pids_limit, s->ooms);
 	} else {
 		if (m->op == MSG_OP_START && s->phase == SHIM_CREATED) {
 			s->phase = SHIM_RUNNING;
@@ -983,6 +1042,10 @@ static void shim_hello(struct shim *s, const struct wire_frame *f)
 	c.u.create.config.len = (uint32_t)strlen(s->config);
 	c.u.create.seccomp.p = s->bpf;
 	c.u.create.seccomp.len = (uint32_t)s->bpf_len;
+	if (s->net_desc) {
+		c.u.create.net.p = (const uint8_t *)s->net_desc;
+		c.u.create.net.len = (uint32_t)strlen(s->net_desc);
+	}
 	shim_proc_streams(&s->procs[0], &c.u.create.stream_in,
 			  &c.u.create.stream_out, &c.u.create.stream_err,
 			  &c.u.create.stream_tty);
@@ -1068,8 +1131,14 @@ static void shim_frame(struct shim *s, const struct wire_frame *f)
 			shim_log(s, "a malformed reply was dropped");
 		return;
 	case WIRE_K_EVENT:
-		if (msg_decode(f, &m) == 0 && m.op == MSG_EV_EXIT)
+		if (msg_decode(f, &m) < 0)
+			return;
+		if (m.op == MSG_EV_EXIT)
 			shim_exited(s, &m);
+		else if (m.op == MSG_EV_OOM && s->ooms < UINT32_MAX) {
+			s->ooms++; /* `moat events` reports them */
+			shim_log(s, "the container ran out of memory");
+		}
 		return;
 	case WIRE_K_DATA:
 	case WIRE_K_EOF:
@@ -1321,6 +1390,20 @@ static int shim_config(struct shim *s, struct moat_err **e)
 	}
 	if (shim_share_build(s->rootfs, s->bundle, j, e))
 		goto out;
+	/* The engine's network namespace, carried to the VM's NICs. */
+	{
+		const char *netns;
+
+		if (net_config_path(j, &netns, e) ||
+		    (netns && net_setup(&s->net, netns, e)))
+			goto out;
+		s->sc.nics = s->net.nics;
+		s->sc.nnics = s->net.n;
+		if (s->net.n && !(s->net_desc = net_describe(&s->net))) {
+			moat_err_set(e, ENOMEM, "network");
+			goto out;
+		}
+	}
 	s->config = json_dumps(j, JSON_COMPACT);
 	if (!s->config || strlen(s->config) > MSG_CONFIG_MAX) {
 		moat_err_set(e, s->config ? E2BIG : ENOMEM, "config.json");
@@ -1390,6 +1473,7 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 
 	if (s->sb.ops->start(&s->sb, &s->sc, e))
 		return moat_err_wrap(e, "start the VM");
+	net_close_taps(&s->net); /* the monitor's now: they go with it */
 	fcntl(s->sb.chan_fd, F_SETFL,
 	      fcntl(s->sb.chan_fd, F_GETFL) | O_NONBLOCK);
 
@@ -1561,7 +1645,8 @@ int main(int argc, char **argv)
 			  .sigfd = -1,
 			  .ctl_fd = -1,
 			  .next_stream = 1,
-			  .sb = SANDBOX_INIT };
+			  .sb = SANDBOX_INIT,
+			  .net = NET_SETUP_INIT };
 	struct moat_err *e = NULL;
 	size_t i;
 	char *end;
@@ -1600,6 +1685,7 @@ int main(int argc, char **argv)
 		shim_sync(&s, false, "%s", e ? e->msg : "out of memory");
 		moat_err_free(&e);
 		sandbox_stop(&s.sb, 0);
+		net_teardown(&s.net);
 		if (s.ctl_fd >= 0 && s.dir_fd >= 0)
 			unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
 		return 1;

@@ -643,3 +643,59 @@ TEST_TIMEOUT(hooks_run_at_their_moments_with_the_state, 180)
 	unlink(log);
 	expect_clean();
 }
+
+TEST_TIMEOUT(exec_ps_pause_update_events_on_a_live_container, 240)
+{
+	static const char *const args[] = { "sleep", "1000", NULL };
+	static struct run r;
+	json_t *j;
+
+	setup(args);
+	moat(&r, "run", "--detach", "--bundle", bundle, "u1");
+	expect_status(&r, 0);
+	moat(&r, "exec", "u1", "sh", "-c", "echo in-guest; exit 5");
+	expect_status(&r, 5);
+	ASSERT(strstr(r.out, "in-guest"));
+	moat(&r, "ps", "--format", "json", "u1");
+	expect_status(&r, 0);
+	j = json_loads(r.out, 0, NULL);
+	if (!json_is_array(j) || json_array_size(j) < 1) {
+		show(&r);
+		FAIL("ps: want a JSON array of guest pids");
+	}
+	json_decref(j);
+	moat(&r, "pause", "u1");
+	expect_status(&r, 0);
+	expect_state("u1", "paused");
+	moat(&r, "exec", "u1", "true");
+	if (r.status == 0)
+		FAIL("exec into a paused container succeeded");
+	moat(&r, "resume", "u1");
+	expect_status(&r, 0);
+	expect_state("u1", "running");
+	moat(&r, "update", "--pids-limit", "20", "--memory", "64m", "u1");
+	expect_status(&r, 0);
+	moat(&r, "events", "--stats", "u1");
+	expect_status(&r, 0);
+	j = json_loads(r.out, 0, NULL);
+	if (!j || strcmp(json_string_value(json_object_get(j, "type")),
+			 "stats") ||
+	    json_integer_value(json_object_get(
+		    json_object_get(json_object_get(j, "data"), "pids"),
+		    "limit")) != 20 ||
+	    json_integer_value(json_object_get(
+		    json_object_get(
+			    json_object_get(json_object_get(j, "data"),
+					    "memory"),
+			    "usage"),
+		    "limit")) != 64 << 20) {
+		show(&r);
+		FAIL("events --stats: want pids.limit 20, memory limit 64 MiB");
+	}
+	json_decref(j);
+	moat(&r, "update", "--memory", "lots", "u1");
+	expect_fail(&r, "moat: update: --memory lots: not a size\n");
+	moat(&r, "delete", "--force", "u1");
+	expect_status(&r, 0);
+	expect_clean();
+}
