@@ -59,11 +59,11 @@ GUEST_LDFLAGS := -static-pie $(HARDEN_LD)
 all:
 
 # --- sources, by trust zone ---------------------------------------------------
-common_SRCS := src/common/err.c src/common/loop.c
+common_SRCS := src/common/err.c src/common/loop.c src/common/nl.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
 agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
 	src/agent/container.c src/agent/share.c src/agent/cgroup.c \
-	src/agent/resources.c
+	src/agent/resources.c src/agent/net.c
 # The agent is static: jansson from its .a (libjansson-dev).
 AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the
@@ -80,7 +80,8 @@ cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
 CLI_LIBS := -ljansson
 # moat-shim: the per-container host process, and the VM backends it owns.
 shim_SRCS := src/shim/main.c src/shim/share.c
-sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c src/sandbox/vmm.c
+sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c src/sandbox/vmm.c \
+	src/sandbox/net.c
 SHIM_LIBS := -ljansson -lseccomp
 # moat-vmm: the pure parts (boot builders, bus, device models, guest
 # memory) are also in libmoat for the unit tests and fuzzers.

@@ -125,7 +125,8 @@ struct config {
 	char *domainname;
 
 	/* linux */
-	int ns_flags; /* CLONE_NEW* of the namespaces to create */
+	int ns_flags;	/* CLONE_NEW* of the namespaces to create */
+	bool net_guest; /* a network namespace with a path: the guest's */
 	unsigned long root_propagation;
 	struct config_mount *mounts;
 	size_t nmounts;
@@ -301,6 +302,18 @@ int resources_parse(const char *text, size_t len, struct cgroup_limits *l,
  * has been killed and reaped when it returns.
  */
 int serve_run(const struct agent_opts *o);
+
+/* --- net.c ---------------------------------------------------------------- */
+
+/* Bring up lo in the calling thread's network namespace: 0 or -errno. */
+int net_lo_up(void);
+
+/*
+ * Configure the guest's NICs from CREATE's net field (text[0..len), JSON;
+ * docs/protocol.md): each found by its MAC, named, its MTU set, brought
+ * up, its addresses and routes added. Returns 0, or -1 with *e set.
+ */
+int net_configure(const char *text, size_t len, struct moat_err **e);
 
 /* --- main.c --------------------------------------------------------------- */
 

@@ -5,10 +5,12 @@
  * Input: the CREATE request's config blob, from the host (the engine's
  * bundle, relayed by the shim). Duplicate keys are refused, every field is
  * type-checked, and what the agent cannot carry out (a user namespace, a
- * namespace path, an unknown capability or rlimit) is refused with a clear
- * message instead of being ignored. Fields the agent does not act on
- * (hooks, annotations, apparmor, selinux) are left alone: the host handles
- * them or they do not apply inside a VM.
+ * namespace path but the network's, an unknown capability or rlimit) is
+ * refused with a clear message instead of being ignored. A network
+ * namespace with a path is the engine's on the host, which the shim carried
+ * into the VM: the container uses the guest's own (net_guest; net.c).
+ * Fields the agent does not act on (hooks, annotations, apparmor, selinux)
+ * are left alone: the host handles them or they do not apply inside a VM.
  */
 #include "agent.h"
 
@@ -486,6 +488,19 @@ static int config_namespaces(json_t *lx, struct config *c, struct moat_err **e)
 					    "linux.namespaces[%zu]: unknown "
 					    "type",
 					    i);
+		/* The engine's network namespace on the host: the shim
+		 * carried its interfaces into the VM, whose own network
+		 * namespace the container then uses (net.c). */
+		if (types[k].flag == CLONE_NEWNET && c->net_guest)
+			return moat_err_set(e, EINVAL,
+					    "linux.namespaces[%zu]: %s twice",
+					    i, types[k].type);
+		if (json_object_get(n, "path") &&
+		    types[k].flag == CLONE_NEWNET &&
+		    !(c->ns_flags & CLONE_NEWNET)) {
+			c->net_guest = true;
+			continue;
+		}
 		if (json_object_get(n, "path"))
 			return moat_err_set(
 				e, EOPNOTSUPP,
@@ -743,7 +758,8 @@ static int config_sysctls(json_t *lx, struct config *c, struct moat_err **e)
 					    "linux.sysctl.%s: not a "
 					    "namespaced sysctl",
 					    key);
-		if (!(c->ns_flags & need))
+		if (!(c->ns_flags & need) &&
+		    !(need == CLONE_NEWNET && c->net_guest))
 			return moat_err_set(e, EINVAL,
 					    "linux.sysctl.%s: the container "
 					    "does not have its namespace",

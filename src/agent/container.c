@@ -480,6 +480,9 @@ static void container_rootfs(int sync, const struct config *cfg,
 			dev_mounted = true;
 	}
 	container_devices(sync, rootfd, cfg, dev_mounted);
+	/* A new network namespace: loopback only, and up. */
+	if ((cfg->ns_flags & CLONE_NEWNET) && (errno = -net_lo_up()) > 0)
+		container_fail(sync, errno, "bring up lo");
 	container_sysctls(sync, cfg);
 	if (cfg->hostname &&
 	    sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)

@@ -940,6 +940,20 @@ static void serve_req_create(struct serve *s, const struct msg *m)
 	}
 	if (config_parse((const char *)c->config.p, c->config.len, &cfg, &e))
 		goto fail;
+	/* The network (net.c): the guest's namespace is the container's
+	 * only in a VM; on a host it would be the host's. */
+	if ((cfg->net_guest || c->net.len) && !s->o->guest) {
+		moat_err_set(&e, EOPNOTSUPP,
+			     "linux.namespaces: joining a network namespace "
+			     "by path is not supported outside a VM");
+		goto fail;
+	}
+	if (s->o->guest && (errno = -net_lo_up()) > 0) {
+		moat_err_set(&e, errno, "bring up lo");
+		goto fail;
+	}
+	if (c->net.len && net_configure((const char *)c->net.p, c->net.len, &e))
+		goto fail;
 	if (s->o->shares->resolve(s->o, c->bundle.s, share, sizeof(share), &e))
 		goto fail;
 	if ((size_t)snprintf(rootfs, sizeof(rootfs), "%s/%s", share,

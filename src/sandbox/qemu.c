@@ -26,6 +26,10 @@
  * length does not matter); QEMU reaches it through the directory fd it
  * inherits. Both processes die with the shim (PR_SET_PDEATHSIG).
  *
+ * NICs (src/sandbox/net.h): each tap is inherited by QEMU alone, under its
+ * own fd number (-netdev tap,fd=N), as a virtio-net-device with the
+ * engine's MAC address.
+ *
  * Inputs: the sandbox config (the shim's, from config.json and the
  * environment); paths are passed as QEMU option values, with ',' doubled
  * as QEMU's option syntax wants.
@@ -50,7 +54,7 @@
 #define QEMU_CHAN_FD 3 /* the channel's fd number in QEMU */
 #define QEMU_DIR_FD 4  /* the socket directory's fd number in QEMU */
 #define QEMU_VFSD_FD 3 /* the listening socket's fd number in virtiofsd */
-#define QEMU_ARGS_MAX 56
+#define QEMU_ARGS_MAX (56 + 4 * SANDBOX_NICS_MAX)
 #define QEMU_DEFAULT_VIRTIOFSD SANDBOX_VIRTIOFSD_DEFAULT
 
 /* s with every ',' doubled (QEMU's option escaping); malloc'd. */
@@ -107,6 +111,7 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 	const char *bin = getenv("MOAT_QEMU"), *vfsd = getenv("MOAT_VIRTIOFSD");
 	char mem[32], memobj[96], cpus[32], chardev[64], vfschar[96];
 	char source[PATH_MAX + 16], serial[PATH_MAX + 64];
+	char netdev[SANDBOX_NICS_MAX][48], nicdev[SANDBOX_NICS_MAX][80];
 	char *log = NULL;
 	const char *argv[QEMU_ARGS_MAX], *vargv[16];
 	bool kvm = qemu_kvm_usable();
@@ -220,14 +225,31 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 	argv[n++] = vfschar;
 	argv[n++] = "-device";
 	argv[n++] = "vhost-user-fs-device,chardev=vfs,tag=" SANDBOX_ROOTFS_TAG;
+	/* The NICs: taps QEMU inherits under the same fd numbers. */
+	for (unsigned i = 0; i < c->nnics && i < SANDBOX_NICS_MAX; i++) {
+		const unsigned char *m = c->nics[i].mac;
+
+		snprintf(netdev[i], sizeof(netdev[i]), "tap,id=n%u,fd=%d", i,
+			 c->nics[i].fd);
+		snprintf(nicdev[i], sizeof(nicdev[i]),
+			 "virtio-net-device,netdev=n%u,"
+			 "mac=%02x:%02x:%02x:%02x:%02x:%02x",
+			 i, m[0], m[1], m[2], m[3], m[4], m[5]);
+		argv[n++] = "-netdev";
+		argv[n++] = netdev[i];
+		argv[n++] = "-device";
+		argv[n++] = nicdev[i];
+	}
 	argv[n] = NULL;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		moat_err_set(e, errno, "qemu: socketpair");
 		goto fail;
 	}
+	sandbox_nics_inherit(c, true);
 	pid = sandbox_spawn(argv, c->log_fd, sv[1], QEMU_CHAN_FD, c->dir_fd,
 			    QEMU_DIR_FD, e);
+	sandbox_nics_inherit(c, false);
 	close(sv[1]);
 	sv[1] = -1;
 	if (pid < 0) {

@@ -231,3 +231,11 @@ child_fail:
 	}
 	return pid;
 }
+
+void sandbox_nics_inherit(const struct sandbox_config *c, bool inherit)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nnics; i++)
+		fcntl(c->nics[i].fd, F_SETFD, inherit ? 0 : FD_CLOEXEC);
+}

@@ -36,6 +36,16 @@
 
 struct moat_conf;
 
+/* A NIC of the VM: a tap (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) the monitor
+ * inherits under the same fd number, and the guest's MAC (src/sandbox/net.h
+ * makes them). */
+#define SANDBOX_NICS_MAX 8
+#define SANDBOX_NIC_FD_MIN 16 /* above the fds the backends remap */
+struct sandbox_nic {
+	int fd; /* >= SANDBOX_NIC_FD_MIN, close-on-exec */
+	unsigned char mac[6];
+};
+
 struct sandbox_config {
 	const char *kernel;    /* bzImage */
 	const char *initramfs; /* the agent's cpio */
@@ -48,9 +58,11 @@ struct sandbox_config {
 	int dir_fd; /* a private directory for the backend's sockets */
 	/* Programs (absolute, or a name looked up in PATH); NULL: the
 	 * backend's own default. */
-	const char *qemu;      /* QEMU system emulator */
-	const char *virtiofsd; /* QEMU's virtio-fs daemon */
-	const char *vmm;       /* moat-vmm */
+	const char *qemu;		/* QEMU system emulator */
+	const char *virtiofsd;		/* QEMU's virtio-fs daemon */
+	const char *vmm;		/* moat-vmm */
+	const struct sandbox_nic *nics; /* nnics NICs, in the guest's order */
+	unsigned nnics;
 };
 
 /* The virtio-fs daemon's socket in dir_fd (QEMU backend). */
@@ -141,5 +153,12 @@ pid_t sandbox_spawn(const char *const *argv, int log_fd, int from1, int to1,
  * Safe to call twice.
  */
 int sandbox_stop(struct sandbox *sb, int timeout_ms);
+
+/*
+ * The NICs' fds stay open across the next exec (FD_CLOEXEC cleared) when
+ * inherit is true, or close on exec again when false: a backend brackets
+ * the spawn of its monitor with these, so no other child inherits a tap.
+ */
+void sandbox_nics_inherit(const struct sandbox_config *c, bool inherit);
 
 #endif

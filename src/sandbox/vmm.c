@@ -14,6 +14,10 @@
  * the end reaches the i8042 and ends moat-vmm with status 0. moat-vmm dies
  * with the caller (PR_SET_PDEATHSIG).
  *
+ * NICs (src/sandbox/net.h): --net fd:N,mac=MAC for each tap, which
+ * moat-vmm inherits under the same fd number (a tap opened with IFF_TAP |
+ * IFF_NO_PI | IFF_VNET_HDR).
+ *
  * Inputs: the sandbox config (the shim's); the rootfs path goes into an
  * option value where a comma would end it, so a path with a comma is
  * refused.
@@ -28,13 +32,14 @@
 #include <unistd.h>
 
 #define VMM_CHAN_FD 3 /* the channel's fd number in moat-vmm */
-#define VMM_ARGS_MAX 32
+#define VMM_ARGS_MAX (32 + 2 * SANDBOX_NICS_MAX)
 
 static int vmm_start(struct sandbox *sb, const struct sandbox_config *c,
 		     struct moat_err **e)
 {
 	const char *bin = c->vmm && *c->vmm ? c->vmm : SANDBOX_VMM_NAME;
 	char mem[32], cpus[32], vcon[32], share[PATH_MAX + 32];
+	char net[SANDBOX_NICS_MAX][48];
 	const char *argv[VMM_ARGS_MAX];
 	int sv[2], n = 0;
 	pid_t pid;
@@ -71,11 +76,22 @@ static int vmm_start(struct sandbox *sb, const struct sandbox_config *c,
 	argv[n++] = share;
 	argv[n++] = "--cmdline";
 	argv[n++] = "quiet moat.channel=" SANDBOX_CHANNEL;
+	for (unsigned i = 0; i < c->nnics && i < SANDBOX_NICS_MAX; i++) {
+		const unsigned char *m = c->nics[i].mac;
+
+		snprintf(net[i], sizeof(net[i]),
+			 "fd:%d,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+			 c->nics[i].fd, m[0], m[1], m[2], m[3], m[4], m[5]);
+		argv[n++] = "--net";
+		argv[n++] = net[i];
+	}
 	argv[n] = NULL;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return moat_err_set(e, errno, "moat-vmm: socketpair");
+	sandbox_nics_inherit(c, true);
 	pid = sandbox_spawn(argv, c->log_fd, sv[1], VMM_CHAN_FD, -1, -1, e);
+	sandbox_nics_inherit(c, false);
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);

@@ -34,6 +34,7 @@
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
 #include "../runtime/term.h"
+#include "../sandbox/net.h"
 #include "../sandbox/qemu.h"
 #include "../sandbox/vmm.h"
 #include "../runtime/conf.h"
@@ -161,6 +162,8 @@ struct shim {
 	size_t bpf_len;
 	struct sandbox_config sc;
 	struct moat_conf conf; /* sc's strings point into it */
+	struct net_setup net;  /* the engine's network, carried to taps */
+	char *net_desc;	       /* its description for the agent, or NULL */
 	char rootfs[PATH_MAX];
 	char agent_id[MSG_ID_MAX + 1];
 };
@@ -1039,6 +1042,10 @@ static void shim_hello(struct shim *s, const struct wire_frame *f)
 	c.u.create.config.len = (uint32_t)strlen(s->config);
 	c.u.create.seccomp.p = s->bpf;
 	c.u.create.seccomp.len = (uint32_t)s->bpf_len;
+	if (s->net_desc) {
+		c.u.create.net.p = (const uint8_t *)s->net_desc;
+		c.u.create.net.len = (uint32_t)strlen(s->net_desc);
+	}
 	shim_proc_streams(&s->procs[0], &c.u.create.stream_in,
 			  &c.u.create.stream_out, &c.u.create.stream_err,
 			  &c.u.create.stream_tty);
@@ -1383,6 +1390,20 @@ static int shim_config(struct shim *s, struct moat_err **e)
 	}
 	if (shim_share_build(s->rootfs, s->bundle, j, e))
 		goto out;
+	/* The engine's network namespace, carried to the VM's NICs. */
+	{
+		const char *netns;
+
+		if (net_config_path(j, &netns, e) ||
+		    (netns && net_setup(&s->net, netns, e)))
+			goto out;
+		s->sc.nics = s->net.nics;
+		s->sc.nnics = s->net.n;
+		if (s->net.n && !(s->net_desc = net_describe(&s->net))) {
+			moat_err_set(e, ENOMEM, "network");
+			goto out;
+		}
+	}
 	s->config = json_dumps(j, JSON_COMPACT);
 	if (!s->config || strlen(s->config) > MSG_CONFIG_MAX) {
 		moat_err_set(e, s->config ? E2BIG : ENOMEM, "config.json");
@@ -1452,6 +1473,7 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 
 	if (s->sb.ops->start(&s->sb, &s->sc, e))
 		return moat_err_wrap(e, "start the VM");
+	net_close_taps(&s->net); /* the monitor's now: they go with it */
 	fcntl(s->sb.chan_fd, F_SETFL,
 	      fcntl(s->sb.chan_fd, F_GETFL) | O_NONBLOCK);
 
@@ -1623,7 +1645,8 @@ int main(int argc, char **argv)
 			  .sigfd = -1,
 			  .ctl_fd = -1,
 			  .next_stream = 1,
-			  .sb = SANDBOX_INIT };
+			  .sb = SANDBOX_INIT,
+			  .net = NET_SETUP_INIT };
 	struct moat_err *e = NULL;
 	size_t i;
 	char *end;
@@ -1662,6 +1685,7 @@ int main(int argc, char **argv)
 		shim_sync(&s, false, "%s", e ? e->msg : "out of memory");
 		moat_err_free(&e);
 		sandbox_stop(&s.sb, 0);
+		net_teardown(&s.net);
 		if (s.ctl_fd >= 0 && s.dir_fd >= 0)
 			unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
 		return 1;
@@ -1693,6 +1717,7 @@ int main(int argc, char **argv)
 	/* After SHUTDOWN the VM ends by itself; otherwise nothing will
 	 * end it but us. */
 	sandbox_stop(&s.sb, s.shutdown_sent ? SHIM_SHUTDOWN_MS : 0);
+	net_teardown(&s.net); /* the veths' qdiscs */
 	unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
 	shim_log(&s, "container exited: code %u, signal %u", s.code, s.signo);
 	if (s.init_proc)

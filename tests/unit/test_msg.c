@@ -173,6 +173,9 @@ TEST(msg_round_trip_every_type)
 	m.u.create.stream_out = 2;
 	m.u.create.stream_err = 3;
 	round_trip(&m);
+	m.u.create.net.p = (const uint8_t *)"[{\"mac\":\"02:00:00:00:00:01\"}]";
+	m.u.create.net.len = (uint32_t)strlen((const char *)m.u.create.net.p);
+	round_trip(&m);
 
 	memset(&m.u, 0, sizeof(m.u));
 	m.op = MSG_OP_EXEC;
@@ -487,6 +490,47 @@ TEST(msg_create_rules)
 	ASSERT_EQ(m.u.create.stream_out, 2);
 	/* Missing the config. */
 	ASSERT_EQ(req(MSG_OP_CREATE, b, 16, &m), WIRE_EMISSING);
+}
+
+TEST(msg_create_net)
+{
+	static uint8_t b[MSG_NET_MAX + 256];
+	static char big[MSG_NET_MAX + 1];
+	struct msg m;
+	size_t off, base;
+
+	off = 0;
+	tlv(b, &off, 1, "c", 2);
+	tlv(b, &off, 2, "t", 2);
+	tlv(b, &off, 3, "{}", 2);
+	base = off;
+	/* Absent: no NIC. */
+	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), 0);
+	ASSERT(m.u.create.net.p == NULL);
+	ASSERT_EQ(m.u.create.net.len, 0);
+	tlv(b, &off, 9, "[]", 2);
+	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), 0);
+	ASSERT_EQ(m.u.create.net.len, 2);
+	ASSERT(!memcmp(m.u.create.net.p, "[]", 2));
+	/* JSON text: no NUL. */
+	off = base;
+	tlv(b, &off, 9, "[\0]", 3);
+	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), WIRE_ENUL);
+	/* Up to MSG_NET_MAX bytes. */
+	memset(big, ' ', sizeof(big));
+	off = base;
+	tlv(b, &off, 9, big, MSG_NET_MAX);
+	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), 0);
+	ASSERT_EQ(m.u.create.net.len, MSG_NET_MAX);
+	off = base;
+	tlv(b, &off, 9, big, MSG_NET_MAX + 1);
+	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), WIRE_ELIMIT);
+	/* After the streams, in tag order. */
+	off = base;
+	tlv32(b, &off, 8, 1);
+	tlv(b, &off, 9, "[]", 2);
+	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), 0);
+	ASSERT_EQ(m.u.create.stream_tty, 1);
 }
 
 TEST(msg_exec_lists)

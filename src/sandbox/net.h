@@ -1,0 +1,110 @@
+/*
+ * net.h: the container's network, as the engine made it on the host,
+ * carried into the VM (docs/design.md, "Networking").
+ *
+ * The engine (podman's netavark, a CNI plugin) creates a network namespace
+ * with a veth per network, its addresses, routes and MTU, and names it in
+ * config.json (linux.namespaces, type network, path). net_setup() enters
+ * that namespace from a short-lived thread (the shim stays in its own),
+ * reads each interface (rtnetlink), creates a tap beside it (not
+ * persistent: it vanishes with its last fd) and joins the two with tc: an
+ * ingress qdisc on each and a u32 match-everything filter whose mirred
+ * action redirects every frame to the other's egress. The VM's virtio-net
+ * device gets the tap, with the veth's MAC; the agent gives the guest's NIC
+ * the veth's addresses, routes and MTU (net_describe()). The veth, its
+ * addresses and the engine's firewall rules stay as they are.
+ *
+ * Inputs: the namespace path from config.json (the engine's), and the
+ * kernel's netlink replies from inside that namespace.
+ */
+#ifndef MOAT_SANDBOX_NET_H
+#define MOAT_SANDBOX_NET_H
+
+#include "../common/err.h"
+#include "sandbox.h"
+
+#include <jansson.h>
+#include <net/if.h>
+#include <stdbool.h>
+
+#define NET_IFS_MAX SANDBOX_NICS_MAX
+#define NET_ADDRS_MAX 16  /* per interface */
+#define NET_ROUTES_MAX 32 /* per interface */
+
+struct net_addr {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char a[16];
+	unsigned prefix;
+};
+
+struct net_route {
+	int family;
+	unsigned char dst[16];
+	unsigned dst_len;
+	bool has_gw;
+	unsigned char gw[16];
+	unsigned metric; /* 0: none */
+};
+
+struct net_if {
+	char name[IF_NAMESIZE];
+	int ifindex;	 /* the veth, in the namespace */
+	int tap_ifindex; /* the tap, in the namespace */
+	bool plumbed;	 /* the veth has our ingress qdisc */
+	unsigned char mac[6];
+	unsigned mtu;
+	unsigned naddrs, nroutes;
+	struct net_addr addrs[NET_ADDRS_MAX];
+	struct net_route routes[NET_ROUTES_MAX];
+};
+
+struct net_setup {
+	int ns_fd; /* the namespace, held until net_teardown(); -1: none */
+	unsigned n;
+	struct net_if ifs[NET_IFS_MAX];
+	struct sandbox_nic nics[NET_IFS_MAX]; /* the taps, as ifs[] */
+};
+
+#define NET_SETUP_INIT      \
+	{                   \
+		.ns_fd = -1 \
+	}
+
+/*
+ * The network namespace config.json (the parsed document) asks for: *path
+ * is the namespace's path, or NULL for a new, empty one (only loopback in
+ * the guest; the agent makes it). No network namespace at all means the
+ * host's: refused, as moat does not share it. Returns 0 or -1 with *e set.
+ */
+int net_config_path(json_t *config, const char **path, struct moat_err **e);
+
+/*
+ * Enter the network namespace at path and carry its interfaces (all but
+ * lo; at most NET_IFS_MAX, each with an Ethernet address) to taps as the
+ * header says. On success ns->nics[0..n) are the taps (close-on-exec,
+ * fd >= SANDBOX_NIC_FD_MIN) and ns->ifs[] describe them. The host's own
+ * network namespace is refused: moat does not share it. Returns 0, or -1
+ * with *e set and nothing left behind.
+ */
+int net_setup(struct net_setup *ns, const char *path, struct moat_err **e);
+
+/*
+ * The interfaces as the JSON text the agent reads (docs/protocol.md,
+ * CREATE's net field): [{"name","mac","mtu","addresses":["10.88.0.5/16"],
+ * "routes":[{"dst":"0.0.0.0/0","gateway":"10.88.0.1","metric":N}]}].
+ * malloc'd, or NULL when out of memory.
+ */
+char *net_describe(const struct net_setup *ns);
+
+/* Close the shim's copies of the taps (after the monitor inherited them). */
+void net_close_taps(struct net_setup *ns);
+
+/*
+ * Undo net_setup(): close the taps (a tap goes with its last fd, and its
+ * qdisc with it) and remove the ingress qdisc (and so the filter) from each
+ * veth, then let go of the namespace. Safe to call twice, and on
+ * NET_SETUP_INIT.
+ */
+void net_teardown(struct net_setup *ns);
+
+#endif
