@@ -738,8 +738,9 @@ static int spec_namespaces(json_t *lx, struct spec *s, struct moat_err **e)
 					     "be a string",
 					     i);
 		/* The container lives in a VM: a host namespace cannot be
-		 * joined from there. */
-		if (!spec_is_absent(t))
+		 * joined from there. The network's is the exception: the
+		 * shim carries its interfaces into the VM (sandbox/net.h). */
+		if (!spec_is_absent(t) && k != SPEC_NS_NETWORK)
 			return moat_err_code(e, EOPNOTSUPP,
 					     "linux.namespaces[%zu].path: "
 					     "joining a namespace by path is "

@@ -237,6 +237,10 @@ static const struct spec_case spec_cases[] = {
 	{ "annotations", "{\"moat.hypervisor\": \"qemu\", \"a\": \"\"}", 0,
 	  NULL },
 	{ "linux.namespaces.5", NULL, 0, NULL },
+	{ "linux.namespaces",
+	  "[{\"type\": \"mount\"}, {\"type\": \"uts\"}, "
+	  "{\"type\": \"network\", \"path\": \"/run/netns/x\"}]",
+	  0, NULL },
 	{ "linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", 0, NULL },
 	{ "linux.cgroupsPath", "\"/moat/x\"", 0, NULL },
 	{ "windows", "{\"layerFolders\": []}", 0, NULL },
@@ -358,8 +362,8 @@ static const struct spec_case spec_cases[] = {
 	{ "linux.namespaces.0", "{\"type\": \"time\"}", EOPNOTSUPP,
 	  "linux.namespaces[0].type: time namespaces are not supported" },
 	{ "linux.namespaces.1",
-	  "{\"type\": \"network\", "
-	  "\"path\": \"/run/netns/x\"}",
+	  "{\"type\": \"mount\", "
+	  "\"path\": \"/proc/1/ns/mnt\"}",
 	  EOPNOTSUPP, "linux.namespaces[1].path: joining a namespace" },
 	{ "linux.uidMappings", "[]", EOPNOTSUPP,
 	  "linux.uidMappings: user namespaces are not supported" },
