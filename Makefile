@@ -90,14 +90,14 @@ vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
 	src/vmm/bus/bus.c src/vmm/devices/legacy/serial.c \
 	src/vmm/devices/legacy/i8042.c src/vmm/mem/gmem.c \
 	src/vmm/devices/virtio/virtq.c src/vmm/devices/virtio/mmio.c \
-	src/vmm/devices/virtio/blkreq.c \
+	src/vmm/devices/virtio/blkreq.c src/vmm/devices/virtio/netreq.c \
 	src/vmm/ctlproto.c
 vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
 	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \
 	src/vmm/devices/virtio/console.c src/vmm/ctl.c \
 	src/vmm/devices/virtio/block.c src/vmm/devices/virtio/p9dev.c \
-	src/vmm/seccomp/filter.c
+	src/vmm/devices/virtio/net.c src/vmm/seccomp/filter.c
 
 # 9p: the pure codec goes with the other parsers of guest bytes (unit
 # tests, fuzzers); the server makes syscalls and is in libmoat, for the host
@@ -222,6 +222,9 @@ $(O)/tests/unit/test_vmm_blk: $(call host_obj,src/vmm/devices/virtio/block.c \
 # The 9p device test runs p9dev's thread on a temporary share under its
 # filter.
 $(O)/tests/unit/test_vmm_p9dev: $(call host_obj,src/vmm/devices/virtio/p9dev.c \
+	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)
+# The net device test runs its thread on a socketpair under its filter.
+$(O)/tests/unit/test_vmm_net: $(call host_obj,src/vmm/devices/virtio/net.c \
 	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)
 
 # The config test also runs the backend choice and the sandbox defaults.

@@ -65,20 +65,38 @@ static void ctl_p9_counts(const struct vm *vm, unsigned long long n[3])
 	}
 }
 
+/* The net devices' counters, summed: frames received, sent, dropped. */
+static void ctl_net_counts(const struct vm *vm, unsigned long long n[3])
+{
+	unsigned i;
+
+	n[0] = n[1] = n[2] = 0;
+	for (i = 0; i < vm->nnet; i++) {
+		n[0] += __atomic_load_n(&vm->net[i].rx_frames,
+					__ATOMIC_RELAXED);
+		n[1] += __atomic_load_n(&vm->net[i].tx_frames,
+					__ATOMIC_RELAXED);
+		n[2] += __atomic_load_n(&vm->net[i].drops, __ATOMIC_RELAXED);
+	}
+}
+
 static void ctl_do(struct ctl *c, const char *line, size_t len)
 {
-	unsigned long long p9[3];
-	char out[256];
+	unsigned long long p9[3], net[3];
+	char out[320];
 
 	switch (ctl_parse(line, len)) {
 	case CTL_STATUS:
 		ctl_p9_counts(c->vm, p9);
+		ctl_net_counts(c->vm, net);
 		snprintf(out, sizeof(out),
 			 "ok state=%s vcpus=%u mem_mib=%llu rss_kib=%ld "
-			 "p9_req=%llu p9_copy=%llu p9_sg=%llu\n",
+			 "p9_req=%llu p9_copy=%llu p9_sg=%llu "
+			 "net_rx=%llu net_tx=%llu net_drop=%llu\n",
 			 vm_paused(c->vm) ? "paused" : "running", c->vm->ncpus,
 			 (unsigned long long)(c->vm->mem.size >> 20),
-			 ctl_rss_kib(c), p9[0], p9[1], p9[2]);
+			 ctl_rss_kib(c), p9[0], p9[1], p9[2], net[0], net[1],
+			 net[2]);
 		ctl_reply(c, out);
 		break;
 	case CTL_PAUSE:

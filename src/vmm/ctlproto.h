@@ -4,7 +4,8 @@
  *     status | pause | resume | stop
  * and gets one line back per command:
  *     ok state=<running|paused> vcpus=<n> mem_mib=<n> rss_kib=<n>
- *        p9_req=<n> p9_copy=<n> p9_sg=<n>    (on the same line)
+ *        p9_req=<n> p9_copy=<n> p9_sg=<n>
+ *        net_rx=<n> net_tx=<n> net_drop=<n>  (frames; on the same line)
  *     ok
  *     err <reason>
  * `stop` ends the VM at once (exit status 5). Pure parser. Inputs: the

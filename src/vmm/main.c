@@ -53,6 +53,13 @@ static void vmm_usage(FILE *f)
 		"                     read-write unless ro; the guest can reach\n"
 		"                     nothing outside PATH; PATH may not contain a\n"
 		"                     comma; up to %d, tags distinct\n"
+		"  --net fd:N|tap:NAME[,mac=MAC][,mtu=N]\n"
+		"                     a virtio-net device (eth0, eth1, ... in\n"
+		"                     order) on a tap: fd N inherited (opened\n"
+		"                     with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR), or the\n"
+		"                     existing tap NAME; MAC XX:XX:XX:XX:XX:XX\n"
+		"                     (default: random, locally administered);\n"
+		"                     mtu offers the guest that MTU; up to %d\n"
 		"  --control PATH     serve the control socket there: lines\n"
 		"                     status, pause, resume, stop (see ctlproto.h)\n"
 		"  --kvm PATH         KVM device (default /dev/kvm)\n"
@@ -62,7 +69,7 @@ static void vmm_usage(FILE *f)
 		"failed; 2 bad command line; 3 the guest triple-faulted; 4 KVM\n"
 		"could not run the guest; 5 stopped by SIGTERM, SIGINT or SIGHUP.\n",
 		VMM_DEFAULT_MIB, LAYOUT_MAX_VCPUS, VM_MAX_VCONSOLES,
-		VM_MAX_BLOCKS, P9_TAG_MAX, VM_MAX_SHARES);
+		VM_MAX_BLOCKS, P9_TAG_MAX, VM_MAX_SHARES, VM_MAX_NETS);
 }
 
 static int vmm_fail(int code, const char *what, const char *why)
@@ -165,6 +172,78 @@ static bool vmm_tag_ok(const char *t)
 	return true;
 }
 
+static int vmm_hex(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Parse XX:XX:XX:XX:XX:XX, a unicast address. */
+static int vmm_mac(const char *s, uint8_t mac[6])
+{
+	int i, hi, lo;
+
+	if (strlen(s) != 17)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		hi = vmm_hex(s[3 * i]);
+		lo = vmm_hex(s[3 * i + 1]);
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (mac[0] & 1) ? -1 : 0; /* not a multicast address */
+}
+
+/* Parse "fd:N|tap:NAME[,mac=MAC][,mtu=N]" in place. Returns NULL or what
+ * is wrong. */
+static const char *vmm_net(char *spec, struct vm_config *c)
+{
+	struct vm_net_config *n;
+	unsigned long long v;
+	char *opt, *next;
+
+	if (c->nnet >= VM_MAX_NETS)
+		return "too many";
+	n = &c->net[c->nnet];
+	memset(n, 0, sizeof(*n));
+	n->fd = -1;
+	next = strchr(spec, ',');
+	if (next)
+		*next++ = '\0';
+	if (!strncmp(spec, "fd:", 3)) {
+		if (vmm_parse_uint(spec + 3, INT_MAX, &v) ||
+		    fcntl((int)v, F_GETFD) < 0)
+			return "fd:N is not an open fd";
+		n->fd = (int)v;
+	} else if (!strncmp(spec, "tap:", 4) && spec[4] &&
+		   strlen(spec + 4) < 16) {
+		n->ifname = spec + 4;
+	} else {
+		return "not fd:N or tap:NAME[,mac=MAC][,mtu=N]";
+	}
+	while ((opt = next)) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(opt, "mac=", 4) && !vmm_mac(opt + 4, n->mac))
+			n->has_mac = true;
+		else if (!strncmp(opt, "mtu=", 4) &&
+			 !vmm_parse_uint(opt + 4, 65535, &v) &&
+			 v >= NET_MTU_MIN)
+			n->mtu = (unsigned)v;
+		else
+			return "bad option (mac=XX:XX:XX:XX:XX:XX, mtu=68..65535)";
+	}
+	c->nnet++;
+	return NULL;
+}
+
 /* Parse "TAG=PATH[,ro|,rw]" in place. Returns NULL or what is wrong. */
 static const char *vmm_share(char *spec, struct vm_config *c)
 {
@@ -220,6 +299,7 @@ int main(int argc, char **argv)
 		{ "rng", no_argument, NULL, 'r' },
 		{ "block", required_argument, NULL, 'b' },
 		{ "share", required_argument, NULL, 's' },
+		{ "net", required_argument, NULL, 'N' },
 		{ "control", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -290,6 +370,11 @@ int main(int argc, char **argv)
 			why = vmm_share(optarg, &c);
 			if (why)
 				return vmm_fail(VMM_EXIT_USAGE, "--share", why);
+			break;
+		case 'N':
+			why = vmm_net(optarg, &c);
+			if (why)
+				return vmm_fail(VMM_EXIT_USAGE, "--net", why);
 			break;
 		case 'S':
 			c.control = optarg;

@@ -4,13 +4,14 @@
  * Build order (vm_build), undone in reverse by vm_destroy:
  *   1. the stop eventfd        4. the legacy devices on the buses, then
  *   2. KVM: VM, irqchip, PIT      the virtio devices (consoles, rng, block,
- *   3. guest memory, mapped       9p shares)
+ *   3. guest memory, mapped       9p shares, net devices)
  *                              5. the guest image (boot_load)
  *                              6. the vCPUs, set up for boot
  * Threads: main runs an epoll loop (stop requests, signals, console input);
  * each vCPU has a thread running KVM_RUN and the device models it exits to;
- * each 9p share has a thread serving its queue (started by vm_run, each
- * under its seccomp filter before any vCPU runs; stopped by vm_destroy).
+ * each 9p share and each net device has a thread serving its queues
+ * (started by vm_run, each under its seccomp filter before any vCPU runs;
+ * stopped by vm_destroy).
  */
 #include "vm.h"
 
@@ -428,6 +429,21 @@ static int vm_add_devices(struct vm *vm, char *cmdline, size_t cap,
 			return -1;
 		p9dev_setup(d, vd);
 	}
+	/* Net devices: each tap taken here, before any filter; the guest
+	 * names them eth0, eth1, ... in this order. */
+	for (i = 0; i < c->nnet; i++) {
+		const struct vm_net_config *nc = &c->net[i];
+		struct net *d = &vm->net[i];
+
+		if (net_open(d, nc->fd, nc->ifname,
+			     nc->has_mac ? nc->mac : NULL, nc->mtu, e) < 0)
+			return moat_err_wrap(e, "virtio net %u", i);
+		vm->nnet++;
+		vd = vm_add_virtio(vm, cmdline, cap, &net_ops, e);
+		if (!vd)
+			return -1;
+		net_setup(d, vd);
+	}
 	return 0;
 }
 
@@ -513,6 +529,10 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 	}
 	if (c->nshare > VM_MAX_SHARES) {
 		moat_err_set(e, 0, "at most %d 9p shares", VM_MAX_SHARES);
+		goto fail;
+	}
+	if (c->nnet > VM_MAX_NETS) {
+		moat_err_set(e, 0, "at most %d net devices", VM_MAX_NETS);
 		goto fail;
 	}
 	vm->ncpus = c->ncpus;
@@ -653,6 +673,16 @@ int vm_run(struct vm *vm)
 			vm_stop(vm, VMM_EXIT_ERROR);
 		}
 	}
+	/* The net threads, likewise. */
+	for (i = 0; i < vm->nnet && !atomic_load(&vm->stopping); i++) {
+		struct moat_err *e = NULL;
+
+		if (net_start(&vm->net[i], &e) < 0) {
+			fprintf(stderr, "moat-vmm: %s\n", e ? e->msg : "net");
+			moat_err_free(&e);
+			vm_stop(vm, VMM_EXIT_ERROR);
+		}
+	}
 	if (!atomic_load(&vm->stopping)) {
 		struct moat_err *e = NULL;
 
@@ -700,6 +730,9 @@ void vm_destroy(struct vm *vm)
 	for (i = 0; i < vm->np9; i++)
 		p9dev_close(&vm->p9[i]); /* joins its thread */
 	vm->np9 = 0;
+	for (i = 0; i < vm->nnet; i++)
+		net_close(&vm->net[i]); /* joins its thread */
+	vm->nnet = 0;
 	for (i = 0; i < vm->nvdev; i++)
 		virtio_dev_destroy(&vm->vdev[i]);
 	vm->nvdev = 0;

@@ -19,6 +19,7 @@
 #include "devices/virtio/block.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/dev.h"
+#include "devices/virtio/net.h"
 #include "devices/virtio/p9dev.h"
 #include "kvm/kvm.h"
 #include "mem/gmem.h"
@@ -36,6 +37,7 @@ enum vmm_exit {
 #define VM_MAX_VCONSOLES 4
 #define VM_MAX_BLOCKS 4
 #define VM_MAX_SHARES 8
+#define VM_MAX_NETS 4
 
 /* A virtio-9p share: a host directory the guest mounts by tag. */
 struct vm_share_config {
@@ -50,6 +52,15 @@ struct vm_block_config {
 	const char *path;
 	bool ro;
 	const char *id; /* GET_ID string (<= 20 bytes), NULL: "moat-blkN" */
+};
+
+/* A virtio-net device on a tap: inherited (fd) or attached by name. */
+struct vm_net_config {
+	int fd;		    /* >= 0: an inherited tap fd */
+	const char *ifname; /* else: the existing tap to attach to */
+	uint8_t mac[6];
+	bool has_mac; /* else a random locally administered one */
+	unsigned mtu; /* 0: not offered to the guest */
 };
 
 struct vm_config {
@@ -68,6 +79,8 @@ struct vm_config {
 	unsigned nblock;
 	struct vm_share_config share[VM_MAX_SHARES];
 	unsigned nshare;
+	struct vm_net_config net[VM_MAX_NETS]; /* eth0, eth1, ... */
+	unsigned nnet;
 	const char *control; /* control socket path, or NULL */
 };
 
@@ -107,6 +120,8 @@ struct vm {
 	unsigned nblk;
 	struct p9dev p9[VM_MAX_SHARES];
 	unsigned np9;
+	struct net net[VM_MAX_NETS];
+	unsigned nnet;
 	int stop_fd; /* eventfd: a vCPU asks main to stop */
 	/* Pausing: vCPUs park at the top of their loop while pause_req. */
 	pthread_mutex_t pause_lock;

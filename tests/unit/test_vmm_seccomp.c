@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -55,7 +56,9 @@ static void *job_thread(void *arg)
 		free(malloc(1 << 20));
 		if (write(1, "", 0) < 0)
 			_exit(102);
-		if (j->kind != FILTER_P9 &&
+		if (j->kind == FILTER_NET && epoll_wait(-1, NULL, 0, 0) == 0)
+			_exit(107); /* EBADF is fine: the call is allowed */
+		if (j->kind != FILTER_P9 && j->kind != FILTER_NET &&
 		    (ioctl(-1, KVM_IRQ_LINE, b) == 0 || errno != EBADF))
 			_exit(103);
 		if (j->kind == FILTER_VCPU &&
@@ -154,6 +157,24 @@ TEST(forbidden_syscall_on_a_9p_thread_kills_the_process)
 	expect_killed(run_job(FILTER_P9, FORBID_SOCKET));
 	expect_killed(run_job(FILTER_P9, FORBID_EXEC_MMAP));
 	expect_killed(run_job(FILTER_P9, FORBID_IOCTL));
+}
+
+TEST(net_filter_allows_what_a_net_thread_does)
+{
+	int st = run_job(FILTER_NET, ALLOWED);
+
+	ASSERT(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
+TEST(forbidden_syscall_on_a_net_thread_kills_the_process)
+{
+	/* No sockets, no opens, no ioctls at all (the tap is set up before
+	 * the filter), nothing executable. */
+	expect_killed(run_job(FILTER_NET, FORBID_OPEN));
+	expect_killed(run_job(FILTER_NET, FORBID_SOCKET));
+	expect_killed(run_job(FILTER_NET, FORBID_EXEC_MMAP));
+	expect_killed(run_job(FILTER_NET, FORBID_IOCTL));
 }
 
 /* --- the 9p server, for real, under FILTER_P9 ------------------------------

@@ -71,6 +71,16 @@ static const int filter_p9_only[] = {
 	SCMP_SYS(flistxattr), SCMP_SYS(fremovexattr), FILTER_SYS_FCHMODAT2,
 };
 
+/*
+ * A virtio-net thread (devices/virtio/net.c): the common list already has
+ * read/readv/write/writev (tap, kick eventfd, irqfd) and epoll_ctl (the
+ * tap's polling turned on and off); waiting is all it adds.
+ */
+static const int filter_net_only[] = {
+	SCMP_SYS(epoll_wait),
+	SCMP_SYS(epoll_pwait),
+};
+
 /* fcntl: only the commands the 9p server uses (O_APPEND, OFD locks). */
 static int filter_p9_fcntl(scmp_filter_ctx ctx)
 {
@@ -152,6 +162,8 @@ static const char *filter_name(enum filter_kind kind)
 		return "main";
 	case FILTER_VCPU:
 		return "vCPU";
+	case FILTER_NET:
+		return "net";
 	default:
 		return "9p";
 	}
@@ -192,6 +204,10 @@ int filter_load(enum filter_kind kind, struct moat_err **e)
 		if (filter_add_all(ctx, filter_p9_only,
 				   sizeof(filter_p9_only) / sizeof(int)) < 0 ||
 		    filter_p9_fcntl(ctx) < 0)
+			goto out;
+	} else if (kind == FILTER_NET) {
+		if (filter_add_all(ctx, filter_net_only,
+				   sizeof(filter_net_only) / sizeof(int)) < 0)
 			goto out;
 	} else {
 		if (filter_add_all(ctx, filter_vcpu_only,

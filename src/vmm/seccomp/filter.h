@@ -15,6 +15,8 @@ enum filter_kind {
 	FILTER_VCPU, /* a vCPU: KVM_RUN and the device models it exits to */
 	FILTER_P9,   /* a virtio-9p device thread: the 9p server's *at() calls
 			on its share's fds */
+	FILTER_NET,  /* a virtio-net device thread: readv/writev on its tap,
+			epoll on its own epoll fd */
 };
 
 /* Build the filter for kind and load it on the calling thread. Callers on

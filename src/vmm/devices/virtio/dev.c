@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -113,4 +114,40 @@ void virtio_dev_destroy(struct virtio_dev *vd)
 		close(vd->irq_fd);
 	vd->irq_fd = -1;
 	pthread_mutex_destroy(&vd->lock);
+}
+
+int virtio_thread_start(struct virtio_dev *vd, struct virtio_thread *t,
+			void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&t->id, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return r;
+	pthread_mutex_lock(&vd->lock);
+	t->started = true;
+	while (!t->filter_done)
+		pthread_cond_wait(&t->cond, &vd->lock);
+	r = t->filter_rc < 0 ? -1 : 0;
+	pthread_mutex_unlock(&vd->lock);
+	return r;
+}
+
+int virtio_thread_filter(struct virtio_dev *vd, struct virtio_thread *t,
+			 enum filter_kind kind)
+{
+	struct moat_err *e = NULL;
+	int rc = filter_load(kind, &e);
+
+	moat_err_free(&e);
+	pthread_mutex_lock(&vd->lock);
+	t->filter_rc = rc;
+	t->filter_done = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&vd->lock);
+	return rc < 0 ? -1 : 0;
 }

@@ -9,10 +9,12 @@
 #define MOAT_VMM_VIRTIO_DEV_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../../../common/err.h"
 #include "../../bus/bus.h"
+#include "../../seccomp/filter.h"
 #include "mmio.h"
 
 struct virtio_dev;
@@ -54,5 +56,28 @@ void virtio_dev_used(struct virtio_dev *vd, unsigned q);
 
 /* With the lock held: a queue broke its rules; the device stops. */
 void virtio_dev_broken(struct virtio_dev *vd);
+
+/* A device's own thread (virtio-9p, virtio-net), which loads its seccomp
+ * filter before it serves anything. cond and the flags are under the
+ * device's lock; the device may wait on cond for its own reasons too. */
+struct virtio_thread {
+	pthread_t id;
+	pthread_cond_t cond;
+	bool started;	  /* the thread exists */
+	bool filter_done; /* it tried to load its filter */
+	int filter_rc;
+};
+
+/* Start fn(arg) on a thread that takes no signals (the main thread has a
+ * signalfd, the vCPUs their kick) and wait until it has called
+ * virtio_thread_filter. Returns 0, a positive errno (no thread), or -1
+ * (its filter failed; the thread has ended or is ending). */
+int virtio_thread_start(struct virtio_dev *vd, struct virtio_thread *t,
+			void *(*fn)(void *), void *arg);
+
+/* The thread's first call: load filter kind and report to the starter.
+ * Returns 0, or -1 when the thread must return at once. */
+int virtio_thread_filter(struct virtio_dev *vd, struct virtio_thread *t,
+			 enum filter_kind kind);
 
 #endif

@@ -3,7 +3,7 @@
  * p9dev.h).
  * Locking: vd->lock guards the queue, kick/stop/gen and the transport;
  * the vCPU thread that notifies holds it (dev.c) and only signals
- * d->cond. The device thread holds it to pop and push, never while the
+ * d->th.cond. The device thread holds it to pop and push, never while the
  * server runs. d->req, d->resp, d->chain and the server belong to the
  * device thread alone once it has started.
  * Syscalls on the guest's behalf: the server's *at() calls on the share's
@@ -13,12 +13,9 @@
 #include "p9dev.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-
-#include "../../seccomp/filter.h"
 
 static void p9dev_put_le16(uint8_t *p, uint16_t v)
 {
@@ -36,7 +33,7 @@ int p9dev_open(struct p9dev *d, const char *path, const char *tag, bool ro,
 	};
 
 	memset(d, 0, sizeof(*d));
-	pthread_cond_init(&d->cond, NULL);
+	pthread_cond_init(&d->th.cond, NULL);
 	d->srv = p9server_new(&cfg, e);
 	if (!d->srv)
 		return -1;
@@ -175,23 +172,14 @@ static void *p9dev_thread(void *arg)
 {
 	struct p9dev *d = arg;
 	struct virtio_dev *vd = d->vd;
-	struct moat_err *e = NULL;
-	int rc;
 
 	/* The filter first: nothing the guest sends is served without it. */
-	rc = filter_load(FILTER_P9, &e);
-	moat_err_free(&e);
-	pthread_mutex_lock(&vd->lock);
-	d->filter_rc = rc;
-	d->filter_done = true;
-	pthread_cond_broadcast(&d->cond);
-	if (rc < 0) {
-		pthread_mutex_unlock(&vd->lock);
+	if (virtio_thread_filter(vd, &d->th, FILTER_P9) < 0)
 		return NULL;
-	}
+	pthread_mutex_lock(&vd->lock);
 	while (!d->stop) {
 		if (!d->kick) {
-			pthread_cond_wait(&d->cond, &vd->lock);
+			pthread_cond_wait(&d->th.cond, &vd->lock);
 			continue;
 		}
 		d->kick = false;
@@ -203,25 +191,11 @@ static void *p9dev_thread(void *arg)
 
 int p9dev_start(struct p9dev *d, struct moat_err **e)
 {
-	struct virtio_dev *vd = d->vd;
-	sigset_t all, old;
-	int r;
+	int r = virtio_thread_start(d->vd, &d->th, p9dev_thread, d);
 
-	/* The thread takes no signals (the main thread has a signalfd, the
-	 * vCPUs their kick). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&d->thread, NULL, p9dev_thread, d);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0)
+	if (r > 0)
 		return moat_err_set(e, r, "9p share %s: thread",
 				    p9server_tag(d->srv));
-	pthread_mutex_lock(&vd->lock);
-	d->started = true;
-	while (!d->filter_done)
-		pthread_cond_wait(&d->cond, &vd->lock);
-	r = d->filter_rc;
-	pthread_mutex_unlock(&vd->lock);
 	if (r < 0)
 		return moat_err_set(
 			e, EINVAL, "9p share %s: seccomp filter for its thread",
@@ -231,20 +205,20 @@ int p9dev_start(struct p9dev *d, struct moat_err **e)
 
 void p9dev_close(struct p9dev *d)
 {
-	if (d->started) {
+	if (d->th.started) {
 		pthread_mutex_lock(&d->vd->lock);
 		d->stop = true;
-		pthread_cond_broadcast(&d->cond);
+		pthread_cond_broadcast(&d->th.cond);
 		pthread_mutex_unlock(&d->vd->lock);
-		pthread_join(d->thread, NULL);
-		d->started = false;
+		pthread_join(d->th.id, NULL);
+		d->th.started = false;
 	}
 	p9server_free(d->srv);
 	d->srv = NULL;
 	free(d->req);
 	free(d->resp);
 	d->req = d->resp = NULL;
-	pthread_cond_destroy(&d->cond);
+	pthread_cond_destroy(&d->th.cond);
 }
 
 /* --- the transport's callbacks, on vCPU threads with vd->lock held ------- */
@@ -256,7 +230,7 @@ static void p9dev_notify(struct virtio_dev *vd, unsigned qi)
 	if (qi != 0)
 		return;
 	d->kick = true;
-	pthread_cond_signal(&d->cond);
+	pthread_cond_signal(&d->th.cond);
 }
 
 static void p9dev_activate(struct virtio_dev *vd)

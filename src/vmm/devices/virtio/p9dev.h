@@ -56,13 +56,9 @@ struct p9dev {
 	struct virtq_chain chain;
 	struct iovec iov[VIRTQ_MAX_SIZE]; /* the chain's data buffers */
 	/* Under vd->lock. */
-	pthread_cond_t cond; /* kick, stop or filter_done changed */
+	struct virtio_thread th; /* th.cond: also kick or stop changed */
 	bool kick, stop;
-	unsigned gen;	  /* bumped by a driver reset */
-	bool started;	  /* the thread exists */
-	bool filter_done; /* the thread tried to load its filter */
-	int filter_rc;
-	pthread_t thread;
+	unsigned gen; /* bumped by a driver reset */
 	/* Counters (tests, control socket), updated atomically by the
 	 * thread: requests; replies copied out of d->resp; Treads read
 	 * straight into scattered buffers; chains with no room to answer. */

@@ -197,3 +197,33 @@ uint64_t virtq_chain_write(const struct virtq_chain *c, uint64_t off,
 	}
 	return done;
 }
+
+int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off,
+		    uint64_t len, struct iovec *iov, unsigned max)
+{
+	unsigned i = writable ? c->nread : 0;
+	unsigned end = writable ? c->nbufs : c->nread;
+	unsigned n = 0;
+
+	for (; i < end && len; i++) {
+		const struct virtq_buf *b = &c->buf[i];
+		uint64_t k;
+
+		if (off >= b->len) {
+			off -= b->len;
+			continue;
+		}
+		if (n >= max)
+			return -1;
+		k = b->len - off;
+		if (k > len)
+			k = len;
+		/* GUEST: inside a buffer virtq_pop checked whole. */
+		iov[n].iov_base = b->host + off;
+		iov[n].iov_len = (size_t)k;
+		n++;
+		len -= k;
+		off = 0;
+	}
+	return len ? -1 : (int)n;
+}

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "../../mem/gmem.h"
 
@@ -85,5 +86,12 @@ uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst,
 			  uint64_t len);
 uint64_t virtq_chain_write(const struct virtq_chain *c, uint64_t off,
 			   const void *src, uint64_t len);
+
+/* Point iov[] at bytes [off, off + len) of the chain's readable part (or
+ * its writable part when writable), without copying; empty pieces are
+ * skipped. Returns the number of iovecs filled, or -1 when the range
+ * runs past that part or needs more than max iovecs. */
+int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off,
+		    uint64_t len, struct iovec *iov, unsigned max);
 
 #endif
