@@ -55,6 +55,10 @@
 #define QEMU_DIR_FD 4  /* the socket directory's fd number in QEMU */
 #define QEMU_VFSD_FD 3 /* the listening socket's fd number in virtiofsd */
 #define QEMU_ARGS_MAX (56 + 4 * SANDBOX_NICS_MAX)
+
+/* QEMU's send buffer on the channel: more than the output credit windows
+ * of 32 processes (2 x 256 KiB each) in flight. */
+#define QEMU_CHAN_BUF (16 << 20)
 #define QEMU_DEFAULT_VIRTIOFSD SANDBOX_VIRTIOFSD_DEFAULT
 
 /* s with every ',' doubled (QEMU's option escaping); malloc'd. */
@@ -244,6 +248,17 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		moat_err_set(e, errno, "qemu: socketpair");
+		goto fail;
+	}
+	/* QEMU's virtconsole drops what its chardev cannot take at once
+	 * (hw/char/virtio-console.c: consoles are never throttled), which
+	 * breaks the channel's framing under a fast stream: give QEMU's end
+	 * room for the credit windows in flight (SO_SNDBUFFORCE: we are
+	 * root; the limit is then not net.core.wmem_max). */
+	if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE,
+		       &(int){ QEMU_CHAN_BUF }, sizeof(int)) < 0) {
+		moat_err_set(e, errno, "qemu: channel send buffer");
+		close(sv[1]);
 		goto fail;
 	}
 	sandbox_nics_inherit(c, true);
