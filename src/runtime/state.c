@@ -303,7 +303,10 @@ char *state_oci_json(const struct state *s, enum state_status status,
 		"{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:o}", "ociVersion",
 		oci_version, "id", s->id, "status", state_status_name(status),
 		"pid",
-		(json_int_t)((status == STATE_CREATED ||
+		/* creating: what create-time hooks see, with the pid they
+		 * need (docker's joins /proc/<pid>/ns/net), as runc's do. */
+		(json_int_t)((status == STATE_CREATING ||
+			      status == STATE_CREATED ||
 			      status == STATE_RUNNING || status == STATE_PAUSED)
 				     ? s->pid
 				     : 0),

@@ -38,6 +38,7 @@
 #include "../sandbox/qemu.h"
 #include "../sandbox/vmm.h"
 #include "../runtime/conf.h"
+#include "netns.h"
 #include "share.h"
 
 #include <errno.h>
@@ -1388,7 +1389,8 @@ static int shim_config(struct shim *s, struct moat_err **e)
 		moat_err_set(e, EINVAL, "config.json");
 		goto out;
 	}
-	if (shim_share_build(s->rootfs, s->bundle, j, e))
+	if (shim_share_build(s->rootfs, s->bundle, j, e) ||
+	    shim_netns_enter(j, e))
 		goto out;
 	/* The engine's network namespace, carried to the VM's NICs. */
 	{
