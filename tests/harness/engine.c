@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -194,4 +195,40 @@ void engine_teardown(struct engine *g)
 	if (n)
 		FAIL("%d entries left under moat's --root %s", n, g->root);
 	engine_sh(&r, "rm -rf %s", g->work);
+}
+
+void engine_podman_image(const struct engine *g, const char *image)
+{
+	struct engine_run r;
+	char dir[128];
+
+	engine_sh(&r, "podman image exists %s", image);
+	if (r.status == 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s/img", g->work);
+	engine_rootfs(dir);
+	engine_sh(&r,
+		  "tar -C %s -c . | podman import --change 'CMD [\"/bin/sh\"]' "
+		  "- %s",
+		  dir, image);
+	ENGINE_EXPECT(&r, 0);
+}
+
+void engine_crun_hybrid(void)
+{
+	char buf[256] = "";
+	FILE *f = fopen("/sys/fs/cgroup/unified/cgroup.controllers", "r");
+
+	if (!f)
+		return;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	if (!strstr(buf, "hugetlb"))
+		return;
+	mkdir("/sys/fs/cgroup/hugetlb", 0755);
+	if (mount("cgroup", "/sys/fs/cgroup/hugetlb", "cgroup", 0, "hugetlb") &&
+	    errno != EBUSY)
+		FAIL("mount the hugetlb cgroup v1 hierarchy: %s",
+		     strerror(errno));
 }

@@ -37,6 +37,15 @@ void engine_teardown(struct engine *g);
 /* Fill dir (created) with a busybox root filesystem. */
 void engine_rootfs(const char *dir);
 
+/* The image (a name) imported into podman from engine_rootfs() unless
+ * podman has it already. */
+void engine_podman_image(const struct engine *g, const char *image);
+
+/* crun refuses a hybrid cgroup host whose v2 hierarchy still has a
+ * controller (hugetlb here): mount that controller's v1 hierarchy, as
+ * systemd does on hybrid hosts. */
+void engine_crun_hybrid(void);
+
 /* Run `sh -c <cmd>` (stdin /dev/null unless the command redirects it). */
 void engine_sh(struct engine_run *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

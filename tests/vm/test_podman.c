@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -38,42 +37,6 @@ static char host_release[128];
 
 /* --- fixture ------------------------------------------------------------- */
 
-static void setup_image(void)
-{
-	struct engine_run r;
-	char dir[128];
-
-	engine_sh(&r, "podman image exists %s", IMAGE);
-	if (r.status == 0)
-		return;
-	snprintf(dir, sizeof(dir), "%s/img", g.work);
-	engine_rootfs(dir);
-	engine_sh(&r,
-	   "tar -C %s -c . | podman import --change 'CMD [\"/bin/sh\"]' - %s",
-	   dir, IMAGE);
-	ENGINE_EXPECT(&r, 0);
-}
-
-/* crun on this hybrid host: see the header. */
-static void setup_crun(void)
-{
-	char buf[256] = "";
-	FILE *f = fopen("/sys/fs/cgroup/unified/cgroup.controllers", "r");
-
-	if (!f)
-		return;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	if (!strstr(buf, "hugetlb"))
-		return;
-	mkdir("/sys/fs/cgroup/hugetlb", 0755);
-	if (mount("cgroup", "/sys/fs/cgroup/hugetlb", "cgroup", 0, "hugetlb") &&
-	    errno != EBUSY)
-		FAIL("mount the hugetlb cgroup v1 hierarchy: %s",
-		     strerror(errno));
-}
-
 static void setup(void)
 {
 	struct utsname u;
@@ -81,8 +44,8 @@ static void setup(void)
 	if (access("/usr/bin/podman", X_OK))
 		FAIL("podman is not installed (tools/deps installs it)");
 	engine_setup(&g, "podman");
-	setup_image();
-	setup_crun();
+	engine_podman_image(&g, IMAGE);
+	engine_crun_hybrid();
 	ASSERT_OK(uname(&u));
 	snprintf(host_release, sizeof(host_release), "%s", u.release);
 }
