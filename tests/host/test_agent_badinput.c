@@ -186,9 +186,14 @@ static const struct bad_config bad_configs[] = {
 	  "[ { \"type\": \"mount\" }, { \"type\": \"user\" } ]", EOPNOTSUPP,
 	  "user" },
 	{ "namespace path", "linux.namespaces",
-	  "[ { \"type\": \"mount\" }, { \"type\": \"network\", "
-	  "\"path\": \"/proc/1/ns/net\" } ]",
+	  "[ { \"type\": \"mount\" }, { \"type\": \"ipc\", "
+	  "\"path\": \"/proc/1/ns/ipc\" } ]",
 	  EOPNOTSUPP, "by path" },
+	/* the network's is the guest's in a VM: not on a host */
+	{ "network namespace path", "linux.namespaces",
+	  "[ { \"type\": \"mount\" }, { \"type\": \"uts\" }, "
+	  "{ \"type\": \"network\", \"path\": \"/proc/1/ns/net\" } ]",
+	  EOPNOTSUPP, "outside a VM" },
 	{ "no mount namespace", "linux.namespaces",
 	  "[ { \"type\": \"pid\" }, { \"type\": \"uts\" } ]", EINVAL,
 	  "mount namespace" },
