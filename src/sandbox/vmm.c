@@ -48,7 +48,8 @@ static int vmm_start(struct sandbox *sb, const struct sandbox_config *c,
 	    sandbox_check_file("initramfs", c->initramfs, e))
 		return -1;
 	if (strchr(c->rootfs, ',') ||
-	    (size_t)snprintf(share, sizeof(share), "%s=%s%s",
+	    /* submounts: the shim's share is bind mounts on a tmpfs */
+	    (size_t)snprintf(share, sizeof(share), "%s=%s%s,submounts",
 			     SANDBOX_ROOTFS_TAG, c->rootfs,
 			     c->rootfs_readonly ? ",ro" : "") >= sizeof(share))
 		return moat_err_set(e, ENAMETOOLONG,

@@ -46,13 +46,15 @@ static void vmm_usage(FILE *f)
 		"                     as its serial (<= 20 bytes, default\n"
 		"                     moat-blkN); PATH may not contain a comma;\n"
 		"                     up to %d\n"
-		"  --share TAG=PATH[,ro]\n"
+		"  --share TAG=PATH[,ro][,submounts]\n"
 		"                     a virtio-9p device (9P2000.L) exporting the\n"
 		"                     host directory PATH under mount tag TAG\n"
 		"                     ([A-Za-z0-9][A-Za-z0-9_.-]*, <= %d bytes),\n"
 		"                     read-write unless ro; the guest can reach\n"
-		"                     nothing outside PATH; PATH may not contain a\n"
-		"                     comma; up to %d, tags distinct\n"
+		"                     nothing outside PATH; mount points under\n"
+		"                     PATH are crossed only with submounts; PATH\n"
+		"                     may not contain a comma; up to %d, tags\n"
+		"                     distinct\n"
 		"  --net fd:N|tap:NAME[,mac=MAC][,mtu=N]\n"
 		"                     a virtio-net device (eth0, eth1, ... in\n"
 		"                     order) on a tap: fd N inherited (opened\n"
@@ -278,8 +280,10 @@ static const char *vmm_share(char *spec, struct vm_config *c)
 			sh->ro = true;
 		else if (!strcmp(opt, "rw"))
 			sh->ro = false;
+		else if (!strcmp(opt, "submounts"))
+			sh->submounts = true;
 		else
-			return "not TAG=PATH[,ro]";
+			return "not TAG=PATH[,ro][,submounts]";
 	}
 	c->nshare++;
 	return NULL;

@@ -44,6 +44,7 @@ struct vm_share_config {
 	const char *tag; /* 1..P9_TAG_MAX bytes */
 	const char *path;
 	bool ro;
+	bool submounts; /* cross mount points under path */
 };
 
 /* A virtio-blk device: a raw image (or block device), opened before the

@@ -36,6 +36,7 @@
 #define CANARY "CANARY: host secret outside the share\n"
 
 static char tmp[64], share[96], outside[96], canary[96];
+static bool with_submounts; /* the next setup()'s share crosses mounts */
 static uint8_t req[BUFSZ], resp[BUFSZ];
 static struct p9server *srv;
 static int ino_fd = -1;
@@ -118,6 +119,7 @@ static void setup(bool readonly, unsigned max_fids)
 	cfg.path = share;
 	cfg.tag = "share0";
 	cfg.readonly = readonly;
+	cfg.submounts = with_submounts;
 	cfg.max_fids = max_fids;
 	srv = p9server_new(&cfg, &e);
 	if (!srv)
@@ -1421,6 +1423,47 @@ TEST(escape_mount_points_are_not_crossed)
 	ASSERT_EQ(t_clunk(2), EBADF);
 	ASSERT_OK(umount(p));
 	ASSERT_OK(stat_host("mnt", &st));
+	canary_untouched();
+}
+
+TEST(submounts_share_crosses_its_own_mounts_only_beneath)
+{
+	char p[300], in[200], buf[64];
+	struct p9_qid q1, q2;
+	unsigned nq;
+	int fd;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		test_skip("unshare(CLONE_NEWNS): %s", strerror(errno));
+	ASSERT_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	with_submounts = true;
+	setup(false, 0);
+	t_version_attach();
+	/* another filesystem (a tmpfs) mounted inside the share, as the
+	 * shim mounts the rootfs and the bind sources */
+	snprintf(in, sizeof(in), "%s/mnt", share);
+	ASSERT_OK(mkdir(in, 0755));
+	ASSERT_OK(mount("t", in, "tmpfs", 0, "size=64k"));
+	snprintf(p, sizeof(p), "%s/f", in);
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	ASSERT_OK(fd);
+	ASSERT_EQ(write(fd, "inside", 6), 6);
+	close(fd);
+	path_at(p, sizeof(p), "g");
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	ASSERT_OK(fd);
+	close(fd);
+	ASSERT_OK(t_walk(ROOT, 2, "mnt/f"));
+	ASSERT_OK(t_lopen(2, O_RDONLY));
+	ASSERT_EQ(t_read(2, 0, buf, sizeof(buf)), 6);
+	ASSERT(!memcmp(buf, "inside", 6));
+	/* the two filesystems' inodes get distinct qids */
+	ASSERT_OK(t_walk_q(ROOT, 3, "mnt/f", &nq, &q1));
+	ASSERT_OK(t_walk_q(ROOT, 4, "g", &nq, &q2));
+	ASSERT(q1.path != q2.path);
+	/* and still nothing above the share */
+	ASSERT(t_walk(ROOT, 5, "mnt/../..") != 0);
+	ASSERT_OK(umount2(in, MNT_DETACH)); /* the server holds fds there */
 	canary_untouched();
 }
 

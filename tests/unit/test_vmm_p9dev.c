@@ -47,7 +47,7 @@ static void dev_up(bool ro)
 
 	snprintf(dir, sizeof(dir), "/tmp/moat-p9dev.XXXXXX");
 	ASSERT(mkdtemp(dir));
-	if (p9dev_open(&dev, dir, "share0", ro, &e) < 0)
+	if (p9dev_open(&dev, dir, "share0", ro, false, &e) < 0)
 		FAIL("p9dev_open: %s", e->msg);
 	fakevq_dev(&vd, &gm, ghost, GMEM_SIZE, &p9dev_ops);
 	p9dev_setup(&dev, &vd);

@@ -24,12 +24,13 @@ static void p9dev_put_le16(uint8_t *p, uint16_t v)
 }
 
 int p9dev_open(struct p9dev *d, const char *path, const char *tag, bool ro,
-	       struct moat_err **e)
+	       bool submounts, struct moat_err **e)
 {
 	struct p9server_config cfg = {
 		.path = path,
 		.tag = tag,
 		.readonly = ro,
+		.submounts = submounts,
 	};
 
 	memset(d, 0, sizeof(*d));

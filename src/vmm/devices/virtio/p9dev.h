@@ -65,10 +65,11 @@ struct p9dev {
 	uint64_t nreq, ncopy, nsg, nerr;
 };
 
-/* Open the share (path, tag, ro) and the buffers. Control-plane errors;
- * before any seccomp filter. */
+/* Open the share (path, tag, ro; submounts: lookups may cross mount
+ * points under it) and the buffers. Control-plane errors; before any
+ * seccomp filter. */
 int p9dev_open(struct p9dev *d, const char *path, const char *tag, bool ro,
-	       struct moat_err **e);
+	       bool submounts, struct moat_err **e);
 /* Set up vd's transport and config space for d. */
 void p9dev_setup(struct p9dev *d, struct virtio_dev *vd);
 /* Start the device thread and wait until it runs under its seccomp filter.

@@ -34,9 +34,14 @@
 #define SYS_fchmodat2 452
 #endif
 
-#define P9_RESOLVE                                                       \
-	(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | \
-	 RESOLVE_NO_XDEV)
+/* openat2's rules: beneath the directory, no symlinks, and no mount point
+ * crossed unless the share was made with submounts (its mounts are the
+ * runtime's own: still nothing outside the share is reached). */
+static uint64_t p9_resolve(bool submounts)
+{
+	return RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+	       (submounts ? 0 : RESOLVE_NO_XDEV);
+}
 #define DIRBUF_SIZE (64 * 1024)
 
 struct p9node {
@@ -45,6 +50,7 @@ struct p9node {
 	dev_t dev;
 	ino_t ino;
 	mode_t type;	       /* S_IFMT bits */
+	bool submounts;	       /* the server's: reopens may cross mounts */
 	struct p9node *parent; /* NULL for the root */
 	char *name;	       /* in parent; NULL for the root */
 	struct p9node *prev, *next;
@@ -74,6 +80,7 @@ struct p9fid {
 struct p9server {
 	char tag[P9_TAG_MAX + 1];
 	bool readonly;
+	bool submounts; /* lookups may cross mount points under the root */
 	uint32_t msize_max, msize;
 	unsigned max_fids, nfids;
 	unsigned max_nodes, nnodes; /* nodes hold fds: bounded too */
@@ -137,6 +144,7 @@ static struct p9node *node_new(struct p9server *s, int fd,
 	n->fd = fd;
 	n->refs = 1;
 	n->dev = st->st_dev;
+	n->submounts = s->submounts;
 	n->ino = st->st_ino;
 	n->type = st->st_mode & S_IFMT;
 	n->parent = parent;
@@ -165,13 +173,19 @@ static void node_put(struct p9server *s, struct p9node *n)
 	}
 }
 
-static void qid_from_stat(const struct stat *st, struct p9_qid *q)
+static void qid_from_stat(const struct p9server *s, const struct stat *st,
+			  struct p9_qid *q)
 {
 	q->type = S_ISDIR(st->st_mode)	 ? P9_QTDIR
 		  : S_ISLNK(st->st_mode) ? P9_QTSYMLINK
 					 : P9_QTFILE;
 	q->version = 0;
 	q->path = st->st_ino;
+	/* Another filesystem under a share with submounts: keep its
+	 * inodes apart from the share's own (the guest's inode numbers). */
+	if (s->root && st->st_dev != s->root->dev)
+		q->path = (st->st_ino ^ ((uint64_t)st->st_dev << 40)) |
+			  (1ULL << 63);
 }
 
 /*
@@ -189,14 +203,16 @@ static struct p9node *node_lookup(struct p9server *s, struct p9node *dir,
 		return NULL;
 	}
 	fd = sys_openat2(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC,
-			 P9_RESOLVE);
+			 p9_resolve(s->submounts));
 	if (fd < 0)
 		return NULL;
-	if (fd_stat((int)fd, st) < 0 || st->st_dev != s->root->dev) {
+	errno = 0;
+	if (fd_stat((int)fd, st) < 0 ||
+	    (!s->submounts && st->st_dev != s->root->dev)) {
 		int err = errno ? errno : EXDEV;
 
 		close((int)fd);
-		errno = st->st_dev != s->root->dev ? EXDEV : err;
+		errno = err;
 		return NULL;
 	}
 	n = node_new(s, (int)fd, st, dir, name);
@@ -222,14 +238,14 @@ static int node_reopen(struct p9node *n, int flags)
 	flags |= O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
 	if (n->type == S_IFDIR)
 		fd = sys_openat2(n->fd, ".", (uint64_t)flags | O_DIRECTORY,
-				 P9_RESOLVE);
+				 p9_resolve(n->submounts));
 	else if (n->type != S_IFREG)
 		return -EPERM; /* no fifo, socket, device is ever opened */
 	else if (!n->parent)
 		return -ESTALE;
 	else
 		fd = sys_openat2(n->parent->fd, n->name,
-				 (uint64_t)flags | O_NONBLOCK, P9_RESOLVE);
+				 (uint64_t)flags | O_NONBLOCK, p9_resolve(n->submounts));
 	if (fd < 0)
 		return -errno;
 	if (fd_stat((int)fd, &st) < 0 || st.st_dev != n->dev ||
@@ -447,6 +463,7 @@ struct p9server *p9server_new(const struct p9server_config *cfg,
 	s->nodes.next = s->nodes.prev = &s->nodes;
 	snprintf(s->tag, sizeof(s->tag), "%s", cfg->tag);
 	s->readonly = cfg->readonly;
+	s->submounts = cfg->submounts;
 	s->msize_max = cfg->msize ? cfg->msize : P9_DEFAULT_MSIZE;
 	if (s->msize_max < P9_MIN_MSIZE)
 		s->msize_max = P9_MIN_MSIZE;
@@ -526,7 +543,7 @@ static int fix_new(int dirfd, const char *name, int mode, uint32_t uid,
 		   uint32_t gid, struct stat *st)
 {
 	long fd = sys_openat2(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC,
-			      P9_RESOLVE);
+			      p9_resolve(false));
 
 	if (fd < 0)
 		return errno;
@@ -576,7 +593,7 @@ static int op_attach(struct p9server *s, const struct p9_tmsg *m,
 		return errno;
 	if (!fid_add(s, m->u.attach.fid, s->root, m->u.attach.n_uname, &err))
 		return err;
-	qid_from_stat(&st, &q);
+	qid_from_stat(s, &st, &q);
 	p9_put_qid(w, &q);
 	return 0;
 }
@@ -608,7 +625,7 @@ static int op_walk(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
 			err = name ? errno : EINVAL;
 			break;
 		}
-		qid_from_stat(&st, &qids[i]);
+		qid_from_stat(s, &st, &qids[i]);
 		node_put(s, n);
 		n = next;
 	}
@@ -671,14 +688,14 @@ static bool wants_write(int o)
 	return (o & O_ACCMODE) != O_RDONLY || (o & O_TRUNC);
 }
 
-static void put_open_reply(struct p9_w *w, int fd)
+static void put_open_reply(const struct p9server *s, struct p9_w *w, int fd)
 {
 	struct p9_qid q;
 	struct stat st;
 
 	if (fd_stat(fd, &st) < 0)
 		memset(&st, 0, sizeof(st));
-	qid_from_stat(&st, &q);
+	qid_from_stat(s, &st, &q);
 	p9_put_qid(w, &q);
 	p9_put_u32(w, 0); /* iounit: the client uses msize - 24 */
 }
@@ -704,7 +721,7 @@ static int op_lopen(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
 	f->ofd = fd;
 	f->oflags = o;
 	f->kind = FID_OPEN;
-	put_open_reply(w, fd);
+	put_open_reply(s, w, fd);
 	return 0;
 }
 
@@ -734,7 +751,7 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 	 * symlink in the way is never followed (ELOOP). */
 	fd = sys_openat2m(f->node->fd, name,
 			  (uint64_t)(o | base | O_CREAT | O_EXCL),
-			  m->u.lcreate.mode & 07777, P9_RESOLVE);
+			  m->u.lcreate.mode & 07777, p9_resolve(s->submounts));
 	if (fd >= 0) {
 		/* New: through its own fd, the owner then the exact mode
 		 * (see fix_new; chown would clear set-id bits). */
@@ -754,7 +771,7 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 		struct stat est;
 
 		pfd = sys_openat2(f->node->fd, name,
-				  O_PATH | O_NOFOLLOW | O_CLOEXEC, P9_RESOLVE);
+				  O_PATH | O_NOFOLLOW | O_CLOEXEC, p9_resolve(s->submounts));
 		if (pfd < 0)
 			return errno;
 		if (fd_stat((int)pfd, &est) < 0 || !S_ISREG(est.st_mode)) {
@@ -763,7 +780,7 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 		}
 		close((int)pfd);
 		fd = sys_openat2(f->node->fd, name, (uint64_t)(o | base),
-				 P9_RESOLVE);
+				 p9_resolve(s->submounts));
 		if (fd < 0)
 			return errno;
 	} else {
@@ -773,7 +790,7 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 	/* The node's own O_PATH fd, by the same lookup, checked to be the
 	 * file just opened. */
 	pfd = sys_openat2(f->node->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC,
-			  P9_RESOLVE);
+			  p9_resolve(s->submounts));
 	if (pfd < 0 || fd_stat((int)fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		int err = pfd < 0 ? errno : EINVAL;
 
@@ -805,7 +822,7 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 	f->ofd = (int)fd;
 	f->oflags = o;
 	f->kind = FID_OPEN;
-	put_open_reply(w, (int)fd);
+	put_open_reply(s, w, (int)fd);
 	return 0;
 }
 
@@ -1022,7 +1039,7 @@ static int op_getattr(struct p9server *s, const struct p9_tmsg *m,
 	NEED_FID(f, s, m->u.getattr.fid);
 	if (fd_stat(f->node->fd, &st) < 0)
 		return errno;
-	qid_from_stat(&st, &q);
+	qid_from_stat(s, &st, &q);
 	p9_put_u64(w, P9_GETATTR_BASIC);
 	p9_put_qid(w, &q);
 	p9_put_u32(w, st.st_mode);
@@ -1136,7 +1153,8 @@ static int op_setattr(struct p9server *s, const struct p9_tmsg *m,
 }
 
 /* Reply with the qid of dir/name just made, after fix_new(). */
-static int made(struct p9fid *dir, const char *name, int mode, uint32_t gid,
+static int made(const struct p9server *s, struct p9fid *dir, const char *name,
+		int mode, uint32_t gid,
 		struct p9_w *w)
 {
 	struct p9_qid q;
@@ -1145,7 +1163,7 @@ static int made(struct p9fid *dir, const char *name, int mode, uint32_t gid,
 
 	if (err)
 		return err;
-	qid_from_stat(&st, &q);
+	qid_from_stat(s, &st, &q);
 	p9_put_qid(w, &q);
 	return 0;
 }
@@ -1177,7 +1195,7 @@ static int op_mkdir(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
 		return EINVAL;
 	if (mkdirat(d->node->fd, name, m->u.mkdir.mode & 07777) < 0)
 		return errno;
-	return made(d, name, (int)(m->u.mkdir.mode & 07777), m->u.mkdir.gid, w);
+	return made(s, d, name, (int)(m->u.mkdir.mode & 07777), m->u.mkdir.gid, w);
 }
 
 static int op_symlink(struct p9server *s, const struct p9_tmsg *m,
@@ -1195,7 +1213,7 @@ static int op_symlink(struct p9server *s, const struct p9_tmsg *m,
 	/* The target is stored, never resolved by the server. */
 	if (symlinkat(target, d->node->fd, name) < 0)
 		return errno;
-	return made(d, name, -1, m->u.symlink.gid, w);
+	return made(s, d, name, -1, m->u.symlink.gid, w);
 }
 
 static int op_mknod(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
@@ -1222,7 +1240,7 @@ static int op_mknod(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
 	}
 	if (mknodat(d->node->fd, name, (mode & S_IFMT) | (mode & 07777), 0) < 0)
 		return errno;
-	return made(d, name, (int)(mode & 07777), m->u.mknod.gid, w);
+	return made(s, d, name, (int)(mode & 07777), m->u.mknod.gid, w);
 }
 
 static int op_readlink(struct p9server *s, const struct p9_tmsg *m,

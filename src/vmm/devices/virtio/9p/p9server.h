@@ -45,6 +45,10 @@ struct p9server_config {
 	const char *path; /* the host directory shared (trusted) */
 	const char *tag;  /* the mount tag the guest sees */
 	bool readonly;
+	/* Cross mount points under path (a share the runtime built of bind
+	 * mounts); otherwise a lookup that lands on one is EXDEV. Either
+	 * way nothing outside path is reached (RESOLVE_BENEATH). */
+	bool submounts;
 	uint32_t msize;	   /* the largest msize offered; 0: default */
 	unsigned max_fids; /* 0: default */
 };
