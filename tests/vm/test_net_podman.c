@@ -14,7 +14,9 @@
  * qdisc on an engine's veth, no network namespace, no process, after
  * create/delete cycles, after kill -9 of the VMM, and (with moat run on a
  * namespace the test owns, which outlives the container) on the veth the
- * container used.
+ * container used; and on a user network with IPv6, the guest has its
+ * IPv6 address and reaches a neighbour by its IPv6 address and by its name
+ * through aardvark-dns.
  *
  * The image and crun's cgroup fix-up are as in test_podman.c (engine.h).
  */
@@ -57,6 +59,10 @@ static void teardown(void)
 	engine_sh(&r,
 		  "podman ps -a --filter label=moat-test=%s -q | xargs -r "
 		  "podman rm -f -t 0",
+		  g.work);
+	engine_sh(&r,
+		  "podman network ls --filter label=moat-test=%s -q | xargs -r "
+		  "podman network rm -f",
 		  g.work);
 	engine_teardown(&g);
 }
@@ -381,6 +387,45 @@ TEST_TIMEOUT(net_own_namespace_is_left_as_it_was, 600)
 	engine_sh(&r, "%s delete --force netkill-%d", g.runtime, me);
 	ENGINE_EXPECT(&r, 0);
 	engine_sh(&r, "ip netns del %s", name);
+	ENGINE_EXPECT(&r, 0);
+	teardown();
+}
+
+/* A user network with IPv6 and aardvark-dns: the guest has the IPv6
+ * address podman assigned, and a moat container reaches another by its
+ * name (the engine's DNS) and by its IPv6 address. */
+TEST_TIMEOUT(net_user_network_ipv6_and_names, 600)
+{
+	char net[64], web[128], cli[128], v6[64], want[256], name[64];
+	struct engine_run r;
+	int me = (int)getpid();
+
+	setup();
+	snprintf(net, sizeof(net), "moatv6-%d", me);
+	engine_sh(&r,
+		  "podman network create --label moat-test=%s --ipv6 --subnet "
+		  "10.%d.%d.0/24 --subnet fd%02x:%x::/64 %s",
+		  g.work, 100 + me % 50, me % 250, me % 200, me % 65000, net);
+	ENGINE_EXPECT(&r, 0);
+	snprintf(name, sizeof(name), "web-%d", me);
+	snprintf(want, sizeof(want), "--network %s --name %s", net, name);
+	run_d(moat_rt, want, HTTPD("moat-v6"), web, sizeof(web));
+	inspect(web,
+		"{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}"
+		"{{end}}",
+		v6, sizeof(v6));
+	snprintf(want, sizeof(want), "inet6 %s/64 scope global", v6);
+	engine_sh(&r, "podman exec %s ip -6 addr show eth0", web);
+	ENGINE_EXPECT(&r, 0);
+	ENGINE_EXPECT_OUT(&r, want);
+	snprintf(want, sizeof(want), "--network %s", net);
+	run_d(moat_rt, want, "sleep 600", cli, sizeof(cli));
+	exec_get(cli, name, "moat-v6");
+	snprintf(want, sizeof(want), "[%s]", v6);
+	exec_get(cli, want, "moat-v6");
+	engine_sh(&r, "podman rm -f -t 0 %s %s", web, cli);
+	ENGINE_EXPECT(&r, 0);
+	engine_sh(&r, "podman network rm %s", net);
 	ENGINE_EXPECT(&r, 0);
 	teardown();
 }
