@@ -88,6 +88,8 @@ static int events_interval(const char *v, long *ms)
 	n = strtod(v, &end);
 	if (errno || end == v || n <= 0)
 		return -1;
+	if (n > 86400000.0) /* a day, in any unit: no overflow below */
+		return -1;
 	if (!strcmp(end, "ms"))
 		*ms = (long)n;
 	else if (!strcmp(end, "s") || !*end)
@@ -157,7 +159,8 @@ int cli_events(struct cli_ctx *ctx, int argc, char **argv,
 		first = false;
 		if (once)
 			break;
-		usleep((useconds_t)ms * 1000);
+		for (long left = ms; left > 0; left -= 1000)
+			usleep((useconds_t)(left > 1000 ? 1000 : left) * 1000);
 	}
 	state_close(&h);
 	return 0;

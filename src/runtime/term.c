@@ -104,7 +104,12 @@ void term_exit_as(uint32_t code, uint32_t signo)
 	sigset_t mask;
 	int sig = (int)signo;
 
-	if (sig > 0 && sig < 64) {
+	/* Only a signal whose default action ends the process is raised:
+	 * a guest reporting SIGSTOP (or TSTP, TTIN, TTOU, or one that is
+	 * ignored by default) must not leave us stopped or alive. */
+	if (sig > 0 && sig < 64 && sig != SIGSTOP && sig != SIGTSTP &&
+	    sig != SIGTTIN && sig != SIGTTOU && sig != SIGCHLD &&
+	    sig != SIGCONT && sig != SIGURG && sig != SIGWINCH) {
 		setrlimit(RLIMIT_CORE, &no_core);
 		signal(sig, SIG_DFL);
 		sigemptyset(&mask);

@@ -27,7 +27,9 @@ int term_pty_send(const char *sock, unsigned rows, unsigned cols, bool ctty,
 		  int *slave, struct moat_err **e);
 
 /* Exit as a process that ended with code, or died of signo (not 0): the
- * same signal is raised here (no core dump), else 128 + signo. */
+ * same signal is raised here (no core dump) when its default action ends
+ * a process, else (a stop or ignored signal, or one that did not end us)
+ * the exit status is 128 + signo. */
 void term_exit_as(uint32_t code, uint32_t signo) __attribute__((noreturn));
 
 #endif

@@ -10,10 +10,8 @@
  * filesystem as a virtio-fs share tagged "rootfs": a vhost-user-fs-device
  * served by QEMU's virtiofsd (MOAT_VIRTIOFSD, else
  * /usr/lib/qemu/virtiofsd), with guest memory in a shared memfd as
- * vhost-user needs. Not 9p: the guest kernel built from
- * guest/kernel.config has the 9p transport but not the 9p filesystem
- * (CONFIG_9P_FS sits under CONFIG_NETWORK_FILESYSTEMS, which the fragment
- * lacks), so a 9p share cannot be mounted there yet.
+ * vhost-user needs. (The guest also mounts 9p, moat-vmm's share; on QEMU
+ * virtio-fs is kept: virtiofsd runs sandboxed apart from QEMU.)
  *
  * The channel is a socketpair: QEMU gets one end by fd (-chardev
  * socket,fd=N), so it is connected before the guest runs. A unix socket

@@ -2,7 +2,8 @@
  * sandbox.h: what the shim owns: a VM backend behind one interface.
  *
  * A backend boots moat's guest kernel and initramfs with the bundle's root
- * filesystem exported as the 9p share tagged SANDBOX_ROOTFS_TAG, and hands
+ * filesystem exported as the share tagged SANDBOX_ROOTFS_TAG (virtio-fs on
+ * QEMU, virtio-9p on moat-vmm; the agent mounts either), and hands
  * the shim one end of a socketpair that is the agent's channel (the guest's
  * /dev/hvc0, named on the kernel command line as moat.channel=). Backends:
  * qemu (qemu.h) and moat-vmm (vmm.h); sandbox_choose() picks one.

@@ -5,16 +5,20 @@
  * Usage (started by `moat create` / `moat run`, not by hand):
  *   moat-shim --root DIR --id ID --bundle DIR --sync-fd N
  *
- * The shim reads the bundle's config.json, starts the VM (src/sandbox,
- * the QEMU backend today) with the rootfs as the 9p share "rootfs", waits
- * for the agent's HELLO, answers it, and sends CREATE with the config
- * (root.path rewritten to "." inside the share, the seccomp profile
- * compiled to BPF on the host) and three streams: its own stdin, stdout
- * and stderr, inherited from `moat create`, relayed under the protocol's
- * credit. Then it reports on the sync fd ("ok <pid>" or "error <text>",
- * then EOF) and serves <root>/<id>/shim.sock (src/runtime/shimctl.h):
- * start, kill. Signals sent to the shim (its pid is the container's pid
- * for the engine) are forwarded to the container's init.
+ * The shim reads the bundle's config.json, picks the backend (moat-vmm or
+ * QEMU: annotation, MOAT_HYPERVISOR, moat.conf), builds the VM's share
+ * (share.c: the rootfs and every bind source under a private tmpfs),
+ * joins the container's network namespace (netns.c) and carries its
+ * interfaces to taps (src/sandbox/net.c), starts the VM, waits for the
+ * agent's HELLO, answers it, and sends CREATE with the config (paths
+ * relative to the share, the seccomp profile compiled to BPF on the host)
+ * and the init's streams: its stdin, stdout and stderr inherited from
+ * `moat create`, or a pty whose master went to --console-socket, relayed
+ * under the protocol's credit. Then it reports on the sync fd ("ok <pid>"
+ * or "error <text>", then EOF) and serves <root>/<id>/shim.sock
+ * (src/runtime/shimctl.h): start, kill, exec, ps, pause, resume, stats,
+ * update. Signals sent to the shim (its pid is the container's pid for
+ * the engine) are forwarded to the container's init.
  *
  * When the init exits the shim waits for its output to end, asks the
  * agent to SHUTDOWN, stops the VM (killing QEMU if it lingers), records

@@ -70,8 +70,18 @@ static int share_bind(const char *src, const char *dst, bool rec, bool ro,
 	}
 	if (mount(src, dst, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
 		return moat_err_set(e, errno, "%s: bind %s", what, src);
-	if (ro && mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY,
-			NULL) < 0)
+	if (!ro)
+		return 0;
+	/* Every mount of an rbind read-only, not only the top one. */
+	if (rec) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (mount_setattr(AT_FDCWD, dst, AT_RECURSIVE, &a, sizeof(a)) <
+		    0)
+			return moat_err_set(e, errno, "%s: read-only", what);
+		return 0;
+	}
+	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
 		return moat_err_set(e, errno, "%s: read-only", what);
 	return 0;
 }

@@ -195,16 +195,18 @@ TEST_TIMEOUT(podman_volumes_user_readonly_caps_memory, 600)
 	fclose(f);
 	engine_sh(&r,
 	   P " run --rm --network=none --label moat-test=%s " ULIMITS
-	     " -v %s/vol:/vol --read-only --user 1000:1000 --cap-drop ALL "
-	     "--memory 96m %s sh -c 'cat /vol/from-host; echo guest-bytes > "
-	     "/vol/from-guest; id -u; id -g; touch /not-here || echo ro-root; "
+	     " -v %s/vol:/vol -v %s/vol:/rovol:ro --read-only --user 1000:1000 "
+	     "--cap-drop ALL --memory 96m %s sh -c 'cat /vol/from-host; echo "
+	     "guest-bytes > /vol/from-guest; id -u; id -g; touch /not-here || "
+	     "echo ro-root; touch /rovol/x || echo ro-volume; "
 	     "grep CapEff /proc/self/status; "
 	     "cat /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/memory.max'",
-	   g.runtime, g.work, g.work, IMAGE);
+	   g.runtime, g.work, g.work, g.work, IMAGE);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "host-bytes");
 	ENGINE_EXPECT_OUT(&r, "1000\n1000\n");
 	ENGINE_EXPECT_OUT(&r, "ro-root");
+	ENGINE_EXPECT_OUT(&r, "ro-volume");
 	ENGINE_EXPECT_OUT(&r, "CapEff:\t0000000000000000");
 	ENGINE_EXPECT_OUT(&r, "100663296"); /* 96 MiB in the guest's cgroup */
 	snprintf(vol, sizeof(vol), "%s/vol/from-guest", g.work);
