@@ -288,18 +288,38 @@ $(BENCH_BOOT): $(call host_obj,bench/boot.c tests/harness/vmrun.c) $(LIB)
 # The agent's host-mode figures beside crun; it drives the agent through
 # the tests' client.
 BENCH_AGENT := $(O)/bench/agent
-$(BENCH_AGENT): $(call host_obj,bench/agent.c tests/harness/agentc.c \
+$(BENCH_AGENT): $(call host_obj,bench/agent.c bench/bench.c tests/harness/agentc.c \
 	tests/harness/rootfs.c tests/harness/ociconf.c tests/harness/vmrun.c) $(LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -ljansson
 
+# The whole-system suite, one runtime per run (bench/suite.c).
+BENCH_SUITE := $(O)/bench/suite
+$(BENCH_SUITE): $(call host_obj,bench/suite.c bench/bench.c \
+	tests/harness/rootfs.c tests/harness/ociconf.c) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -ljansson
+# make check runs the suite once, tiny (tests/vm/test_bench_tiny.c).
+$(O)/tests/vm/test_bench_tiny: | $(BENCH_SUITE)
+$(call host_obj,tests/vm/test_bench_tiny.c): HOST_CFLAGS += -DMOAT_SRCDIR='"$(CURDIR)"'
+
+# RUNS; stdout MiB, file MiB, small files; concurrency levels and density
+# cap here, then inside the nested-KVM test host (2 GiB: fewer), or none.
 BENCH_RUNS ?= 5
-bench: all $(BENCH_BOOT) $(BENCH_AGENT) $(TESTHOST_INITRAMFS)
+BENCH_SIZES ?= 1024 256 10000
+BENCH_LEVELS ?= 1,4,16
+BENCH_CAP ?= 8
+BENCH_NESTED_LEVELS ?= 1,4
+BENCH_NESTED_CAP ?= 4
+bench: all $(BENCH_BOOT) $(BENCH_AGENT) $(BENCH_SUITE) $(TESTHOST_INITRAMFS)
 	$(Q)MOAT_KERNEL=$(abspath $(KERNEL)) MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
 		MOAT_AGENT=$(abspath $(AGENT)) \
 		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
-		bench/run $(abspath $(O)) $(BENCH_RUNS)
+		MOAT_CLI=$(abspath $(MOAT)) MOAT_SHIM=$(abspath $(SHIM)) \
+		bench/run $(abspath $(O)) $(BENCH_RUNS) "$(BENCH_SIZES)" \
+		$(BENCH_LEVELS) $(BENCH_CAP) $(BENCH_NESTED_LEVELS) $(BENCH_NESTED_CAP)
 
 # --- fuzzing (clang + libFuzzer) ----------------------------------------------
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \

@@ -20,6 +20,7 @@
  * Inputs: the agent's frames (checked by the codec through agentc) and
  * crun's exit statuses.
  */
+#include "bench.h"
 #include "../tests/harness/agentc.h"
 #include "../tests/harness/ociconf.h"
 #include "../tests/harness/rootfs.h"
@@ -39,77 +40,6 @@
 #define BENCH_EXECS 50		 /* exec samples per run */
 #define BENCH_BYTES (1ULL << 30) /* per throughput run */
 #define BENCH_DD "dd if=/dev/zero bs=1048576 count=1024 2>/dev/null"
-
-/* The harness's failure hooks (tests/harness/test.h), for agentc and
- * rootfs: a failure ends the benchmark. */
-void test_fail_at(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench: %s:%d: ", file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	_exit(1);
-}
-
-void test_skip(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench: cannot run: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	_exit(1);
-}
-
-void test_diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "# ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static double bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int bench_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct bench_fig {
-	double med, min, max;
-	int n;
-	bool have;
-};
-
-static struct bench_fig bench_summary(double *v, int n)
-{
-	struct bench_fig f = { 0, 0, 0, n, n > 0 };
-
-	if (!n)
-		return f;
-	qsort(v, (size_t)n, sizeof(*v), bench_cmp);
-	f.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	f.min = v[0];
-	f.max = v[n - 1];
-	return f;
-}
 
 /* --- moat-agent ----------------------------------------------------------- */
 
