@@ -81,6 +81,8 @@
 #define SHIM_EV_SIG 2
 #define SHIM_EV_CTL 3
 #define SHIM_EV_SYNC 4
+#define SHIM_EV_CONSOLE 5
+#define SHIM_CONSOLE_MAX (4U << 20) /* of the guest's console in the log */
 #define SHIM_EV_IN 0x100     /* + slot: that process's stdin or terminal */
 #define SHIM_EV_CLIENT 0x200 /* + slot: its exec client's connection */
 
@@ -139,6 +141,8 @@ struct shim_pending { /* a control client waiting for an agent reply */
 struct shim {
 	const char *root, *id, *bundle;
 	int dir_fd, log_fd, sync_fd;
+	int console_r;	     /* the console pipe's read end, -1: none */
+	uint64_t console_n;  /* console bytes written to the log */
 	bool synced;	    /* the CLI was told how create went */
 	bool shutdown_sent; /* the VM is expected to end by itself */
 	int ep, sigfd, ctl_fd;
@@ -1234,6 +1238,45 @@ static void shim_in_read(struct shim *s, struct shim_proc *p)
 	shim_in_arm(s, p);
 }
 
+/* --- the guest's console ------------------------------------------------- */
+
+/* Copy what the console pipe holds to the log, up to SHIM_CONSOLE_MAX;
+ * the rest is read and dropped (said once). */
+static void shim_console(struct shim *s)
+{
+	char buf[65536];
+	ssize_t n;
+	size_t keep;
+
+	while (s->console_r >= 0) {
+		n = read(s->console_r, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			if (s->ep >= 0)
+				epoll_ctl(s->ep, EPOLL_CTL_DEL, s->console_r,
+					  NULL);
+			close(s->console_r);
+			s->console_r = -1;
+			return;
+		}
+		keep = s->console_n >= SHIM_CONSOLE_MAX
+			       ? 0
+			       : (size_t)n < SHIM_CONSOLE_MAX - s->console_n
+					 ? (size_t)n
+					 : SHIM_CONSOLE_MAX - s->console_n;
+		if (keep && write(s->log_fd, buf, keep) < 0) {
+			/* nowhere to keep it */
+		}
+		if (keep < (size_t)n && s->console_n < SHIM_CONSOLE_MAX)
+			shim_log(s, "console output beyond %u bytes dropped",
+				 SHIM_CONSOLE_MAX);
+		s->console_n += (size_t)n;
+	}
+}
+
 /* --- signals -------------------------------------------------------------- */
 
 static const int shim_forwarded[] = {
@@ -1393,15 +1436,17 @@ static int shim_config(struct shim *s, struct moat_err **e)
 		moat_err_set(e, EINVAL, "config.json");
 		goto out;
 	}
-	if (shim_share_build(s->rootfs, s->bundle, j, e) ||
-	    shim_netns_enter(j, e))
+	if (shim_share_build(s->rootfs, s->bundle, j, e))
 		goto out;
-	/* The engine's network namespace, carried to the VM's NICs. */
+	/* The engine's network namespace, carried to the VM's NICs; before
+	 * the shim joins it, as net_setup() tells it from the host's by the
+	 * shim's own. */
 	{
 		const char *netns;
 
 		if (net_config_path(j, &netns, e) ||
-		    (netns && net_setup(&s->net, netns, e)))
+		    (netns && net_setup(&s->net, netns, e)) ||
+		    shim_netns_enter(j, e))
 			goto out;
 		s->sc.nics = s->net.nics;
 		s->sc.nnics = s->net.n;
@@ -1444,19 +1489,23 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	if (conf_load(NULL, &s->conf, e))
 		return -1;
 	sandbox_config_init(&s->sc, &s->conf);
-	s->sc.log_fd = s->log_fd;
+	/* The guest's console (and the monitor's messages) come through a
+	 * pipe, and the shim writes at most SHIM_CONSOLE_MAX of it to the
+	 * log: a guest cannot fill the host's /run. The monitor's stdout is
+	 * the pipe: monitors that open a path get /dev/stdout. */
+	{
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return moat_err_set(e, errno, "console pipe");
+		s->console_r = p[0];
+		s->sc.log_fd = p[1];
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		s->sc.log_path = "/dev/stdout";
+	}
 	s->sc.dir_fd = s->dir_fd;
 	if (shim_config(s, e))
 		return -1;
-	{
-		static char logpath[PATH_MAX + 64];
-
-		if ((size_t)snprintf(logpath, sizeof(logpath), "%s/%s/%s",
-				     s->root, s->id,
-				     SHIM_LOG) >= sizeof(logpath))
-			return moat_err_set(e, ENAMETOOLONG, "%s", SHIM_LOG);
-		s->sc.log_path = logpath;
-	}
 	shim_agent_id(s->id, s->agent_id, sizeof(s->agent_id));
 	s->rbuf = malloc(SHIM_RBUF);
 	s->wbuf = malloc(WIRE_FRAME_MAX);
@@ -1479,6 +1528,10 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 
 	if (s->sb.ops->start(&s->sb, &s->sc, e))
 		return moat_err_wrap(e, "start the VM");
+	/* Only the monitor (and its helper) write the console pipe now: its
+	 * EOF is theirs. */
+	close(s->sc.log_fd);
+	s->sc.log_fd = -1;
 	net_close_taps(&s->net); /* the monitor's now: they go with it */
 	fcntl(s->sb.chan_fd, F_SETFL,
 	      fcntl(s->sb.chan_fd, F_GETFL) | O_NONBLOCK);
@@ -1491,6 +1544,8 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sigfd, &ev);
 	ev.data.u32 = SHIM_EV_CTL;
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ctl_fd, &ev);
+	ev.data.u32 = SHIM_EV_CONSOLE;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->console_r, &ev);
 	/* EPOLLERR on the sync pipe: `moat create` died before the
 	 * container was created, and nobody would ever record or delete it:
 	 * stop the VM and go. */
@@ -1616,6 +1671,9 @@ static void shim_loop(struct shim *s)
 			case SHIM_EV_CTL:
 				shim_client(s);
 				break;
+			case SHIM_EV_CONSOLE:
+				shim_console(s);
+				break;
 			case SHIM_EV_SYNC:
 				if (s->sync_fd >= 0 && !s->synced) {
 					shim_log(s, "moat create went away");
@@ -1646,6 +1704,7 @@ int main(int argc, char **argv)
 {
 	struct shim s = { .dir_fd = -1,
 			  .log_fd = -1,
+			  .console_r = -1,
 			  .sync_fd = -1,
 			  .ep = -1,
 			  .sigfd = -1,
@@ -1691,6 +1750,7 @@ int main(int argc, char **argv)
 		shim_sync(&s, false, "%s", e ? e->msg : "out of memory");
 		moat_err_free(&e);
 		sandbox_stop(&s.sb, 0);
+		shim_console(&s); /* the monitor's last words */
 		net_teardown(&s.net);
 		if (s.ctl_fd >= 0 && s.dir_fd >= 0)
 			unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
@@ -1723,6 +1783,7 @@ int main(int argc, char **argv)
 	/* After SHUTDOWN the VM ends by itself; otherwise nothing will
 	 * end it but us. */
 	sandbox_stop(&s.sb, s.shutdown_sent ? SHIM_SHUTDOWN_MS : 0);
+	shim_console(&s); /* what the monitor wrote last (it is gone) */
 	net_teardown(&s.net); /* the veths' qdiscs */
 	unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
 	shim_log(&s, "container exited: code %u, signal %u", s.code, s.signo);
