@@ -323,6 +323,7 @@ static int net_plumb(int nl, struct net_setup *ns, struct moat_err **e)
 		if (fd < 0)
 			return moat_err_set(e, -fd, "%s: tap", nif->name);
 		ns->nics[i].fd = fd;
+		ns->nics[i].mtu = nif->mtu;
 		memcpy(ns->nics[i].mac, nif->mac, ETH_ALEN);
 		err = net_ingress(nl, nif->ifindex, true);
 		if (err)
@@ -439,6 +440,8 @@ int net_setup(struct net_setup *ns, const char *path, struct moat_err **e)
 	ns->ns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns->ns_fd < 0)
 		return moat_err_set(e, errno, "%s", path);
+	/* The caller's namespace is the host's: the shim calls this before
+	 * it joins the container's (src/shim/netns.c). */
 	if (fstat(ns->ns_fd, &a) < 0 || stat("/proc/self/ns/net", &b) < 0) {
 		moat_err_set(e, errno, "%s", path);
 		goto fail;

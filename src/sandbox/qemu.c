@@ -26,7 +26,7 @@
  *
  * NICs (src/sandbox/net.h): each tap is inherited by QEMU alone, under its
  * own fd number (-netdev tap,fd=N), as a virtio-net-device with the
- * engine's MAC address.
+ * engine's MAC address and MTU (host_mtu).
  *
  * Inputs: the sandbox config (the shim's, from config.json and the
  * environment); paths are passed as QEMU option values, with ',' doubled
@@ -113,7 +113,7 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 	const char *bin = getenv("MOAT_QEMU"), *vfsd = getenv("MOAT_VIRTIOFSD");
 	char mem[32], memobj[96], cpus[32], chardev[64], vfschar[96];
 	char source[PATH_MAX + 16], serial[PATH_MAX + 64];
-	char netdev[SANDBOX_NICS_MAX][48], nicdev[SANDBOX_NICS_MAX][80];
+	char netdev[SANDBOX_NICS_MAX][48], nicdev[SANDBOX_NICS_MAX][96];
 	char *log = NULL;
 	const char *argv[QEMU_ARGS_MAX], *vargv[16];
 	bool kvm = qemu_kvm_usable();
@@ -235,8 +235,9 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 			 c->nics[i].fd);
 		snprintf(nicdev[i], sizeof(nicdev[i]),
 			 "virtio-net-device,netdev=n%u,"
-			 "mac=%02x:%02x:%02x:%02x:%02x:%02x",
-			 i, m[0], m[1], m[2], m[3], m[4], m[5]);
+			 "mac=%02x:%02x:%02x:%02x:%02x:%02x,host_mtu=%u",
+			 i, m[0], m[1], m[2], m[3], m[4], m[5],
+			 c->nics[i].mtu ? c->nics[i].mtu : 1500);
 		argv[n++] = "-netdev";
 		argv[n++] = netdev[i];
 		argv[n++] = "-device";

@@ -45,6 +45,7 @@ struct moat_conf;
 struct sandbox_nic {
 	int fd; /* >= SANDBOX_NIC_FD_MIN, close-on-exec */
 	unsigned char mac[6];
+	unsigned mtu; /* offered to the guest's driver; 0: the default */
 };
 
 struct sandbox_config {

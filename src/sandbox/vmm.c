@@ -14,7 +14,7 @@
  * the end reaches the i8042 and ends moat-vmm with status 0. moat-vmm dies
  * with the caller (PR_SET_PDEATHSIG).
  *
- * NICs (src/sandbox/net.h): --net fd:N,mac=MAC for each tap, which
+ * NICs (src/sandbox/net.h): --net fd:N,mac=MAC,mtu=MTU for each tap, which
  * moat-vmm inherits under the same fd number (a tap opened with IFF_TAP |
  * IFF_NO_PI | IFF_VNET_HDR).
  *
@@ -39,7 +39,7 @@ static int vmm_start(struct sandbox *sb, const struct sandbox_config *c,
 {
 	const char *bin = c->vmm && *c->vmm ? c->vmm : SANDBOX_VMM_NAME;
 	char mem[32], cpus[32], vcon[32], share[PATH_MAX + 32];
-	char net[SANDBOX_NICS_MAX][48];
+	char net[SANDBOX_NICS_MAX][64];
 	const char *argv[VMM_ARGS_MAX];
 	int sv[2], n = 0;
 	pid_t pid;
@@ -80,9 +80,14 @@ static int vmm_start(struct sandbox *sb, const struct sandbox_config *c,
 	for (unsigned i = 0; i < c->nnics && i < SANDBOX_NICS_MAX; i++) {
 		const unsigned char *m = c->nics[i].mac;
 
-		snprintf(net[i], sizeof(net[i]),
-			 "fd:%d,mac=%02x:%02x:%02x:%02x:%02x:%02x",
-			 c->nics[i].fd, m[0], m[1], m[2], m[3], m[4], m[5]);
+		int k = snprintf(net[i], sizeof(net[i]),
+				 "fd:%d,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+				 c->nics[i].fd, m[0], m[1], m[2], m[3], m[4],
+				 m[5]);
+
+		if (c->nics[i].mtu)
+			snprintf(net[i] + k, sizeof(net[i]) - (size_t)k,
+				 ",mtu=%u", c->nics[i].mtu);
 		argv[n++] = "--net";
 		argv[n++] = net[i];
 	}
