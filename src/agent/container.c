@@ -316,7 +316,8 @@ static void container_mount_one(int sync, int rootfd,
 		container_fail(sync, errno, "mount %s: reopen", m->dest);
 	container_fdpath(target, sizeof(target), fd);
 	if (m->copyup && !m->bind) {
-		int from = openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int from =
+			openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		int to = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (from < 0 || to < 0 || container_copy_tree(from, to, 0))

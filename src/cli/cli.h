@@ -65,29 +65,26 @@ int cli_live_container(struct cli_ctx *ctx, const char *id, bool paused_ok,
 		       struct state_handle *h, struct moat_err **e);
 /* hooks.c: run the container's hooks of kind k with its state (status
  * st) on stdin; with warn a failure is a warning on stderr and 0. */
-int cli_hooks(struct cli_ctx *ctx, const struct spec *sp,
-	      const struct state *s, enum state_status st,
-	      enum spec_hook_kind k, bool warn, struct moat_err **e);
-int cli_update(struct cli_ctx *ctx, int argc, char **argv,
-	       struct moat_err **e);
-int cli_events(struct cli_ctx *ctx, int argc, char **argv,
-	       struct moat_err **e);
+int cli_hooks(struct cli_ctx *ctx, const struct spec *sp, const struct state *s,
+	      enum state_status st, enum spec_hook_kind k, bool warn,
+	      struct moat_err **e);
+int cli_update(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+int cli_events(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_pause(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
-int cli_resume(struct cli_ctx *ctx, int argc, char **argv,
-	       struct moat_err **e);
+int cli_resume(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 /* run returns the container's exit status (>= 0) when not detached. */
 int cli_run(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 
 /* create.c: what create and run share. */
 struct cli_create {
 	const char *id;
-	const char *bundle;   /* --bundle, default "." */
-	const char *pid_file; /* --pid-file, or NULL */
+	const char *bundle;	    /* --bundle, default "." */
+	const char *pid_file;	    /* --pid-file, or NULL */
 	const char *console_socket; /* --console-socket, or NULL */
-	bool detach;	      /* run --detach */
-	bool foreground;      /* the shim stays our child (run) */
+	bool detach;		    /* run --detach */
+	bool foreground;	    /* the shim stays our child (run) */
 };
 
 /* Parse create's options (and run's --detach when allow_detach). */
@@ -98,6 +95,9 @@ int cli_create_opts(int argc, char **argv, struct cli_create *o,
  * container is created in its VM, record it created. *shim_pid is the
  * shim's pid. On failure nothing is left behind.
  */
+/* Write pid into path atomically (a temporary file renamed), for
+ * --pid-file. */
+int cli_pid_file(const char *path, pid_t pid, struct moat_err **e);
 int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 			 pid_t *shim_pid, struct moat_err **e);
 /* start.c: start a created container through its shim. */

@@ -85,7 +85,7 @@ static char *cli_annotations(const struct spec *sp)
 }
 
 /* Write pid to path atomically (tmp + rename), as runc does. */
-static int cli_pid_file(const char *path, pid_t pid, struct moat_err **e)
+int cli_pid_file(const char *path, pid_t pid, struct moat_err **e)
 {
 	char tmp[PATH_MAX];
 	FILE *f;
@@ -111,10 +111,12 @@ cli_exec_shim(const char *shim, const char *root, const char *id,
 	      const char *bundle, const char *console, int sync_fd)
 {
 	char fdnum[16];
-	const char *argv[] = { shim,	    "--root",  root,  "--id",
-			       id,	    "--bundle", bundle, "--sync-fd",
-			       fdnum,	    console ? "--console-socket" : NULL,
-			       console,	    NULL };
+	const char *argv[] = { shim,	"--root",
+			       root,	"--id",
+			       id,	"--bundle",
+			       bundle,	"--sync-fd",
+			       fdnum,	console ? "--console-socket" : NULL,
+			       console, NULL };
 	sigset_t none;
 
 	sigemptyset(&none);

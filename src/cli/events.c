@@ -30,13 +30,13 @@ struct events_stats {
 /* "ok cpu=.. user=.. ..." (the text after "ok "). */
 static int events_parse(const char *text, struct events_stats *st)
 {
-	static const char *const keys[] = { "cpu",	"user", "sys",
-					    "mem",	"memlimit",
-					    "pids",	"pidslimit",
-					    "oom" };
-	uint64_t *vals[] = { &st->cpu,	    &st->user, &st->sys,
-			     &st->mem,	    &st->memlimit, &st->pids,
-			     &st->pidslimit, &st->oom };
+	static const char *const keys[] = { "cpu",	 "user",     "sys",
+					    "mem",	 "memlimit", "pids",
+					    "pidslimit", "oom" };
+	uint64_t *vals[] = {
+		&st->cpu,      &st->user, &st->sys,	  &st->mem,
+		&st->memlimit, &st->pids, &st->pidslimit, &st->oom
+	};
 	char key[16];
 	const char *p = text;
 	size_t i;
@@ -101,8 +101,7 @@ static int events_interval(const char *v, long *ms)
 	return *ms > 0 ? 0 : -1;
 }
 
-int cli_events(struct cli_ctx *ctx, int argc, char **argv,
-	       struct moat_err **e)
+int cli_events(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 {
 	static const struct option opts[] = {
 		{ "stats", no_argument, NULL, 's' },
@@ -124,8 +123,9 @@ int cli_events(struct cli_ctx *ctx, int argc, char **argv,
 		else if (c == 'i' && !events_interval(optarg, &ms))
 			continue;
 		else if (c == 'i')
-			return moat_err_set(e, 0, "--interval %s: not a "
-						  "duration",
+			return moat_err_set(e, 0,
+					    "--interval %s: not a "
+					    "duration",
 					    optarg);
 		else
 			return moat_err_set(e, 0, "unknown option %s",

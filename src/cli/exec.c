@@ -152,14 +152,16 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 		}
 	}
 	if (optind >= argc)
-		return moat_err_set(e, 0, "usage: moat exec [OPTIONS] ID "
-					  "[COMMAND...]");
+		return moat_err_set(e, 0,
+				    "usage: moat exec [OPTIONS] ID "
+				    "[COMMAND...]");
 	o->id = argv[optind];
 	o->args = argv + optind + 1;
 	o->nargs = argc - optind - 1;
 	if (!o->process && !o->nargs)
-		return moat_err_set(e, 0, "exec: a COMMAND or --process is "
-					  "needed");
+		return moat_err_set(e, 0,
+				    "exec: a COMMAND or --process is "
+				    "needed");
 	return state_id_check(o->id, e);
 }
 
@@ -176,8 +178,7 @@ static int exec_user(json_t *proc, const char *spec, struct moat_err **e)
 		gid = strtoul(end + 1, &end, 10);
 	if (errno || *end || uid > UINT32_MAX || gid > UINT32_MAX ||
 	    !(spec[0] >= '0' && spec[0] <= '9'))
-		return moat_err_set(e, 0,
-				    "--user %s: want UID[:GID] (numbers)",
+		return moat_err_set(e, 0, "--user %s: want UID[:GID] (numbers)",
 				    spec);
 	if (!json_is_object(u)) {
 		u = json_object();
@@ -225,7 +226,8 @@ static char *exec_process(const struct state *st, const struct exec_opts *o,
 	int i;
 
 	if (o->process) {
-		proc = json_load_file(o->process, JSON_REJECT_DUPLICATES, &jerr);
+		proc = json_load_file(o->process, JSON_REJECT_DUPLICATES,
+				      &jerr);
 		if (!proc) {
 			moat_err_set(e, 0, "--process %s: %d:%d: %s",
 				     o->process, jerr.line, jerr.column,
@@ -271,8 +273,8 @@ static char *exec_process(const struct state *st, const struct exec_opts *o,
 	if (json_array_size(o->gids)) {
 		if (!json_is_object(json_object_get(proc, "user")))
 			json_object_set_new(proc, "user", json_object());
-		json_object_set(json_object_get(proc, "user"),
-				"additionalGids", o->gids);
+		json_object_set(json_object_get(proc, "user"), "additionalGids",
+				o->gids);
 	}
 	text = json_dumps(proc, JSON_COMPACT);
 	json_decref(proc);
@@ -320,9 +322,8 @@ exec_relay(int conn, int sigfd, int tty_fd)
 				if (tty_fd < 0 ||
 				    ioctl(tty_fd, TIOCGWINSZ, &ws) < 0)
 					continue;
-				n = snprintf(line, sizeof(line),
-					     "resize %u %u", ws.ws_row,
-					     ws.ws_col);
+				n = snprintf(line, sizeof(line), "resize %u %u",
+					     ws.ws_row, ws.ws_col);
 			} else {
 				n = snprintf(line, sizeof(line), "kill %u",
 					     si.ssi_signo);
@@ -392,24 +393,6 @@ fail:
 	return -1;
 }
 
-static int exec_pid_file(const char *path, pid_t pid, struct moat_err **e)
-{
-	char tmp[PATH_MAX];
-	FILE *f;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return moat_err_set(e, ENAMETOOLONG, "--pid-file");
-	f = fopen(tmp, "we");
-	if (!f)
-		return moat_err_set(e, errno, "--pid-file %s", path);
-	fprintf(f, "%d", (int)pid);
-	if (fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
-		return moat_err_set(e, errno, "--pid-file %s", path);
-	}
-	return 0;
-}
-
 /* Set up the relay's terminal, signals and connection; in the relay. */
 static int exec_start(int dir_fd, const struct exec_opts *o, const char *json,
 		      const struct spec *sp, bool tty, int *conn, int *sigfd,
@@ -428,9 +411,10 @@ static int exec_start(int dir_fd, const struct exec_opts *o, const char *json,
 		struct termios t;
 
 		if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t) < 0)
-			return moat_err_set(e, 0, "--tty: stdin is not a "
-						  "terminal and there is no "
-						  "--console-socket");
+			return moat_err_set(e, 0,
+					    "--tty: stdin is not a "
+					    "terminal and there is no "
+					    "--console-socket");
 		exec_saved = t;
 		exec_raw_fd = STDIN_FILENO;
 		cfmakeraw(&t);
@@ -442,8 +426,7 @@ static int exec_start(int dir_fd, const struct exec_opts *o, const char *json,
 		nfds = 1;
 	}
 	sigemptyset(&mask);
-	for (i = 0; i < sizeof(exec_forwarded) / sizeof(exec_forwarded[0]);
-	     i++)
+	for (i = 0; i < sizeof(exec_forwarded) / sizeof(exec_forwarded[0]); i++)
 		sigaddset(&mask, exec_forwarded[i]);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	*sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -497,8 +480,9 @@ int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	if (!json)
 		goto out;
 	if (tty && o.detach && !o.console) {
-		moat_err_set(e, 0, "--tty with --detach needs "
-				   "--console-socket");
+		moat_err_set(e, 0,
+			     "--tty with --detach needs "
+			     "--console-socket");
 		goto out;
 	}
 	cli_log_debug(ctx, "exec %s: %s%s", o.id, json,
@@ -507,7 +491,7 @@ int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		if (exec_start(h.dir_fd, &o, json, sp, tty, &conn, &sigfd,
 			       &tty_fd, &pid, e))
 			goto out;
-		if (o.pid_file && exec_pid_file(o.pid_file, getpid(), e)) {
+		if (o.pid_file && cli_pid_file(o.pid_file, getpid(), e)) {
 			close(conn); /* the shim kills the process */
 			goto out;
 		}
@@ -544,7 +528,7 @@ int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		n = read(sync[0], report, sizeof(report) - 1);
 	while (n < 0 && errno == EINTR);
 	if (n == 1 && report[0] == '\0') {
-		r = o.pid_file ? exec_pid_file(o.pid_file, child, e) : 0;
+		r = o.pid_file ? cli_pid_file(o.pid_file, child, e) : 0;
 		if (r)
 			kill(child, SIGKILL);
 	} else {

@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int cli_hooks(struct cli_ctx *ctx, const struct spec *sp,
-	      const struct state *s, enum state_status st,
-	      enum spec_hook_kind k, bool warn, struct moat_err **e)
+int cli_hooks(struct cli_ctx *ctx, const struct spec *sp, const struct state *s,
+	      enum state_status st, enum spec_hook_kind k, bool warn,
+	      struct moat_err **e)
 {
 	struct moat_err *he = NULL;
 	char *json;

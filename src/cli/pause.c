@@ -28,8 +28,7 @@ int cli_pause(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	return cli_pause_resume(ctx, argc, argv, true, e);
 }
 
-int cli_resume(struct cli_ctx *ctx, int argc, char **argv,
-	       struct moat_err **e)
+int cli_resume(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 {
 	return cli_pause_resume(ctx, argc, argv, false, e);
 }

@@ -65,8 +65,8 @@ static void cli_run_remove(struct cli_ctx *ctx, const char *id)
 	    state_read(&h, &s, &e) == 0) {
 		if (hooks_load_config(h.dir_fd, &hk, &e) == 0 &&
 		    state_destroy(ctx->root, &h, &e) == 0)
-			cli_hooks(ctx, hk, &s, STATE_STOPPED, SPEC_HOOK_POSTSTOP,
-				  true, &e);
+			cli_hooks(ctx, hk, &s, STATE_STOPPED,
+				  SPEC_HOOK_POSTSTOP, true, &e);
 		state_clear(&s);
 	}
 	spec_free(hk);

@@ -37,10 +37,23 @@ static int update_bytes(const char *v, const char *opt, json_int_t *out,
 	if (errno || n < 0 || end == v)
 		return moat_err_set(e, 0, "--%s %s: not a size", opt, v);
 	switch (*end) {
-	case 'k': case 'K': n <<= 10; end++; break;
-	case 'm': case 'M': n <<= 20; end++; break;
-	case 'g': case 'G': n <<= 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		n <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		n <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		n <<= 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'b' || *end == 'B')
 		end++;
@@ -75,8 +88,7 @@ static void update_set(json_t *r, const char *obj, const char *key,
 	json_object_set_new(o, key, json_integer(v));
 }
 
-int cli_update(struct cli_ctx *ctx, int argc, char **argv,
-	       struct moat_err **e)
+int cli_update(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 {
 	static const struct option opts[] = {
 		{ "resources", required_argument, NULL, 'r' },
@@ -122,10 +134,11 @@ int cli_update(struct cli_ctx *ctx, int argc, char **argv,
 		case 'm':
 		case 's':
 		case 'R':
-			if (update_bytes(optarg, c == 'm'   ? "memory"
-						 : c == 's' ? "memory-swap"
-							    : "memory-"
-							      "reservation",
+			if (update_bytes(optarg,
+					 c == 'm'   ? "memory"
+					 : c == 's' ? "memory-swap"
+						    : "memory-"
+						      "reservation",
 					 &v, e))
 				goto out;
 			update_set(res, "memory",

@@ -44,8 +44,8 @@ static int hooks_one(const struct spec_hook *h, const char *where,
 		     const char *state_json, struct moat_err **e)
 {
 	char out[HOOKS_OUTPUT_MAX];
-	long deadline = h->timeout > 0 ? hooks_now_ms() + h->timeout * 1000L
-				       : 0;
+	long deadline =
+		h->timeout > 0 ? hooks_now_ms() + h->timeout * 1000L : 0;
 	int in = memfd_create("hook-state", MFD_CLOEXEC);
 	int log = memfd_create("hook-output", MFD_CLOEXEC);
 	size_t len = strlen(state_json);
@@ -53,8 +53,7 @@ static int hooks_one(const struct spec_hook *h, const char *where,
 	int status = 0, r;
 	pid_t pid, w;
 
-	if (in < 0 || log < 0 ||
-	    write(in, state_json, len) != (ssize_t)len ||
+	if (in < 0 || log < 0 || write(in, state_json, len) != (ssize_t)len ||
 	    lseek(in, 0, SEEK_SET) < 0) {
 		r = errno;
 		if (in >= 0)
@@ -126,8 +125,7 @@ int hooks_run(const struct spec *sp, enum spec_hook_kind k,
 	return 0;
 }
 
-int hooks_save_config(int dir_fd, const char *config_path,
-		      struct moat_err **e)
+int hooks_save_config(int dir_fd, const char *config_path, struct moat_err **e)
 {
 	char buf[65536];
 	ssize_t n = 0;
@@ -167,9 +165,9 @@ int hooks_load_config(int dir_fd, struct spec **out, struct moat_err **e)
 	*out = NULL;
 	fd = openat(dir_fd, HOOKS_CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : moat_err_set(e, errno, "%s",
-						      HOOKS_CONFIG);
+		return errno == ENOENT
+			       ? 0
+			       : moat_err_set(e, errno, "%s", HOOKS_CONFIG);
 	if (fstat(fd, &st) < 0 || st.st_size > HOOKS_CONFIG_MAX) {
 		close(fd);
 		return moat_err_set(e, EFBIG, "%s", HOOKS_CONFIG);

@@ -38,8 +38,7 @@ int hooks_run(const struct spec *sp, enum spec_hook_kind k,
 	      const char *state_json, struct moat_err **e);
 
 /* Copy config.json from the bundle into dir_fd as HOOKS_CONFIG. */
-int hooks_save_config(int dir_fd, const char *config_path,
-		      struct moat_err **e);
+int hooks_save_config(int dir_fd, const char *config_path, struct moat_err **e);
 
 /* Load the saved config (NULL *out and 0 when there is none). */
 int hooks_load_config(int dir_fd, struct spec **out, struct moat_err **e);

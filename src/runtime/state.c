@@ -672,9 +672,10 @@ int state_create(const char *root, const struct state *s,
 int state_destroy(const char *root, struct state_handle *h, struct moat_err **e)
 {
 	/* Also what the shim leaves there: its socket and the VM's log. */
-	static const char *const files[] = { STATE_TMP, STATE_FILE,
-					     STATE_SHIM_SOCK, STATE_CONSOLE_LOG,
-					     STATE_VIRTIOFS_SOCK, STATE_CONFIG };
+	static const char *const files[] = {
+		STATE_TMP,	   STATE_FILE,		STATE_SHIM_SOCK,
+		STATE_CONSOLE_LOG, STATE_VIRTIOFS_SOCK, STATE_CONFIG
+	};
 	int rfd, err = 0;
 	size_t i;
 

@@ -35,7 +35,8 @@
 #define STATE_CONSOLE_LOG "console.log"
 #define STATE_VIRTIOFS_SOCK "virtiofs.sock" /* the QEMU backend's */
 #define STATE_CONFIG "config.json" /* the config at create, for hooks */
-#define STATE_SHARE_DIR "share" /* the VM's share (empty seen from outside the shim) */
+#define STATE_SHARE_DIR \
+	"share" /* the VM's share (empty seen from outside the shim) */
 
 enum state_status {
 	STATE_CREATING,

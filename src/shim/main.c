@@ -141,8 +141,8 @@ struct shim_pending { /* a control client waiting for an agent reply */
 struct shim {
 	const char *root, *id, *bundle;
 	int dir_fd, log_fd, sync_fd;
-	int console_r;	     /* the console pipe's read end, -1: none */
-	uint64_t console_n;  /* console bytes written to the log */
+	int console_r;	    /* the console pipe's read end, -1: none */
+	uint64_t console_n; /* console bytes written to the log */
 	bool synced;	    /* the CLI was told how create went */
 	bool shutdown_sent; /* the VM is expected to end by itself */
 	int ep, sigfd, ctl_fd;
@@ -348,8 +348,8 @@ static void shim_record(struct shim *s, enum state_status phase)
 
 /* --- processes and their streams ----------------------------------------- */
 
-static void shim_proc_init(struct shim_proc *p, uint32_t *next, int in,
-			   int out, int err, bool tty)
+static void shim_proc_init(struct shim_proc *p, uint32_t *next, int in, int out,
+			   int err, bool tty)
 {
 	uint32_t base = *next - 1;
 
@@ -755,9 +755,9 @@ static void shim_client_exec(struct shim *s, int fd, const char *arg,
 		goto out;
 	}
 	if (nfds != (sp->process.terminal ? 1u : 3u)) {
-		shim_answer(fd, "error exec needs %s", sp->process.terminal
-							   ? "one terminal fd"
-							   : "three stdio fds");
+		shim_answer(fd, "error exec needs %s",
+			    sp->process.terminal ? "one terminal fd"
+						 : "three stdio fds");
 		goto out;
 	}
 	for (i = 1; i < SHIM_PROCS && !p; i++)
@@ -767,9 +767,8 @@ static void shim_client_exec(struct shim *s, int fd, const char *arg,
 		shim_answer(fd, "error too many exec'd processes at once");
 		goto out;
 	}
-	shim_proc_init(p, &s->next_stream, fds[0],
-		       nfds > 1 ? fds[1] : fds[0], nfds > 2 ? fds[2] : -1,
-		       sp->process.terminal);
+	shim_proc_init(p, &s->next_stream, fds[0], nfds > 1 ? fds[1] : fds[0],
+		       nfds > 2 ? fds[2] : -1, sp->process.terminal);
 	p->own_fds = true;
 	p->client = fd;
 	p->in.poll = true;
@@ -855,7 +854,7 @@ static void shim_client(struct shim *s)
 				    s->id);
 			return;
 		}
-		m.op = !strcmp(line, "ps")	  ? MSG_OP_PS
+		m.op = !strcmp(line, "ps")	? MSG_OP_PS
 		       : !strcmp(line, "pause") ? MSG_OP_PAUSE
 		       : !strcmp(line, "stats") ? MSG_OP_STATS
 						: MSG_OP_RESUME;
@@ -970,7 +969,8 @@ static void shim_reply(struct shim *s, const struct msg *m)
 			char line[32];
 			int n = snprintf(line, sizeof(line), "ok %u\n", x->pid);
 
-			ev.data.u32 = SHIM_EV_CLIENT + (uint32_t)shim_slot(s, x);
+			ev.data.u32 =
+				SHIM_EV_CLIENT + (uint32_t)shim_slot(s, x);
 			if (send(x->client, line, (size_t)n,
 				 MSG_NOSIGNAL | MSG_DONTWAIT) != n ||
 			    epoll_ctl(s->ep, EPOLL_CTL_ADD, x->client, &ev) < 0)
@@ -1262,11 +1262,10 @@ static void shim_console(struct shim *s)
 			s->console_r = -1;
 			return;
 		}
-		keep = s->console_n >= SHIM_CONSOLE_MAX
-			       ? 0
-			       : (size_t)n < SHIM_CONSOLE_MAX - s->console_n
-					 ? (size_t)n
-					 : SHIM_CONSOLE_MAX - s->console_n;
+		keep = s->console_n >= SHIM_CONSOLE_MAX ? 0
+		       : (size_t)n < SHIM_CONSOLE_MAX - s->console_n
+			       ? (size_t)n
+			       : SHIM_CONSOLE_MAX - s->console_n;
 		if (keep && write(s->log_fd, buf, keep) < 0) {
 			/* nowhere to keep it */
 		}
@@ -1388,8 +1387,9 @@ static int shim_config(struct shim *s, struct moat_err **e)
 
 		/* The engine's resizes reach the shim as SIGWINCH. */
 		if (!s->console_socket) {
-			moat_err_set(e, EINVAL, "process.terminal: needs "
-						"--console-socket");
+			moat_err_set(e, EINVAL,
+				     "process.terminal: needs "
+				     "--console-socket");
 			goto out;
 		}
 		if (term_pty_send(s->console_socket, sp->process.console_height,
@@ -1406,8 +1406,7 @@ static int shim_config(struct shim *s, struct moat_err **e)
 			if (null > 2)
 				close(null);
 		}
-		shim_proc_init(&s->procs[0], &s->next_stream, sl, sl, -1,
-			       true);
+		shim_proc_init(&s->procs[0], &s->next_stream, sl, sl, -1, true);
 		s->procs[0].own_fds = true;
 		s->procs[0].in.poll = true;
 	} else {
@@ -1645,7 +1644,8 @@ static void shim_loop(struct shim *s)
 		n = epoll_wait(s->ep, ev, 16, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
-		for (i = 0; i < (size_t)(n > 0 ? n : 0) && s->phase != SHIM_DONE;
+		for (i = 0;
+		     i < (size_t)(n > 0 ? n : 0) && s->phase != SHIM_DONE;
 		     i++) {
 			tag = ev[i].data.u32;
 			if (tag >= SHIM_EV_CLIENT &&
@@ -1655,7 +1655,8 @@ static void shim_loop(struct shim *s)
 					shim_exec_client(s, p);
 				continue;
 			}
-			if (tag >= SHIM_EV_IN && tag < SHIM_EV_IN + SHIM_PROCS) {
+			if (tag >= SHIM_EV_IN &&
+			    tag < SHIM_EV_IN + SHIM_PROCS) {
 				p = &s->procs[tag - SHIM_EV_IN];
 				if (p->used)
 					shim_in_read(s, p);
@@ -1783,7 +1784,7 @@ int main(int argc, char **argv)
 	/* After SHUTDOWN the VM ends by itself; otherwise nothing will
 	 * end it but us. */
 	sandbox_stop(&s.sb, s.shutdown_sent ? SHIM_SHUTDOWN_MS : 0);
-	shim_console(&s); /* what the monitor wrote last (it is gone) */
+	shim_console(&s);     /* what the monitor wrote last (it is gone) */
 	net_teardown(&s.net); /* the veths' qdiscs */
 	unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
 	shim_log(&s, "container exited: code %u, signal %u", s.code, s.signo);

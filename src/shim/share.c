@@ -88,8 +88,7 @@ static int share_bind(const char *src, const char *dst, bool rec, bool ro,
 
 /* A host path from config.json: absolute, or relative to the bundle. */
 static int share_host_path(char *out, size_t cap, const char *bundle,
-			   const char *p, const char *what,
-			   struct moat_err **e)
+			   const char *p, const char *what, struct moat_err **e)
 {
 	if ((size_t)snprintf(out, cap, "%s%s%s", p[0] == '/' ? "" : bundle,
 			     p[0] == '/' ? "" : "/", p) >= cap)
@@ -150,7 +149,8 @@ int shim_share_build(const char *dir, const char *bundle, json_t *config,
 		if (!json_is_string(source))
 			return moat_err_set(e, EINVAL, "%s: missing", what);
 		if (++n > SHARE_MOUNTS_MAX)
-			return moat_err_set(e, E2BIG, "mounts: more than %d binds",
+			return moat_err_set(e, E2BIG,
+					    "mounts: more than %d binds",
 					    SHARE_MOUNTS_MAX);
 		if (share_host_path(src, sizeof(src), bundle,
 				    json_string_value(source), what, e))
@@ -164,7 +164,8 @@ int shim_share_build(const char *dir, const char *bundle, json_t *config,
 			return moat_err_set(e, ENOMEM, "config.json");
 	}
 	/* Nothing is created in the share from now on. */
-	if (mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+	if (mount(NULL, dir, NULL,
+		  MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
 		  SHARE_TMPFS_OPTS) < 0)
 		return moat_err_set(e, errno, "share: read-only");
 	return 0;

@@ -421,7 +421,8 @@ static int vm_add_devices(struct vm *vm, char *cmdline, size_t cap,
 		const struct vm_share_config *sc = &c->share[i];
 		struct p9dev *d = &vm->p9[i];
 
-		if (p9dev_open(d, sc->path, sc->tag, sc->ro, sc->submounts, e) < 0)
+		if (p9dev_open(d, sc->path, sc->tag, sc->ro, sc->submounts, e) <
+		    0)
 			return moat_err_wrap(e, "9p share %s", sc->tag);
 		vm->np9++;
 		vd = vm_add_virtio(vm, cmdline, cap, &p9dev_ops, e);

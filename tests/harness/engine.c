@@ -65,9 +65,9 @@ void engine_sh(struct engine_run *r, const char *fmt, ...)
 		}
 		usleep(20000);
 	}
-	r->status = status == -1	 ? -1
+	r->status = status == -1	? -1
 		    : WIFEXITED(status) ? WEXITSTATUS(status)
-					 : 128 + WTERMSIG(status);
+					: 128 + WTERMSIG(status);
 	engine_slurp(out, r->out, sizeof(r->out));
 	engine_slurp(err, r->err, sizeof(r->err));
 }

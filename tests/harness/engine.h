@@ -56,20 +56,20 @@ void engine_show(const struct engine_run *r);
 /* The first line of r's stdout, without its newline. */
 void engine_first_line(const struct engine_run *r, char *buf, size_t cap);
 
-#define ENGINE_EXPECT(r, want)                                               \
-	do {                                                                 \
-		if ((r)->status != (want)) {                                 \
-			engine_show(r);                                      \
-			FAIL("want exit %d, got %d", (want), (r)->status);   \
-		}                                                            \
+#define ENGINE_EXPECT(r, want)                                             \
+	do {                                                               \
+		if ((r)->status != (want)) {                               \
+			engine_show(r);                                    \
+			FAIL("want exit %d, got %d", (want), (r)->status); \
+		}                                                          \
 	} while (0)
 
-#define ENGINE_EXPECT_OUT(r, text)                                           \
-	do {                                                                 \
-		if (!strstr((r)->out, (text))) {                             \
-			engine_show(r);                                      \
-			FAIL("stdout lacks \"%s\"", (text));                 \
-		}                                                            \
+#define ENGINE_EXPECT_OUT(r, text)                           \
+	do {                                                 \
+		if (!strstr((r)->out, (text))) {             \
+			engine_show(r);                      \
+			FAIL("stdout lacks \"%s\"", (text)); \
+		}                                            \
 	} while (0)
 
 #endif

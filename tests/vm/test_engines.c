@@ -116,11 +116,22 @@ TEST_TIMEOUT(docker_runs_the_classic_vm_demo, 900)
 	snprintf(pidf, sizeof(pidf), "%s/dockerd.pid", g.work);
 	{
 		char *const argv[] = {
-			"/usr/sbin/dockerd", "--data-root", data,
-			"--exec-root", exec, "--pidfile", pidf, "-H", sock,
-			"--add-runtime", rt, "--iptables=false",
-			"--ip6tables=false", "--bridge=none",
-			"--storage-driver=vfs", NULL,
+			"/usr/sbin/dockerd",
+			"--data-root",
+			data,
+			"--exec-root",
+			exec,
+			"--pidfile",
+			pidf,
+			"-H",
+			sock,
+			"--add-runtime",
+			rt,
+			"--iptables=false",
+			"--ip6tables=false",
+			"--bridge=none",
+			"--storage-driver=vfs",
+			NULL,
 		};
 		d = daemon_start("dockerd.log", argv);
 	}
@@ -135,8 +146,9 @@ TEST_TIMEOUT(docker_runs_the_classic_vm_demo, 900)
 	ENGINE_EXPECT(&r, 0);
 
 	engine_sh(&r,
-		  DOCKER " run --runtime=moat -itd --name=mc --network=none "
-			 ULIMITS " moat-busybox sh",
+		  DOCKER
+		  " run --runtime=moat -itd --name=mc --network=none " ULIMITS
+		  " moat-busybox sh",
 		  g.work);
 	ENGINE_EXPECT(&r, 0);
 	engine_first_line(&r, id, sizeof(id));
@@ -249,8 +261,8 @@ TEST_TIMEOUT(containerd_ctr_runs_exec_and_tty, 900)
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "12 52");
 	engine_sh(&r,
-		  CTR " task kill -s SIGKILL c3; sleep 3; " CTR " task rm c3; " CTR
-		      " container rm c3",
+		  CTR " task kill -s SIGKILL c3; sleep 3; " CTR
+		      " task rm c3; " CTR " container rm c3",
 		  g.work, g.work, g.work);
 	ENGINE_EXPECT(&r, 0);
 	daemon_stop(d);

@@ -54,9 +54,10 @@ static void teardown(void)
 {
 	struct engine_run r;
 
-	engine_sh(&r, "podman ps -a --filter label=moat-test=%s -q | xargs -r "
-	       "podman rm -f -t 0",
-	   g.work);
+	engine_sh(&r,
+		  "podman ps -a --filter label=moat-test=%s -q | xargs -r "
+		  "podman rm -f -t 0",
+		  g.work);
 	engine_teardown(&g);
 }
 
@@ -69,9 +70,9 @@ TEST_TIMEOUT(podman_run_shows_the_guest_kernel_and_exit_code, 600)
 
 	setup();
 	engine_sh(&r,
-	   P " run --rm --network=none --label moat-test=%s " ULIMITS
-	     " %s sh -c 'uname -r; exit 42'",
-	   g.runtime, g.work, IMAGE);
+		  P " run --rm --network=none --label moat-test=%s " ULIMITS
+		    " %s sh -c 'uname -r; exit 42'",
+		  g.runtime, g.work, IMAGE);
 	ENGINE_EXPECT(&r, 42);
 	engine_first_line(&r, line, sizeof(line));
 	test_diag("guest %s, host %s", line, host_release);
@@ -83,10 +84,10 @@ TEST_TIMEOUT(podman_run_shows_the_guest_kernel_and_exit_code, 600)
 		FAIL("uname -r \"%s\" is not moat's guest kernel", line);
 	/* stdin round trip through the VM */
 	engine_sh(&r,
-	   "echo hello-through-the-vm | " P
-	   " run -i --rm --network=none --label moat-test=%s " ULIMITS
-	   " %s cat",
-	   g.runtime, g.work, IMAGE);
+		  "echo hello-through-the-vm | " P
+		  " run -i --rm --network=none --label moat-test=%s " ULIMITS
+		  " %s cat",
+		  g.runtime, g.work, IMAGE);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "hello-through-the-vm");
 	teardown();
@@ -99,13 +100,14 @@ TEST_TIMEOUT(podman_run_it_drives_a_shell_through_a_pty, 600)
 	setup();
 	/* script gives podman a terminal; the shell reads our lines from
 	 * it, through conmon, the shim's pty and the guest's. */
-	engine_sh(&r,
-	   "(sleep 15; printf 'echo $((6 * 7))-answer\\n'; sleep 2; "
-	   "printf 'tty; stty size; exit 3\\n'; sleep 30) | script -qefc "
-	   "\"stty rows 33 cols 101; " P
-	   " run -it --rm --network=none --label moat-test=%s " ULIMITS
-	   " %s sh\" /dev/null",
-	   g.runtime, g.work, IMAGE);
+	engine_sh(
+		&r,
+		"(sleep 15; printf 'echo $((6 * 7))-answer\\n'; sleep 2; "
+		"printf 'tty; stty size; exit 3\\n'; sleep 30) | script -qefc "
+		"\"stty rows 33 cols 101; " P
+		" run -it --rm --network=none --label moat-test=%s " ULIMITS
+		" %s sh\" /dev/null",
+		g.runtime, g.work, IMAGE);
 	ENGINE_EXPECT(&r, 3);
 	ENGINE_EXPECT_OUT(&r, "42-answer");
 	ENGINE_EXPECT_OUT(&r, "/dev/pts/0");
@@ -119,11 +121,13 @@ TEST_TIMEOUT(podman_detached_exec_logs_pause_stop, 900)
 	char id[128], line[256];
 
 	setup();
-	engine_sh(&r,
-	   P " run -d --network=none --label moat-test=%s " ULIMITS
-	     " %s sh -c 'echo started; trap \"echo got-term; exit 0\" TERM; "
-	     "while :; do sleep 1; done'",
-	   g.runtime, g.work, IMAGE);
+	engine_sh(
+		&r,
+		P
+		" run -d --network=none --label moat-test=%s " ULIMITS
+		" %s sh -c 'echo started; trap \"echo got-term; exit 0\" TERM; "
+		"while :; do sleep 1; done'",
+		g.runtime, g.work, IMAGE);
 	ENGINE_EXPECT(&r, 0);
 	engine_first_line(&r, id, sizeof(id));
 	ASSERT(strlen(id) == 64);
@@ -136,10 +140,11 @@ TEST_TIMEOUT(podman_detached_exec_logs_pause_stop, 900)
 	engine_sh(&r, "echo exec-stdin | podman exec -i %s cat", id);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "exec-stdin");
-	engine_sh(&r,
-	   "script -qefc \"stty rows 20 cols 70; podman exec -it %s sh -c "
-	   "'tty; stty size; exit 5'\" /dev/null",
-	   id);
+	engine_sh(
+		&r,
+		"script -qefc \"stty rows 20 cols 70; podman exec -it %s sh -c "
+		"'tty; stty size; exit 5'\" /dev/null",
+		id);
 	ENGINE_EXPECT(&r, 5);
 	ENGINE_EXPECT_OUT(&r, "/dev/pts/");
 	ENGINE_EXPECT_OUT(&r, "20 70");
@@ -147,30 +152,35 @@ TEST_TIMEOUT(podman_detached_exec_logs_pause_stop, 900)
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "started");
 	/* crun beside it: the host's kernel */
-	engine_sh(&r, "podman --runtime crun run --rm --network=none " ULIMITS " %s "
-	       "uname -r",
-	   IMAGE);
+	engine_sh(&r,
+		  "podman --runtime crun run --rm --network=none " ULIMITS
+		  " %s "
+		  "uname -r",
+		  IMAGE);
 	ENGINE_EXPECT(&r, 0);
 	engine_first_line(&r, line, sizeof(line));
 	if (strcmp(line, host_release))
 		FAIL("crun: uname -r is \"%s\", want the host's \"%s\"", line,
 		     host_release);
 	/* pause freezes, unpause thaws */
-	engine_sh(&r, "podman pause %s && podman inspect -f '{{.State.Status}}' %s",
-	   id, id);
+	engine_sh(&r,
+		  "podman pause %s && podman inspect -f '{{.State.Status}}' %s",
+		  id, id);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "paused");
-	engine_sh(&r,
-	   "podman unpause %s && podman inspect -f '{{.State.Status}}' %s && "
-	   "podman exec %s echo alive-again",
-	   id, id, id);
+	engine_sh(
+		&r,
+		"podman unpause %s && podman inspect -f '{{.State.Status}}' %s && "
+		"podman exec %s echo alive-again",
+		id, id, id);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "running");
 	ENGINE_EXPECT_OUT(&r, "alive-again");
 	/* stop: SIGTERM reaches the trap, the exit code is the shell's */
-	engine_sh(&r, "podman stop -t 60 %s && podman inspect -f "
-	       "'{{.State.ExitCode}}' %s && podman logs %s",
-	   id, id, id);
+	engine_sh(&r,
+		  "podman stop -t 60 %s && podman inspect -f "
+		  "'{{.State.ExitCode}}' %s && podman logs %s",
+		  id, id, id);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "got-term");
 	engine_sh(&r, "podman rm %s", id);
@@ -193,15 +203,17 @@ TEST_TIMEOUT(podman_volumes_user_readonly_caps_memory, 600)
 	ASSERT(f);
 	fputs("host-bytes\n", f);
 	fclose(f);
-	engine_sh(&r,
-	   P " run --rm --network=none --label moat-test=%s " ULIMITS
-	     " -v %s/vol:/vol -v %s/vol:/rovol:ro --read-only --user 1000:1000 "
-	     "--cap-drop ALL --memory 96m %s sh -c 'cat /vol/from-host; echo "
-	     "guest-bytes > /vol/from-guest; id -u; id -g; touch /not-here || "
-	     "echo ro-root; touch /rovol/x || echo ro-volume; "
-	     "grep CapEff /proc/self/status; "
-	     "cat /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/memory.max'",
-	   g.runtime, g.work, g.work, g.work, IMAGE);
+	engine_sh(
+		&r,
+		P
+		" run --rm --network=none --label moat-test=%s " ULIMITS
+		" -v %s/vol:/vol -v %s/vol:/rovol:ro --read-only --user 1000:1000 "
+		"--cap-drop ALL --memory 96m %s sh -c 'cat /vol/from-host; echo "
+		"guest-bytes > /vol/from-guest; id -u; id -g; touch /not-here || "
+		"echo ro-root; touch /rovol/x || echo ro-volume; "
+		"grep CapEff /proc/self/status; "
+		"cat /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/memory.max'",
+		g.runtime, g.work, g.work, g.work, IMAGE);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "host-bytes");
 	ENGINE_EXPECT_OUT(&r, "1000\n1000\n");
@@ -223,14 +235,15 @@ TEST_TIMEOUT(podman_sees_the_end_when_the_shim_is_killed, 600)
 
 	setup();
 	engine_sh(&r,
-	   P " run -d --network=none --label moat-test=%s " ULIMITS
-	     " %s sleep 1000",
-	   g.runtime, g.work, IMAGE);
+		  P " run -d --network=none --label moat-test=%s " ULIMITS
+		    " %s sleep 1000",
+		  g.runtime, g.work, IMAGE);
 	ENGINE_EXPECT(&r, 0);
 	engine_first_line(&r, id, sizeof(id));
-	engine_sh(&r, "kill -9 $(podman inspect -f '{{.State.Pid}}' %s) && "
-	       "podman wait %s",
-	   id, id);
+	engine_sh(&r,
+		  "kill -9 $(podman inspect -f '{{.State.Pid}}' %s) && "
+		  "podman wait %s",
+		  id, id);
 	ENGINE_EXPECT(&r, 0);
 	engine_sh(&r, "podman inspect -f '{{.State.Status}}' %s", id);
 	ENGINE_EXPECT_OUT(&r, "exited");

@@ -678,16 +678,15 @@ TEST_TIMEOUT(exec_ps_pause_update_events_on_a_live_container, 240)
 	moat(&r, "events", "--stats", "u1");
 	expect_status(&r, 0);
 	j = json_loads(r.out, 0, NULL);
-	if (!j || strcmp(json_string_value(json_object_get(j, "type")),
-			 "stats") ||
+	if (!j ||
+	    strcmp(json_string_value(json_object_get(j, "type")), "stats") ||
 	    json_integer_value(json_object_get(
 		    json_object_get(json_object_get(j, "data"), "pids"),
 		    "limit")) != 20 ||
 	    json_integer_value(json_object_get(
-		    json_object_get(
-			    json_object_get(json_object_get(j, "data"),
-					    "memory"),
-			    "usage"),
+		    json_object_get(json_object_get(json_object_get(j, "data"),
+						    "memory"),
+				    "usage"),
 		    "limit")) != 64 << 20) {
 		show(&r);
 		FAIL("events --stats: want pids.limit 20, memory limit 64 MiB");

@@ -245,7 +245,8 @@ static int node_reopen(struct p9node *n, int flags)
 		return -ESTALE;
 	else
 		fd = sys_openat2(n->parent->fd, n->name,
-				 (uint64_t)flags | O_NONBLOCK, p9_resolve(n->submounts));
+				 (uint64_t)flags | O_NONBLOCK,
+				 p9_resolve(n->submounts));
 	if (fd < 0)
 		return -errno;
 	if (fd_stat((int)fd, &st) < 0 || st.st_dev != n->dev ||
@@ -771,7 +772,8 @@ static int op_lcreate(struct p9server *s, const struct p9_tmsg *m,
 		struct stat est;
 
 		pfd = sys_openat2(f->node->fd, name,
-				  O_PATH | O_NOFOLLOW | O_CLOEXEC, p9_resolve(s->submounts));
+				  O_PATH | O_NOFOLLOW | O_CLOEXEC,
+				  p9_resolve(s->submounts));
 		if (pfd < 0)
 			return errno;
 		if (fd_stat((int)pfd, &est) < 0 || !S_ISREG(est.st_mode)) {
@@ -1154,8 +1156,7 @@ static int op_setattr(struct p9server *s, const struct p9_tmsg *m,
 
 /* Reply with the qid of dir/name just made, after fix_new(). */
 static int made(const struct p9server *s, struct p9fid *dir, const char *name,
-		int mode, uint32_t gid,
-		struct p9_w *w)
+		int mode, uint32_t gid, struct p9_w *w)
 {
 	struct p9_qid q;
 	struct stat st;
@@ -1195,7 +1196,8 @@ static int op_mkdir(struct p9server *s, const struct p9_tmsg *m, struct p9_w *w)
 		return EINVAL;
 	if (mkdirat(d->node->fd, name, m->u.mkdir.mode & 07777) < 0)
 		return errno;
-	return made(s, d, name, (int)(m->u.mkdir.mode & 07777), m->u.mkdir.gid, w);
+	return made(s, d, name, (int)(m->u.mkdir.mode & 07777), m->u.mkdir.gid,
+		    w);
 }
 
 static int op_symlink(struct p9server *s, const struct p9_tmsg *m,
