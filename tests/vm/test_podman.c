@@ -228,26 +228,60 @@ TEST_TIMEOUT(podman_volumes_user_readonly_caps_memory, 600)
 	teardown();
 }
 
-TEST_TIMEOUT(podman_sees_the_end_when_the_shim_is_killed, 600)
+/* Start a detached sleeper; its id into id. */
+static void run_sleeper(char *id, size_t cap)
 {
 	struct engine_run r;
-	char id[128];
 
-	setup();
 	engine_sh(&r,
 		  P " run -d --network=none --label moat-test=%s " ULIMITS
 		    " %s sleep 1000",
 		  g.runtime, g.work, IMAGE);
 	ENGINE_EXPECT(&r, 0);
-	engine_first_line(&r, id, sizeof(id));
+	engine_first_line(&r, id, cap);
+}
+
+/* The container ended: podman says exited and removes it. */
+static void expect_exited_then_rm(const char *id)
+{
+	struct engine_run r;
+
+	engine_sh(&r, "podman inspect -f '{{.State.Status}}' %s", id);
+	ENGINE_EXPECT_OUT(&r, "exited");
+	engine_sh(&r, "podman rm %s", id);
+	ENGINE_EXPECT(&r, 0);
+}
+
+/* Faults, in turn: kill -9 of the shim, of its VM monitor, and of the
+ * container's init (podman kill -s KILL, delivered in the guest). Each
+ * time podman sees the end and nothing is left. */
+TEST_TIMEOUT(podman_sees_the_end_of_every_kind_of_death, 900)
+{
+	struct engine_run r;
+	char id[128];
+
+	setup();
+	run_sleeper(id, sizeof(id));
 	engine_sh(&r,
 		  "kill -9 $(podman inspect -f '{{.State.Pid}}' %s) && "
 		  "podman wait %s",
 		  id, id);
 	ENGINE_EXPECT(&r, 0);
-	engine_sh(&r, "podman inspect -f '{{.State.Status}}' %s", id);
-	ENGINE_EXPECT_OUT(&r, "exited");
-	engine_sh(&r, "podman rm %s", id);
+	expect_exited_then_rm(id);
+
+	run_sleeper(id, sizeof(id));
+	/* the monitor is the shim's child: QEMU here */
+	engine_sh(&r,
+		  "kill -9 $(pgrep -P $(podman inspect -f '{{.State.Pid}}' %s) "
+		  "-f qemu-system) && podman wait %s",
+		  id, id);
 	ENGINE_EXPECT(&r, 0);
+	expect_exited_then_rm(id);
+
+	run_sleeper(id, sizeof(id));
+	engine_sh(&r, "podman kill -s KILL %s && podman wait %s", id, id);
+	ENGINE_EXPECT(&r, 0);
+	ENGINE_EXPECT_OUT(&r, "137");
+	expect_exited_then_rm(id);
 	teardown();
 }
