@@ -21,6 +21,7 @@
  * The image and crun's cgroup fix-up are as in test_podman.c (engine.h).
  */
 #include "../harness/engine.h"
+#include "../harness/nettest.h"
 #include "../harness/ociconf.h"
 #include "../harness/test.h"
 
@@ -35,9 +36,10 @@
 #define ULIMITS "--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 #define P "podman --runtime %s"
 /* busybox httpd serving one word at / */
-#define HTTPD(word)                                                        \
-	"sh -c 'mkdir -p /www && echo " word " > /www/index.html && exec " \
-	"httpd -f -p 80 -h /www'"
+#define HTTPD_CMD(word)                                                   \
+	"mkdir -p /www && echo " word " > /www/index.html && exec httpd " \
+	"-f -p 80 -h /www"
+#define HTTPD(word) "sh -c '" HTTPD_CMD(word) "'"
 
 static struct engine g;
 static char moat_rt[192]; /* "--runtime <the wrapper>" */
@@ -236,7 +238,7 @@ TEST_TIMEOUT(net_none_is_loopback_only_and_host_is_refused, 600)
 
 TEST_TIMEOUT(net_nothing_leaks_after_cycles_and_kill9, 900)
 {
-	char id[128], key[4][256], shim[256], cmd[160];
+	char id[128], key[4][256];
 	const char *ns[4] = { key[0], key[1], key[2], key[3] };
 	struct engine_run r;
 	int i;
@@ -263,15 +265,7 @@ TEST_TIMEOUT(net_nothing_leaks_after_cycles_and_kill9, 900)
 	 * removes the namespace, the shim reports the death. */
 	run_d(moat_rt, "", "sleep 600", id, sizeof(id));
 	inspect(id, "{{.NetworkSettings.SandboxKey}}", key[3], sizeof(key[3]));
-	snprintf(cmd, sizeof(cmd), "moat-shi[m].*--id %s", id);
-	engine_sh(&r,
-		  "s=$(pgrep -f '%s') && for p in $(pgrep -P $s); do grep -qa "
-		  "-e qemu-system -e moat-vmm /proc/$p/cmdline && v=$p; "
-		  "done; test -n \"$v\" && "
-		  "kill -9 $v && echo $v",
-		  cmd);
-	ENGINE_EXPECT(&r, 0);
-	engine_first_line(&r, shim, sizeof(shim));
+	nettest_kill_vmm(id);
 	engine_sh(&r,
 		  "for i in $(seq 100); do test \"$(podman inspect -f "
 		  "'{{.State.Status}}' %s)\" = exited && exit 0; sleep 0.2; "
@@ -284,110 +278,63 @@ TEST_TIMEOUT(net_nothing_leaks_after_cycles_and_kill9, 900)
 	teardown();
 }
 
-/* config.json in bundle: args, in the network namespace /run/netns/name. */
-static void write_config(const char *bundle, const char *const *args,
-			 const char *name)
-{
-	char path[256];
-	json_t *j = ociconf_base(args);
-	char *text;
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "[ { \"type\": \"pid\" }, { \"type\": \"mount\" }, "
-		 "{ \"type\": \"ipc\" }, { \"type\": \"uts\" }, "
-		 "{ \"type\": \"network\", \"path\": \"/run/netns/%s\" } ]",
-		 name);
-	ociconf_set(j, "linux.namespaces", ociconf_parse(path));
-	text = ociconf_dump(j);
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	f = fopen(path, "w");
-	ASSERT(f);
-	fputs(text, f);
-	fclose(f);
-	free(text);
-}
-
-/* Wait until namespace name has no tap and eth0 no ingress qdisc, then
- * check that and that eth0 kept its MTU (1400). */
-static void ns_as_made(const char *name)
-{
-	struct engine_run r;
-
-	engine_sh(&r,
-		  "for i in $(seq 50); do ip -n %s -o link show | grep -q "
-		  "moat || tc -n %s qdisc show dev eth0 | grep -q ingress || "
-		  "break; sleep 0.2; done; ip -n %s -o link show; tc -n %s "
-		  "qdisc show dev eth0; ip -n %s -o link show eth0 | grep -q "
-		  "'mtu 1400' && echo mtu-kept",
-		  name, name, name, name, name);
-	if (strstr(r.out, "moat") || strstr(r.out, "ingress") ||
-	    !strstr(r.out, "mtu-kept")) {
-		engine_show(&r);
-		FAIL("the namespace was not left as it was");
-	}
-}
-
 /* moat run on a namespace the test made, which outlives the container:
- * the guest gets its address, route and MTU; when the container is gone,
+ * the guest gets its address, route and MTU and reaches the veth's other
+ * end, which reaches the container's server; when the container is gone,
  * and when its VMM was killed with SIGKILL, the veth has no qdisc of
  * moat's and no tap is left beside it. */
 TEST_TIMEOUT(net_own_namespace_is_left_as_it_was, 600)
 {
 	static const char *const args[] = {
 		"sh", "-c",
-		"ip -o -4 addr show eth0; ip route; cat /sys/class/net/eth0/mtu",
+		"ip -o -4 addr show eth0; ip route; cat /sys/class/net/eth0/mtu; "
+		"ping -c 1 -W 5 " NETTEST_PEER,
 		NULL
 	};
-	static const char *const sleeper[] = { "sleep", "600", NULL };
-	char name[64], bundle[160], path[256];
+	static const char *const server[] = { "sh", "-c", HTTPD_CMD("own"),
+					      NULL };
+	char ns[64], peer[64], bundle[160], id[64];
 	struct engine_run r;
 	int me = (int)getpid();
 
 	setup();
-	snprintf(name, sizeof(name), "moatnet-%d", me);
-	engine_sh(&r,
-		  "ip netns add %s && ip -n %s link add eth0 type veth peer "
-		  "name peer0 && ip -n %s addr add 10.99.0.2/24 dev eth0 && "
-		  "ip -n %s link set eth0 mtu 1400 up && ip -n %s link set "
-		  "peer0 up && ip -n %s route add default via 10.99.0.1",
-		  name, name, name, name, name, name);
-	ENGINE_EXPECT(&r, 0);
+	snprintf(ns, sizeof(ns), "moatnet-%d", me);
+	snprintf(peer, sizeof(peer), "moatpeer-%d", me);
+	nettest_make(ns, peer);
 	snprintf(bundle, sizeof(bundle), "%s/bundle", g.work);
-	snprintf(path, sizeof(path), "%s/rootfs", bundle);
-	mkdir(bundle, 0755);
-	engine_rootfs(path);
-	write_config(bundle, args, name);
+	nettest_bundle(bundle, args, ns);
 
 	engine_sh(&r, "%s run --bundle %s netown-%d", g.runtime, bundle, me);
 	ENGINE_EXPECT(&r, 0);
-	ENGINE_EXPECT_OUT(&r, "inet 10.99.0.2/24");
-	ENGINE_EXPECT_OUT(&r, "default via 10.99.0.1 dev eth0");
+	ENGINE_EXPECT_OUT(&r, "inet " NETTEST_ADDR "/24");
+	ENGINE_EXPECT_OUT(&r, "default via " NETTEST_PEER " dev eth0");
 	ENGINE_EXPECT_OUT(&r, "\n1400\n");
+	ENGINE_EXPECT_OUT(&r, "1 packets received");
 	/* run deleted the container; its shim may still be ending */
-	ns_as_made(name);
+	nettest_untouched(ns);
 
-	/* kill -9 of the VMM while the container runs */
-	write_config(bundle, sleeper, name);
-	engine_sh(&r, "%s run -d --bundle %s netkill-%d", g.runtime, bundle,
-		  me);
+	/* the other end reaches a server in the VM; then kill -9 of the
+	 * VMM while the container runs */
+	nettest_bundle(bundle, server, ns);
+	snprintf(id, sizeof(id), "netkill-%d", me);
+	engine_sh(&r, "%s run -d --bundle %s %s", g.runtime, bundle, id);
 	ENGINE_EXPECT(&r, 0);
-	engine_sh(&r, "ip -n %s -o link show; tc -n %s qdisc show dev eth0",
-		  name, name);
+	engine_sh(&r,
+		  "for i in $(seq 60); do timeout 5 ip netns exec %s busybox "
+		  "wget -q -O- http://" NETTEST_ADDR "/ && exit 0; sleep 1; "
+		  "done; exit 1",
+		  peer);
+	ENGINE_EXPECT(&r, 0);
+	ENGINE_EXPECT_OUT(&r, "own");
+	engine_sh(&r, "ip -n %s -o link show; tc -n %s qdisc show dev eth0", ns,
+		  ns);
 	ENGINE_EXPECT_OUT(&r, ": moat0:");
 	ENGINE_EXPECT_OUT(&r, "qdisc ingress");
-	engine_sh(
-		&r,
-		"s=$(pgrep -f 'moat-shi[m].*--id netkill-%d') && for p in "
-		"$(pgrep -P $s); do grep -qa -e qemu-system -e moat-vmm "
-		"/proc/$p/cmdline && v=$p; done; test -n \"$v\" && kill -9 $v",
-		me);
+	nettest_kill_vmm(id);
+	nettest_untouched(ns);
+	engine_sh(&r, "%s delete --force %s", g.runtime, id);
 	ENGINE_EXPECT(&r, 0);
-	ns_as_made(name);
-	engine_sh(&r, "%s delete --force netkill-%d", g.runtime, me);
-	ENGINE_EXPECT(&r, 0);
-	engine_sh(&r, "ip netns del %s", name);
-	ENGINE_EXPECT(&r, 0);
+	nettest_remove(ns, peer);
 	teardown();
 }
 
