@@ -314,11 +314,16 @@ BENCH_LEVELS ?= 1,4,16
 BENCH_CAP ?= 8
 BENCH_NESTED_LEVELS ?= 1,4
 BENCH_NESTED_CAP ?= 4
+# Not yet in the test host (docs/design.md, "Measured"): moat-vmm (its 9p
+# server does not cross the share's bind mounts) and crun (its exec fails
+# there); name them here to run them.
+BENCH_NESTED_RUNTIMES ?= moat-qemu
 bench: all $(BENCH_BOOT) $(BENCH_AGENT) $(BENCH_SUITE) $(TESTHOST_INITRAMFS)
 	$(Q)MOAT_KERNEL=$(abspath $(KERNEL)) MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
 		MOAT_AGENT=$(abspath $(AGENT)) \
 		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
 		MOAT_CLI=$(abspath $(MOAT)) MOAT_SHIM=$(abspath $(SHIM)) \
+		BENCH_NESTED_RUNTIMES="$(BENCH_NESTED_RUNTIMES)" \
 		bench/run $(abspath $(O)) $(BENCH_RUNS) "$(BENCH_SIZES)" \
 		$(BENCH_LEVELS) $(BENCH_CAP) $(BENCH_NESTED_LEVELS) $(BENCH_NESTED_CAP)
 

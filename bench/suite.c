@@ -137,21 +137,35 @@ static pid_t suite_spawn(const char *const *argv, int out)
 	_exit(127);
 }
 
-/* Wait for pid; FAIL, with its stderr, unless it exits 0. */
-static void suite_expect(pid_t pid, const char *what)
+/* FAIL, with the runtime's stderr, unless st is a zero exit status. */
+static void suite_check(int st, const char *what)
 {
-	char buf[2048] = "";
-	int st, fd;
+	char buf[2048] = "", cmd[400];
 	ssize_t n;
+	int fd;
 
-	while (waitpid(pid, &st, 0) < 0)
-		ASSERT(errno == EINTR);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return;
 	fd = open(suite_err, O_RDONLY);
 	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
 	buf[n > 0 ? n : 0] = '\0';
+	/* moat's error names the VM's console log: show the last lines */
+	snprintf(cmd, sizeof(cmd),
+		 "tail -n 25 %s/*/console.log >&2 2>/dev/null", suite_root);
+	if (system(cmd)) {
+		/* none (crun), or unreadable: the error below stands */
+	}
 	FAIL("%s %s: status 0x%x; stderr: %s", suite_rt, what, st, buf);
+}
+
+/* Wait for pid; FAIL, with its stderr, unless it exits 0. */
+static void suite_expect(pid_t pid, const char *what)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		ASSERT(errno == EINTR);
+	suite_check(st, what);
 }
 
 static void suite_run(const char *const *argv, const char *what)
@@ -312,19 +326,18 @@ static void suite_exec(int runs)
 {
 	double v[SUITE_MAX_RUNS];
 	char id[64];
-	int i, st;
+	int i;
 
 	suite_config(ociconf_base(
 		(const char *const[]){ "sleep", "1000000", NULL }));
 	suite_id(id, sizeof(id));
-	st = suite_start_detached(id);
-	if (st)
-		FAIL("%s run -d sleep: status 0x%x", suite_rt, st);
+	suite_check(suite_start_detached(id), "run -d sleep");
 	for (i = 0; i < runs; i++) {
 		double t = bench_now();
 
-		suite_run((const char *const[]){ "exec", id, "true", NULL },
-			  "exec true");
+		suite_run(
+			(const char *const[]){ "exec", id, "/bin/true", NULL },
+			"exec true");
 		v[i] = (bench_now() - t) * 1e3;
 	}
 	suite_remove(id);
@@ -487,7 +500,7 @@ static void suite_memory(int runs)
 {
 	double ex[SUITE_MAX_RUNS], in[SUITE_MAX_RUNS];
 	char id[64];
-	int i, st;
+	int i;
 
 	suite_config(ociconf_base(
 		(const char *const[]){ "sleep", "1000000", NULL }));
@@ -498,9 +511,7 @@ static void suite_memory(int runs)
 		DIR *dir;
 
 		suite_id(id, sizeof(id));
-		st = suite_start_detached(id);
-		if (st)
-			FAIL("%s run -d: status 0x%x", suite_rt, st);
+		suite_check(suite_start_detached(id), "run -d sleep");
 		sleep(2); /* idle: let the guest settle */
 		suite_reap();
 		dir = opendir("/proc");
@@ -620,12 +631,11 @@ int main(int argc, char **argv)
 		setenv("MOAT_HYPERVISOR",
 		       strcmp(suite_rt, "moat-vmm") ? "qemu" : "moat-vmm", 1);
 	}
-	/* crun exec looks the program up in our PATH (the test host's init
-	 * has none) */
+	/* crun exec looks the program up in the container with our PATH
+	 * (the test host's lacks /bin, where busybox is) */
 	setenv("PATH",
-	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-	       "/sbin:/bin",
-	       0);
+	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	       1);
 	ASSERT_OK(prctl(PR_SET_CHILD_SUBREAPER, 1));
 	rootfs_make(suite_dir, sizeof(suite_dir));
 	snprintf(suite_root, sizeof(suite_root), "%s/state", suite_dir);
