@@ -98,3 +98,40 @@ void nettest_kill_vmm(const char *id)
 		id);
 	ENGINE_EXPECT(&r, 0);
 }
+
+void nettest_serve(const char *runtime, const char *bundle, const char *id,
+		   const char *ns, const char *peer)
+{
+	static const char *const server[] = {
+		"sh", "-c",
+		"mkdir -p /www && echo " NETTEST_WORD " > /www/index.html && "
+		"exec httpd -f -p 80 -h /www",
+		NULL
+	};
+	struct engine_run r;
+
+	nettest_bundle(bundle, server, ns);
+	engine_sh(&r, "%s run -d --bundle %s %s", runtime, bundle, id);
+	ENGINE_EXPECT(&r, 0);
+	engine_sh(&r, "ip -n %s -o link show; tc -n %s qdisc show dev eth0", ns,
+		  ns);
+	ENGINE_EXPECT_OUT(&r, ": moat0:");
+	ENGINE_EXPECT_OUT(&r, "qdisc ingress");
+	engine_sh(&r,
+		  "for i in $(seq 90); do timeout 10 ip netns exec %s busybox "
+		  "wget -q -O- http://" NETTEST_ADDR "/ && exit 0; sleep 1; "
+		  "done; exit 1",
+		  peer);
+	ENGINE_EXPECT(&r, 0);
+	ENGINE_EXPECT_OUT(&r, NETTEST_WORD);
+}
+
+void nettest_kill(const char *runtime, const char *id, const char *ns)
+{
+	struct engine_run r;
+
+	nettest_kill_vmm(id);
+	nettest_untouched(ns);
+	engine_sh(&r, "%s delete --force %s", runtime, id);
+	ENGINE_EXPECT(&r, 0);
+}

@@ -32,4 +32,14 @@ void nettest_untouched(const char *ns);
 /* SIGKILL the monitor (QEMU or moat-vmm) of container id's shim. */
 void nettest_kill_vmm(const char *id);
 
+/* runtime (moat's wrapper) run -d container id from bundle in ns, serving
+ * NETTEST_WORD with busybox httpd on port 80; check the tap and eth0's
+ * ingress qdisc are there and peer reaches the server. */
+#define NETTEST_WORD "moat-net-served"
+void nettest_serve(const char *runtime, const char *bundle, const char *id,
+		   const char *ns, const char *peer);
+
+/* Kill id's monitor, check ns is left as it was made, delete --force. */
+void nettest_kill(const char *runtime, const char *id, const char *ns);
+
 #endif

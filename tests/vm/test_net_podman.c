@@ -291,8 +291,6 @@ TEST_TIMEOUT(net_own_namespace_is_left_as_it_was, 600)
 		"ping -c 1 -W 5 " NETTEST_PEER,
 		NULL
 	};
-	static const char *const server[] = { "sh", "-c", HTTPD_CMD("own"),
-					      NULL };
 	char ns[64], peer[64], bundle[160], id[64];
 	struct engine_run r;
 	int me = (int)getpid();
@@ -315,25 +313,9 @@ TEST_TIMEOUT(net_own_namespace_is_left_as_it_was, 600)
 
 	/* the other end reaches a server in the VM; then kill -9 of the
 	 * VMM while the container runs */
-	nettest_bundle(bundle, server, ns);
 	snprintf(id, sizeof(id), "netkill-%d", me);
-	engine_sh(&r, "%s run -d --bundle %s %s", g.runtime, bundle, id);
-	ENGINE_EXPECT(&r, 0);
-	engine_sh(&r,
-		  "for i in $(seq 60); do timeout 5 ip netns exec %s busybox "
-		  "wget -q -O- http://" NETTEST_ADDR "/ && exit 0; sleep 1; "
-		  "done; exit 1",
-		  peer);
-	ENGINE_EXPECT(&r, 0);
-	ENGINE_EXPECT_OUT(&r, "own");
-	engine_sh(&r, "ip -n %s -o link show; tc -n %s qdisc show dev eth0", ns,
-		  ns);
-	ENGINE_EXPECT_OUT(&r, ": moat0:");
-	ENGINE_EXPECT_OUT(&r, "qdisc ingress");
-	nettest_kill_vmm(id);
-	nettest_untouched(ns);
-	engine_sh(&r, "%s delete --force %s", g.runtime, id);
-	ENGINE_EXPECT(&r, 0);
+	nettest_serve(g.runtime, bundle, id, ns, peer);
+	nettest_kill(g.runtime, id, ns);
 	nettest_remove(ns, peer);
 	teardown();
 }
