@@ -31,7 +31,9 @@
 
 #define ULIMITS "--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 #define DOCKER "/usr/bin/docker -H unix://%s/docker.sock"
-#define CTR "ctr -a %s/containerd.sock"
+/* A namespace of the test's own: containerd's runc shim keeps the
+ * runtime's state under /run/containerd/runc/<namespace>. */
+#define CTR "ctr -n moat-test -a %s/containerd.sock"
 #define CTR_IMAGE "docker.io/library/moat-busybox:latest"
 
 static struct engine g;
@@ -181,6 +183,9 @@ TEST_TIMEOUT(containerd_ctr_runs_exec_and_tty, 900)
 	if (access("/usr/bin/containerd", X_OK) || access("/usr/bin/ctr", X_OK))
 		FAIL("containerd is not installed (tools/deps installs it)");
 	engine_setup(&g, "ctr");
+	/* What a failed run of this test left in the namespace's runc root
+	 * (moat's --root there) would make create refuse the ids. */
+	engine_sh(&r, "rm -rf /run/containerd/runc/moat-test");
 	snprintf(conf, sizeof(conf), "%s/containerd.toml", g.work);
 	f = fopen(conf, "w");
 	ASSERT(f);
@@ -253,11 +258,14 @@ TEST_TIMEOUT(containerd_ctr_runs_exec_and_tty, 900)
 		  g.work);
 	ENGINE_EXPECT(&r, 3);
 	ENGINE_EXPECT_OUT(&r, "moat");
-	engine_sh(&r,
-		  "script -qefc \"stty rows 12 cols 52; " CTR
-		  " task exec -t --exec-id e2 c3 sh -c 'tty; stty size'\" "
-		  "/dev/null",
-		  g.work);
+	/* ctr sets the size once the process runs (so does runc's
+	 * caller): give it time before asking. */
+	engine_sh(
+		&r,
+		"script -qefc \"stty rows 12 cols 52; " CTR
+		" task exec -t --exec-id e2 c3 sh -c 'tty; sleep 3; stty size'\" "
+		"/dev/null",
+		g.work);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "12 52");
 	engine_sh(&r,

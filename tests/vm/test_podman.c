@@ -143,7 +143,7 @@ TEST_TIMEOUT(podman_detached_exec_logs_pause_stop, 900)
 	engine_sh(
 		&r,
 		"script -qefc \"stty rows 20 cols 70; podman exec -it %s sh -c "
-		"'tty; stty size; exit 5'\" /dev/null",
+		"'tty; sleep 2; stty size; exit 5'\" /dev/null",
 		id);
 	ENGINE_EXPECT(&r, 5);
 	ENGINE_EXPECT_OUT(&r, "/dev/pts/");
