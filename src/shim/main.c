@@ -83,6 +83,7 @@
 #define SHIM_EV_SYNC 4
 #define SHIM_EV_CONSOLE 5
 #define SHIM_CONSOLE_MAX (4U << 20) /* of the guest's console in the log */
+#define SHIM_TAIL 400		    /* console bytes quoted when create fails */
 #define SHIM_EV_IN 0x100     /* + slot: that process's stdin or terminal */
 #define SHIM_EV_CLIENT 0x200 /* + slot: its exec client's connection */
 
@@ -143,6 +144,8 @@ struct shim {
 	int dir_fd, log_fd, sync_fd;
 	int console_r;	    /* the console pipe's read end, -1: none */
 	uint64_t console_n; /* console bytes written to the log */
+	char console_tail[SHIM_TAIL]; /* its last bytes, for errors */
+	size_t tail_len;
 	bool synced;	    /* the CLI was told how create went */
 	bool shutdown_sent; /* the VM is expected to end by itself */
 	int ep, sigfd, ctl_fd;
@@ -1240,6 +1243,27 @@ static void shim_in_read(struct shim *s, struct shim_proc *p)
 
 /* --- the guest's console ------------------------------------------------- */
 
+/* Keep the console's last SHIM_TAIL bytes, printable, one line. */
+static void shim_tail(struct shim *s, const char *buf, size_t n)
+{
+	size_t i;
+
+	if (n > SHIM_TAIL) {
+		buf += n - SHIM_TAIL;
+		n = SHIM_TAIL;
+	}
+	if (s->tail_len + n > SHIM_TAIL) {
+		size_t drop = s->tail_len + n - SHIM_TAIL;
+
+		memmove(s->console_tail, s->console_tail + drop,
+			s->tail_len - drop);
+		s->tail_len -= drop;
+	}
+	for (i = 0; i < n; i++)
+		s->console_tail[s->tail_len++] =
+			buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : ' ';
+}
+
 /* Copy what the console pipe holds to the log, up to SHIM_CONSOLE_MAX;
  * the rest is read and dropped (said once). */
 static void shim_console(struct shim *s)
@@ -1273,6 +1297,7 @@ static void shim_console(struct shim *s)
 			shim_log(s, "console output beyond %u bytes dropped",
 				 SHIM_CONSOLE_MAX);
 		s->console_n += (size_t)n;
+		shim_tail(s, buf, (size_t)n);
 	}
 }
 
@@ -1748,10 +1773,12 @@ int main(int argc, char **argv)
 		    open("/dev/null", j ? O_WRONLY : O_RDONLY) != j)
 			return 2;
 	if (chdir("/") < 0 || shim_setup(&s, &e)) {
-		shim_sync(&s, false, "%s", e ? e->msg : "out of memory");
-		moat_err_free(&e);
 		sandbox_stop(&s.sb, 0);
 		shim_console(&s); /* the monitor's last words */
+		shim_sync(&s, false, "%s%s%.*s", e ? e->msg : "out of memory",
+			  s.tail_len ? "; the console's last words: " : "",
+			  (int)s.tail_len, s.console_tail);
+		moat_err_free(&e);
 		net_teardown(&s.net);
 		if (s.ctl_fd >= 0 && s.dir_fd >= 0)
 			unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
@@ -1761,10 +1788,13 @@ int main(int argc, char **argv)
 		 s.sb.ops->name, (int)s.sb.pid, s.sc.mem_mib, s.sc.cpus);
 	shim_loop(&s);
 	if (!s.synced) {
+		/* The log goes with the container: quote its last words. */
+		sandbox_stop(&s.sb, 0);
+		shim_console(&s);
 		shim_sync(&s, false,
-			  "the VM ended before the container was created "
-			  "(see %s/%s/%s)",
-			  s.root, s.id, SHIM_LOG);
+			  "the VM ended before the container was created; its "
+			  "console's last words: %.*s",
+			  (int)s.tail_len, s.console_tail);
 		s.code = 1;
 		s.signo = 0;
 	}
