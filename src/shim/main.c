@@ -68,7 +68,7 @@
 #define SHIM_LOG STATE_CONSOLE_LOG
 #define SHIM_RBUF (WIRE_FRAME_MAX + 65536)
 #define SHIM_WINDOW (256U << 10) /* credit window per output stream */
-#define SHIM_HELLO_MS 120000	 /* boot to HELLO, TCG included */
+#define SHIM_HELLO_MS 240000	 /* boot to HELLO, loaded TCG included */
 #define SHIM_DRAIN_MS 3000	 /* after EXIT: wait for output EOFs */
 #define SHIM_SHUTDOWN_MS 5000	 /* after SHUTDOWN: wait for QEMU */
 #define SHIM_MAX_PENDING 16
@@ -164,7 +164,8 @@ struct shim {
 	const char *console_socket;
 
 	uint32_t init_proc, init_pid;
-	uint32_t ooms; /* OOM events from the agent */
+	uint32_t ooms;	 /* OOM events from the agent */
+	const char *why; /* why the VM was given up, NULL: it ended */
 	bool exited;
 	uint32_t code, signo;
 	struct shim_pending pending[SHIM_MAX_PENDING];
@@ -1660,6 +1661,12 @@ static void shim_loop(struct shim *s)
 			if (s->phase == SHIM_BOOTING ||
 			    s->phase == SHIM_CREATING ||
 			    s->phase == SHIM_STOPPING) {
+				s->why = s->phase == SHIM_BOOTING
+						 ? "no HELLO from the agent in "
+						   "time"
+					 : s->phase == SHIM_CREATING
+						 ? "no answer to CREATE in time"
+						 : NULL;
 				shim_lost(s, "timed out");
 				break;
 			}
@@ -1792,9 +1799,10 @@ int main(int argc, char **argv)
 		sandbox_stop(&s.sb, 0);
 		shim_console(&s);
 		shim_sync(&s, false,
-			  "the VM ended before the container was created; its "
+			  "%s before the container was created; its "
 			  "console's last words: %.*s",
-			  (int)s.tail_len, s.console_tail);
+			  s.why ? s.why : "the VM ended", (int)s.tail_len,
+			  s.console_tail);
 		s.code = 1;
 		s.signo = 0;
 	}

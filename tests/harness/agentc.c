@@ -69,7 +69,7 @@ void agentc_handshake(struct agentc *c)
 	struct msg m = { WIRE_K_HELLO, 0, 0, { { 0 } } };
 	struct wire_frame f;
 	size_t need;
-	long end = agentc_now_ms() + AGENTC_TIMEOUT_MS;
+	long end = agentc_now_ms() + AGENTC_HELLO_MS;
 	int r;
 
 	/* The agent's HELLO is its first frame. We send ours only once we

@@ -22,6 +22,9 @@
 #define AGENTC_MAX_STREAMS 64
 #define AGENTC_MAX_EXITS 256
 #define AGENTC_TIMEOUT_MS 20000
+/* A guest's boot to its HELLO: seconds under TCG, more when the machine
+ * is loaded (nested KVM on an emulated CPU). */
+#define AGENTC_HELLO_MS 120000
 
 struct agentc_stream {
 	uint32_t id;
