@@ -91,17 +91,27 @@ void engine_first_line(const struct engine_run *r, char *buf, size_t cap)
 
 void engine_rootfs(const char *dir)
 {
-	struct engine_run r;
+	static struct engine_run r;
+	char path[512], *a, *save = NULL;
 
 	engine_sh(&r,
 		  "set -e; d=%s; mkdir -p $d/bin $d/etc $d/tmp $d/root "
-		  "$d/proc $d/sys $d/dev; cp /bin/busybox $d/bin/; for a in "
-		  "$(/bin/busybox --list); do [ $a = busybox ] || ln -s "
-		  "busybox $d/bin/$a; done; echo 'root:x:0:0:root:/root:"
-		  "/bin/sh' > $d/etc/passwd; echo 'root:x:0:' > $d/etc/group; "
-		  "chmod 1777 $d/tmp",
+		  "$d/proc $d/sys $d/dev; cp /bin/busybox $d/bin/; echo "
+		  "'root:x:0:0:root:/root:/bin/sh' > $d/etc/passwd; echo "
+		  "'root:x:0:' > $d/etc/group; chmod 1777 $d/tmp; "
+		  "/bin/busybox --list",
 		  dir);
 	ENGINE_EXPECT(&r, 0);
+	/* the applets' links, made here: a shell loop of ln costs minutes
+	 * under TCG, in the nested test host */
+	for (a = strtok_r(r.out, "\n", &save); a;
+	     a = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(a, "busybox") || strchr(a, '/'))
+			continue;
+		snprintf(path, sizeof(path), "%s/bin/%s", dir, a);
+		if (symlink("busybox", path) < 0 && errno != EEXIST)
+			FAIL("symlink %s: %s", path, strerror(errno));
+	}
 }
 
 void engine_setup(struct engine *g, const char *name)
@@ -124,9 +134,18 @@ void engine_setup(struct engine *g, const char *name)
 	ASSERT(f);
 	fprintf(f,
 		"#!/bin/sh\nexport MOAT_KERNEL='%s' MOAT_INITRAMFS='%s' "
-		"MOAT_SHIM='%s'\nexec '%s' --root '%s' \"$@\"\n",
+		"MOAT_SHIM='%s'\n",
 		vmrun_env_path("MOAT_KERNEL"), vmrun_env_path("MOAT_INITRAMFS"),
-		vmrun_env_path("MOAT_SHIM"), cli, g->root);
+		vmrun_env_path("MOAT_SHIM"));
+	/* the backend, where the test chose one (engines do not pass
+	 * their environment on) */
+	if (vmrun_env_path("MOAT_VMM"))
+		fprintf(f, "export MOAT_VMM='%s'\n",
+			vmrun_env_path("MOAT_VMM"));
+	if (getenv("MOAT_HYPERVISOR") && *getenv("MOAT_HYPERVISOR"))
+		fprintf(f, "export MOAT_HYPERVISOR='%s'\n",
+			getenv("MOAT_HYPERVISOR"));
+	fprintf(f, "exec '%s' --root '%s' \"$@\"\n", cli, g->root);
 	fclose(f);
 	chmod(g->runtime, 0755);
 }
@@ -162,7 +181,8 @@ static int engine_leftovers(const struct engine *g, char *what, size_t cap)
 			snprintf(what + strlen(what), cap - strlen(what),
 				 "%s: %.200s; ", d->d_name, cmd);
 		}
-		if ((strstr(cmd, "qemu-system") || strstr(cmd, "virtiofsd")) &&
+		if ((strstr(cmd, "qemu-system") || strstr(cmd, "virtiofsd") ||
+		     strstr(cmd, "moat-vmm")) &&
 		    strstr(cmd, g->work)) {
 			n++;
 			snprintf(what + strlen(what), cap - strlen(what),
@@ -212,6 +232,16 @@ void engine_podman_image(const struct engine *g, const char *image)
 		  "- %s",
 		  dir, image);
 	ENGINE_EXPECT(&r, 0);
+}
+
+void engine_podman_rm_labelled(const struct engine *g)
+{
+	struct engine_run r;
+
+	engine_sh(&r,
+		  "podman ps -a --filter label=moat-test=%s -q | xargs -r "
+		  "podman rm -f -t 0",
+		  g->work);
 }
 
 void engine_crun_hybrid(void)

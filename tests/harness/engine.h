@@ -41,6 +41,10 @@ void engine_rootfs(const char *dir);
  * podman has it already. */
 void engine_podman_image(const struct engine *g, const char *image);
 
+/* Remove (podman rm -f) every podman container labelled moat-test=<work>,
+ * as tests label theirs. */
+void engine_podman_rm_labelled(const struct engine *g);
+
 /* crun refuses a hybrid cgroup host whose v2 hierarchy still has a
  * controller (hugetlb here): mount that controller's v1 hierarchy, as
  * systemd does on hybrid hosts. */
