@@ -211,7 +211,10 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 	argv[n++] = "-initrd";
 	argv[n++] = c->initramfs;
 	argv[n++] = "-append";
-	argv[n++] = "console=ttyS0 reboot=t panic=-1 quiet "
+	/* no_timer_check: a vCPU starved of the host's CPU (TCG, many VMs
+	 * booting at once) fails the kernel's check that the IO-APIC timer
+	 * ticks, and the kernel panics ("IO-APIC + timer doesn't work!") */
+	argv[n++] = "console=ttyS0 reboot=t panic=-1 quiet no_timer_check "
 		    "moat.channel=" SANDBOX_CHANNEL;
 	argv[n++] = "-chardev";
 	argv[n++] = serial;
