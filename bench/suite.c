@@ -381,8 +381,9 @@ static void suite_stdout(int runs, int mib)
 	suite_row("stdout", "MiB/s", v, runs);
 }
 
-#define SUITE_STAT_PASSES 10 /* `ls -l` over the files, so that one step
-				* outlasts the container clock's 10 ms */
+#define SUITE_STAT_PASSES                              \
+	10 /* `ls -l` over the files, so that one step \
+	    * outlasts the container clock's 10 ms */
 
 /* File I/O in dir (in the container): 5 steps between 6 markers. */
 static void suite_fileio(int runs, int mib, int files, const char *where,
