@@ -166,6 +166,8 @@ struct shim {
 	uint32_t init_proc, init_pid;
 	uint32_t ooms;	 /* OOM events from the agent */
 	const char *why; /* why the VM was given up, NULL: it ended */
+	bool vm_exited;	 /* the monitor's wait status is vm_status */
+	int vm_status;
 	bool exited;
 	uint32_t code, signo;
 	struct shim_pending pending[SHIM_MAX_PENDING];
@@ -1327,6 +1329,8 @@ static void shim_signals(struct shim *s)
 		if (s->sb.pid > 0 &&
 		    waitpid(s->sb.pid, &status, WNOHANG) == s->sb.pid) {
 			s->sb.pid = 0;
+			s->vm_status = status;
+			s->vm_exited = true;
 			if (s->phase < SHIM_STOPPING)
 				shim_log(s, "the VM exited (status 0x%x)",
 					 status);
@@ -1798,10 +1802,16 @@ int main(int argc, char **argv)
 		/* The log goes with the container: quote its last words. */
 		sandbox_stop(&s.sb, 0);
 		shim_console(&s);
+		char ended[64];
+
+		snprintf(ended, sizeof(ended),
+			 s.vm_exited ? "the VM ended (monitor status 0x%x)"
+				     : "the agent's channel was lost",
+			 s.vm_status);
 		shim_sync(&s, false,
 			  "%s before the container was created; its "
 			  "console's last words: %.*s",
-			  s.why ? s.why : "the VM ended", (int)s.tail_len,
+			  s.why ? s.why : ended, (int)s.tail_len,
 			  s.console_tail);
 		s.code = 1;
 		s.signo = 0;

