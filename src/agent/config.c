@@ -8,7 +8,8 @@
  * namespace path but the network's, an unknown capability or rlimit) is
  * refused with a clear message instead of being ignored. A network
  * namespace with a path is the engine's on the host, which the shim carried
- * into the VM: the container uses the guest's own (net_guest; net.c).
+ * into the VM: the container uses the guest's own (net_guest; net.c); in
+ * a VM a new one is the guest's too (serve.c).
  * Fields the agent does not act on (hooks, annotations, apparmor, selinux)
  * are left alone: the host handles them or they do not apply inside a VM.
  */

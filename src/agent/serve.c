@@ -948,6 +948,14 @@ static void serve_req_create(struct serve *s, const struct msg *m)
 			     "by path is not supported outside a VM");
 		goto fail;
 	}
+	/* In a VM a new network namespace is the guest's own, as the VM is
+	 * the container's alone: docker's libnetwork configures the
+	 * namespace from its prestart hook, after the engine asked for a
+	 * new one, and the shim carried what it made (c->net). */
+	if (s->o->guest && (cfg->ns_flags & CLONE_NEWNET)) {
+		cfg->ns_flags &= ~CLONE_NEWNET;
+		cfg->net_guest = true;
+	}
 	if (s->o->guest && (errno = -net_lo_up()) > 0) {
 		moat_err_set(&e, errno, "bring up lo");
 		goto fail;

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -132,8 +133,11 @@ cli_exec_shim(const char *shim, const char *root, const char *id,
 	_exit(127);
 }
 
-/* Read the shim's report until EOF into buf. */
-static void cli_read_sync(int fd, char *buf, size_t cap)
+/*
+ * Read the shim's report into buf: until EOF, or with stop_at_pid until a
+ * whole "pid <pid>\n" line (the shim waits for the hooks then).
+ */
+static void cli_read_sync(int fd, char *buf, size_t cap, bool stop_at_pid)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	size_t got = 0;
@@ -154,8 +158,25 @@ static void cli_read_sync(int fd, char *buf, size_t cap)
 		got += (size_t)n;
 		if (got == cap - 1)
 			break;
+		if (stop_at_pid && got > 4 && !memcmp(buf, "pid ", 4) &&
+		    buf[got - 1] == '\n')
+			break;
 	}
 	buf[got] = '\0';
+}
+
+/* The pid in the shim's "<word> <pid>" (the word already matched); 0 when
+ * malformed. */
+static pid_t cli_sync_pid(const char *num)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(num, &end, 10);
+	if (errno || (*end && strcmp(end, "\n")) || v <= 0 || v > INT32_MAX)
+		return 0;
+	return (pid_t)v;
 }
 
 int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
@@ -163,12 +184,11 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 {
 	struct state_handle h = STATE_HANDLE_INIT;
 	char shim[PATH_MAX], bundle[PATH_MAX], cfg[PATH_MAX + 16];
-	char report[MOAT_ERR_MSG_MAX + 64], *end;
+	char report[MOAT_ERR_MSG_MAX + 64];
 	int sync[2] = { -1, -1 }, status;
 	struct spec *sp = NULL, *hk = NULL;
 	struct state s;
 	pid_t child, pid = 0;
-	long v;
 
 	*shim_pid = 0;
 	if (state_id_check(o->id, e))
@@ -212,8 +232,10 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	if (hooks_save_config(h.dir_fd, cfg, e) ||
 	    hooks_load_config(h.dir_fd, &hk, e))
 		goto fail;
-	if (pipe2(sync, O_CLOEXEC) < 0) {
-		moat_err_set(e, errno, "pipe");
+	/* A socket: the shim says "pid", `moat create` answers "go" after
+	 * the first hooks, the shim reports how creating went. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) {
+		moat_err_set(e, errno, "socketpair");
 		goto fail;
 	}
 	fflush(NULL);
@@ -245,7 +267,34 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	if (!o->foreground)
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;
-	cli_read_sync(sync[0], report, sizeof(report));
+	/* "pid <pid>": the shim is in the container's network namespace
+	 * and waits; the prestart and createRuntime hooks run now, before
+	 * the VM exists, as runc runs them before the container's program
+	 * (docker's libnetwork sets the network up from its prestart hook,
+	 * and the shim carries it to the VM after). */
+	cli_read_sync(sync[0], report, sizeof(report), true);
+	if (!strncmp(report, "pid ", 4)) {
+		pid = cli_sync_pid(report + 4);
+		if (!pid) {
+			moat_err_set(e, 0, "the shim's report is malformed");
+			goto fail;
+		}
+		s.pid = pid;
+		if (state_proc_start(pid, &s.pid_start) < 0) {
+			moat_err_set(e, errno, "the shim (pid %d)", (int)pid);
+			goto fail;
+		}
+		if (cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_PRESTART,
+			      false, e) ||
+		    cli_hooks(ctx, hk, &s, STATE_CREATING,
+			      SPEC_HOOK_CREATE_RUNTIME, false, e))
+			goto fail;
+		if (send(sync[0], "go\n", 3, MSG_NOSIGNAL) != 3) {
+			moat_err_set(e, errno, "the shim");
+			goto fail;
+		}
+		cli_read_sync(sync[0], report, sizeof(report), false);
+	}
 	close(sync[0]);
 	sync[0] = -1;
 	if (strncmp(report, "ok ", 3)) {
@@ -259,24 +308,12 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 				;
 		goto fail;
 	}
-	errno = 0;
-	v = strtol(report + 3, &end, 10);
-	if (errno || *end || v <= 0 || v > INT32_MAX) {
+	if (cli_sync_pid(report + 3) != pid || !pid) {
 		moat_err_set(e, 0, "the shim's report is malformed");
 		goto fail;
 	}
-	pid = (pid_t)v;
-	s.pid = pid;
 	s.phase = STATE_CREATED;
-	if (state_proc_start(pid, &s.pid_start) < 0) {
-		moat_err_set(e, errno, "the shim (pid %d)", (int)pid);
-		goto fail;
-	}
-	if (cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_PRESTART, false,
-		      e) ||
-	    cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_CREATE_RUNTIME,
-		      false, e) ||
-	    cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_CREATE_CONTAINER,
+	if (cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_CREATE_CONTAINER,
 		      false, e))
 		goto fail;
 	if (state_write(&h, &s, e) ||

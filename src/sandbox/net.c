@@ -428,7 +428,8 @@ int net_config_path(json_t *config, const char **path, struct moat_err **e)
 			     "does not share the host's network namespace");
 }
 
-int net_setup(struct net_setup *ns, const char *path, struct moat_err **e)
+int net_setup(struct net_setup *ns, const char *path, int host_fd,
+	      struct moat_err **e)
 {
 	struct net_job j = { ns, true, NULL };
 	struct stat a, b;
@@ -440,9 +441,9 @@ int net_setup(struct net_setup *ns, const char *path, struct moat_err **e)
 	ns->ns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns->ns_fd < 0)
 		return moat_err_set(e, errno, "%s", path);
-	/* The caller's namespace is the host's: the shim calls this before
-	 * it joins the container's (src/shim/netns.c). */
-	if (fstat(ns->ns_fd, &a) < 0 || stat("/proc/self/ns/net", &b) < 0) {
+	/* host_fd is the host's namespace, kept by the shim before it
+	 * joined the container's (src/shim/netns.c). */
+	if (fstat(ns->ns_fd, &a) < 0 || fstat(host_fd, &b) < 0) {
 		moat_err_set(e, errno, "%s", path);
 		goto fail;
 	}

@@ -82,12 +82,14 @@ int net_config_path(json_t *config, const char **path, struct moat_err **e);
  * Enter the network namespace at path and carry its interfaces (all but
  * lo; at most NET_IFS_MAX, each with an Ethernet address) to taps as the
  * header says. On success ns->nics[0..n) are the taps (close-on-exec,
- * fd >= SANDBOX_NIC_FD_MIN) and ns->ifs[] describe them. The host's own
- * network namespace (the caller's: call this before joining the
- * container's) is refused: moat does not share it. Returns 0, or -1
- * with *e set and nothing left behind.
+ * fd >= SANDBOX_NIC_FD_MIN) and ns->ifs[] describe them. host_fd is an fd
+ * of the host's own network namespace (the shim opens /proc/self/ns/net
+ * before it joins the container's): that namespace is refused, as moat
+ * does not share it. Returns 0, or -1 with *e set and nothing left
+ * behind.
  */
-int net_setup(struct net_setup *ns, const char *path, struct moat_err **e);
+int net_setup(struct net_setup *ns, const char *path, int host_fd,
+	      struct moat_err **e);
 
 /*
  * The interfaces as the JSON text the agent reads (docs/protocol.md,

@@ -14,8 +14,11 @@
  * relative to the share, the seccomp profile compiled to BPF on the host)
  * and the init's streams: its stdin, stdout and stderr inherited from
  * `moat create`, or a pty whose master went to --console-socket, relayed
- * under the protocol's credit. Then it reports on the sync fd ("ok <pid>"
- * or "error <text>", then EOF) and serves <root>/<id>/shim.sock
+ * under the protocol's credit. On the sync fd (a socket) it first says
+ * "pid <pid>" once it is in the container's network namespace, and waits
+ * for "go" while `moat create` runs the prestart and createRuntime hooks;
+ * it carries the interfaces to taps after them. Then it reports ("ok
+ * <pid>" or "error <text>", then EOF) and serves <root>/<id>/shim.sock
  * (src/runtime/shimctl.h): start, kill, exec, ps, pause, resume, stats,
  * update. Signals sent to the shim (its pid is the container's pid for
  * the engine) are forwarded to the container's init.
@@ -1397,6 +1400,35 @@ static void shim_resources(struct shim *s, const struct spec *sp)
 	json_decref(r);
 }
 
+/*
+ * Tell `moat create` the shim's pid ("pid <pid>\n" on the sync socket), in
+ * the container's network namespace and before the VM exists, and wait for
+ * its "go\n": it runs the prestart and createRuntime hooks in between.
+ * EOF means that `moat create` failed (a hook) or went away.
+ */
+static int shim_hooks_wait(struct shim *s, struct moat_err **e)
+{
+	char buf[8];
+	size_t got = 0;
+	ssize_t n;
+
+	dprintf(s->sync_fd, "pid %d\n", (int)getpid());
+	while (got < 3) {
+		n = read(s->sync_fd, buf + got, 3 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return moat_err_set(e, n ? errno : EPIPE,
+					    "moat create did not let the "
+					    "container go on (a hook failed, "
+					    "or it went away)");
+		got += (size_t)n;
+	}
+	if (memcmp(buf, "go\n", 3))
+		return moat_err_set(e, EPROTO, "moat create: a bad answer");
+	return 0;
+}
+
 /* Read config.json: check it, gather the rootfs and the bind mounts'
  * sources into the VM's share (share.c), compile the seccomp profile. */
 static int shim_config(struct shim *s, struct moat_err **e)
@@ -1467,16 +1499,29 @@ static int shim_config(struct shim *s, struct moat_err **e)
 	}
 	if (shim_share_build(s->rootfs, s->bundle, j, e))
 		goto out;
-	/* The engine's network namespace, carried to the VM's NICs; before
-	 * the shim joins it, as net_setup() tells it from the host's by the
-	 * shim's own. */
+	/* The container's network namespace: the shim joins it (or makes
+	 * it) first, so that the createRuntime and prestart hooks, which
+	 * `moat create` runs now, see it at /proc/<pid>/ns/net (docker's
+	 * libnetwork moves its veth in there); its interfaces are carried
+	 * to the VM's NICs after them. */
 	{
 		const char *netns;
+		int host_ns;
 
-		if (net_config_path(j, &netns, e) ||
-		    (netns && net_setup(&s->net, netns, e)) ||
-		    shim_netns_enter(j, e))
+		if (net_config_path(j, &netns, e))
 			goto out;
+		host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (host_ns < 0) {
+			moat_err_set(e, errno, "/proc/self/ns/net");
+			goto out;
+		}
+		if (shim_netns_enter(j, e) || shim_hooks_wait(s, e) ||
+		    net_setup(&s->net, netns ? netns : "/proc/self/ns/net",
+			      host_ns, e)) {
+			close(host_ns);
+			goto out;
+		}
+		close(host_ns);
 		s->sc.nics = s->net.nics;
 		s->sc.nnics = s->net.n;
 		if (s->net.n && !(s->net_desc = net_describe(&s->net))) {

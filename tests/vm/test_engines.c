@@ -8,7 +8,13 @@
  *     busybox sh`, `docker exec NAME uname -r` showing the guest's kernel,
  *     an exec's exit code, `docker rm -f`; and `docker run --rm` to an exit
  *     code. (docker wants names of two characters or more: "m" is refused
- *     by docker itself, so the test names it "mc".)
+ *     by docker itself, so the test names it "mc".) Then docker's own
+ *     bridge network (on a bridge the test makes, docker's iptables
+ *     off): libnetwork sets the container's network up from its prestart
+ *     hook, in the namespace of the container's pid (moat's shim), and
+ *     the VM must get it: the guest's eth0 has the address docker
+ *     assigned, and the host fetches a page from busybox httpd in the
+ *     guest at that address.
  *   - containerd with `ctr run --runc-binary <wrapper>`: a container to an
  *     exit code, `-t` through a pty, and `ctr task exec` (also `-t`).
  * Images: the busybox root filesystem of engine.h, `docker import`ed, and
@@ -30,6 +36,9 @@
 #include <unistd.h>
 
 #define ULIMITS "--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+/* docker's bridge: made and removed by the test, never docker0 */
+#define DOCKER_BRIDGE "moatdk0"
+#define DOCKER_BRIDGE_NET "10.213.7"
 #define DOCKER "/usr/bin/docker -H unix://%s/docker.sock"
 /* A namespace of the test's own: containerd's runc shim keeps the
  * runtime's state under /run/containerd/runc/<namespace>. */
@@ -116,6 +125,12 @@ TEST_TIMEOUT(docker_runs_the_classic_vm_demo, 900)
 	snprintf(data, sizeof(data), "%s/data", g.work);
 	snprintf(exec, sizeof(exec), "%s/exec", g.work);
 	snprintf(pidf, sizeof(pidf), "%s/dockerd.pid", g.work);
+	engine_sh(&r,
+		  "ip link del " DOCKER_BRIDGE " 2>/dev/null; "
+		  "ip link add " DOCKER_BRIDGE " type bridge && "
+		  "ip addr add " DOCKER_BRIDGE_NET ".1/24 dev " DOCKER_BRIDGE
+		  " && ip link set " DOCKER_BRIDGE " up");
+	ENGINE_EXPECT(&r, 0);
 	{
 		char *const argv[] = {
 			"/usr/sbin/dockerd",
@@ -131,7 +146,7 @@ TEST_TIMEOUT(docker_runs_the_classic_vm_demo, 900)
 			rt,
 			"--iptables=false",
 			"--ip6tables=false",
-			"--bridge=none",
+			"--bridge=" DOCKER_BRIDGE,
 			"--storage-driver=vfs",
 			NULL,
 		};
@@ -169,7 +184,48 @@ TEST_TIMEOUT(docker_runs_the_classic_vm_demo, 900)
 			 " moat-busybox sh -c 'exit 42'",
 		  g.work);
 	ENGINE_EXPECT(&r, 42);
+
+	/* docker's bridge network, set up by libnetwork's prestart hook */
+	engine_sh(&r,
+		  DOCKER " run --runtime=moat -d --name=web " ULIMITS
+			 " moat-busybox sh -c 'mkdir -p /w && echo "
+			 "moat-docker-net >/w/index.html && exec httpd -f -p "
+			 "8080 -h /w'",
+		  g.work);
+	ENGINE_EXPECT(&r, 0);
+	engine_sh(&r, DOCKER " inspect -f '{{.NetworkSettings.IPAddress}}' web",
+		  g.work);
+	ENGINE_EXPECT(&r, 0);
+	engine_first_line(&r, line, sizeof(line));
+	test_diag("docker assigned %s", line);
+	if (strncmp(line, DOCKER_BRIDGE_NET ".", strlen(DOCKER_BRIDGE_NET) + 1))
+		FAIL("docker inspect: address \"%s\" is not on the bridge",
+		     line);
+	{
+		char ip[sizeof(line)];
+
+		snprintf(ip, sizeof(ip), "%s", line);
+		engine_sh(&r, DOCKER " exec web ip -4 addr show eth0", g.work);
+		ENGINE_EXPECT(&r, 0);
+		if (!strstr(r.out, ip)) {
+			engine_show(&r);
+			FAIL("the guest's eth0 does not have %s", ip);
+		}
+		engine_sh(&r,
+			  "for i in $(seq 60); do timeout 5 busybox wget -q "
+			  "-O- http://%s:8080/ && exit 0; sleep 1; done; "
+			  "exit 1",
+			  ip);
+		ENGINE_EXPECT(&r, 0);
+		if (!strstr(r.out, "moat-docker-net")) {
+			engine_show(&r);
+			FAIL("the host did not get the guest's page");
+		}
+	}
+	engine_sh(&r, DOCKER " rm -f web", g.work);
+	ENGINE_EXPECT(&r, 0);
 	daemon_stop(d);
+	engine_sh(&r, "ip link del " DOCKER_BRIDGE);
 	engine_teardown(&g);
 }
 
