@@ -184,6 +184,9 @@ struct container_proc {
 	gid_t gid;
 	const gid_t *gids;
 	size_t ngids;
+	bool has_caps; /* caps replace the config's (exec --cap, --process) */
+	uint64_t caps[CONFIG_CAP_SETS];
+	uint32_t nnp; /* MSG_NNP_*: the config's no_new_privs, off, on */
 	int stdio[3];
 	bool tty;
 	const void *bpf;	  /* struct sock_filter[], or NULL */

@@ -19,6 +19,7 @@
  * a mount outside the container's root.
  */
 #include "agent.h"
+#include "../proto/msg.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -688,6 +689,9 @@ container_run(int sync, const struct container_proc *p)
 	gid_t gid = p->has_user ? p->gid : cfg->gid;
 	const gid_t *gids = p->has_user ? p->gids : cfg->gids;
 	size_t ngids = p->has_user ? p->ngids : cfg->ngids, i;
+	const uint64_t *caps = p->has_caps ? p->caps : cfg->caps;
+	bool nnp = p->nnp == MSG_NNP_CONTAINER ? cfg->no_new_privs
+					       : p->nnp == MSG_NNP_ON;
 	uint64_t known = 0;
 	int c;
 
@@ -699,11 +703,11 @@ container_run(int sync, const struct container_proc *p)
 	if (chdir(cwd) < 0)
 		container_fail(sync, errno, "cwd %s", cwd);
 	umask(cfg->has_umask ? cfg->umask : 022);
-	if (p->bpf && !cfg->no_new_privs)
+	if (p->bpf && !nnp)
 		container_seccomp(sync, p);
 	for (c = 0; c < 64 && prctl(PR_CAPBSET_READ, c) >= 0; c++) {
 		known |= 1ULL << c;
-		if (!(cfg->caps[CONFIG_CAP_BOUNDING] >> c & 1) &&
+		if (!(caps[CONFIG_CAP_BOUNDING] >> c & 1) &&
 		    prctl(PR_CAPBSET_DROP, c) < 0)
 			container_fail(sync, errno, "drop capability %d", c);
 	}
@@ -715,10 +719,10 @@ container_run(int sync, const struct container_proc *p)
 		container_fail(sync, errno, "keepcaps");
 	if (setresuid(uid, uid, uid) < 0)
 		container_fail(sync, errno, "setuid %u", uid);
-	container_caps(sync, cfg->caps, known);
-	if (cfg->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	container_caps(sync, caps, known);
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		container_fail(sync, errno, "noNewPrivileges");
-	if (p->bpf && cfg->no_new_privs)
+	if (p->bpf && nnp)
 		container_seccomp(sync, p);
 	container_execvpe(argv, env);
 	container_fail(sync, errno, "exec %s", argv[0]);

@@ -1113,6 +1113,10 @@ static void serve_req_exec(struct serve *s, const struct msg *m)
 	cp.gid = x->gid;
 	cp.gids = gids;
 	cp.ngids = x->gids.count;
+	cp.has_caps = x->has_caps;
+	for (i = 0; i < CONFIG_CAP_SETS; i++)
+		cp.caps[i] = x->caps[i];
+	cp.nnp = x->no_new_privs;
 	cp.stdio[0] = io.theirs[0];
 	cp.stdio[1] = io.theirs[1];
 	cp.stdio[2] = io.theirs[2];

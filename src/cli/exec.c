@@ -18,9 +18,12 @@
  * process has started, so that the relay is reparented to the engine's
  * subreaper (conmon), which waits for it as runc's exec'd process.
  *
- * --cap, --no-new-privs, --apparmor and --process-label are accepted for
- * runc compatibility; the guest process gets the container's capabilities
- * and settings. --preserve-fds other than 0 is refused.
+ * --cap adds a capability to the process's bounding, effective and
+ * permitted sets (as runc does; not the inheritable or ambient ones), and
+ * --no-new-privs sets noNewPrivileges: the agent applies both in the
+ * guest. --apparmor and --process-label are accepted for runc
+ * compatibility and do not apply in the guest (no LSM there).
+ * --preserve-fds other than 0 is refused.
  *
  * Inputs: argv, the --process file and config.json (the engine's), the
  * shim's lines (printed, parsed as numbers only).
@@ -52,7 +55,8 @@ struct exec_opts {
 	const char *id, *process, *console, *pid_file, *cwd, *user;
 	json_t *env;  /* --env entries */
 	json_t *gids; /* --additional-gids entries */
-	bool tty, detach;
+	json_t *caps; /* --cap entries */
+	bool tty, detach, no_new_privs;
 	char **args;
 	int nargs;
 };
@@ -139,8 +143,23 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 						    "supported (the process "
 						    "runs in a VM)");
 			break;
-		case 'c':
+		case 'c': {
+			size_t k;
+
+			for (k = 0; spec_cap_names[k]; k++)
+				if (!strcmp(spec_cap_names[k], optarg))
+					break;
+			if (!spec_cap_names[k])
+				return moat_err_set(e, 0,
+						    "--cap %s: not a "
+						    "capability (CAP_...)",
+						    optarg);
+			json_array_append_new(o->caps, json_string(optarg));
+			break;
+		}
 		case 'n':
+			o->no_new_privs = true;
+			break;
 		case 'a':
 		case 'l':
 		case 'G':
@@ -217,6 +236,35 @@ static void exec_env(json_t *proc, json_t *add)
 }
 
 /* The process JSON to run, checked. */
+/* --cap: each capability added to the process's bounding, effective and
+ * permitted sets (runc's choice: never to the inheritable or ambient). */
+static void exec_caps(json_t *proc, json_t *add)
+{
+	static const char *const sets[] = { "bounding", "effective",
+					    "permitted" };
+	json_t *caps = json_object_get(proc, "capabilities"), *set, *a, *v;
+	size_t i, j, k;
+
+	if (!json_is_object(caps)) {
+		caps = json_object();
+		json_object_set_new(proc, "capabilities", caps);
+	}
+	for (k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+		set = json_object_get(caps, sets[k]);
+		if (!json_is_array(set)) {
+			set = json_array();
+			json_object_set_new(caps, sets[k], set);
+		}
+		json_array_foreach(add, i, a)
+		{
+			json_array_foreach(set, j,
+					   v) if (json_equal(v, a)) break;
+			if (j == json_array_size(set))
+				json_array_append(set, a);
+		}
+	}
+}
+
 static char *exec_process(const struct state *st, const struct exec_opts *o,
 			  bool *tty, struct spec **sp, struct moat_err **e)
 {
@@ -276,6 +324,10 @@ static char *exec_process(const struct state *st, const struct exec_opts *o,
 		json_object_set(json_object_get(proc, "user"), "additionalGids",
 				o->gids);
 	}
+	if (json_array_size(o->caps))
+		exec_caps(proc, o->caps);
+	if (o->no_new_privs)
+		json_object_set_new(proc, "noNewPrivileges", json_true());
 	text = json_dumps(proc, JSON_COMPACT);
 	json_decref(proc);
 	if (!text) {
@@ -452,7 +504,9 @@ static int exec_start(int dir_fd, const struct exec_opts *o, const char *json,
 
 int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 {
-	struct exec_opts o = { .env = json_array(), .gids = json_array() };
+	struct exec_opts o = { .env = json_array(),
+			       .gids = json_array(),
+			       .caps = json_array() };
 	struct state_handle h = STATE_HANDLE_INIT;
 	struct spec *sp = NULL;
 	char *json = NULL, report[MOAT_ERR_MSG_MAX + 16];
@@ -547,5 +601,6 @@ out:
 	free(json);
 	json_decref(o.env);
 	json_decref(o.gids);
+	json_decref(o.caps);
 	return r;
 }

@@ -124,7 +124,11 @@ static int msg_create_check(const void *body)
 static int msg_exec_check(const void *body)
 {
 	const struct msg_exec *x = body;
+	size_t i;
 
+	for (i = 0; i < 5; i++)
+		if (x->caps[i] && !x->has_caps)
+			return WIRE_EINVAL;
 	return msg_stdio_check(x->stream_in, x->stream_out, x->stream_err,
 			       x->stream_tty);
 }
@@ -174,6 +178,13 @@ static const struct msg_field msg_exec_fields[] = {
 	F_U32(msg_exec, stream_out, 8, OPT, 0, UINT32_MAX),
 	F_U32(msg_exec, stream_err, 9, OPT, 0, UINT32_MAX),
 	F_U32(msg_exec, stream_tty, 10, OPT, 0, UINT32_MAX),
+	F_BOOL(msg_exec, has_caps, 11),
+	F_U64(msg_exec, caps[0], 12, OPT),
+	F_U64(msg_exec, caps[1], 13, OPT),
+	F_U64(msg_exec, caps[2], 14, OPT),
+	F_U64(msg_exec, caps[3], 15, OPT),
+	F_U64(msg_exec, caps[4], 16, OPT),
+	F_U32(msg_exec, no_new_privs, 17, OPT, MSG_NNP_CONTAINER, MSG_NNP_ON),
 };
 
 static const struct msg_field msg_signal_fields[] = {

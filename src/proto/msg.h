@@ -127,7 +127,15 @@ struct msg_exec {		 /* EXEC request */
 	uint32_t stream_out;	 /* 8 */
 	uint32_t stream_err;	 /* 9 */
 	uint32_t stream_tty;	 /* 10: excludes 7..9 */
+	bool has_caps;		 /* 11: 12..16 replace the container's */
+	uint64_t caps[5];	 /* 12..16: bounding, effective, inheritable,
+				  * permitted, ambient (bit n: capability n);
+				  * 0 unless has_caps */
+	uint32_t no_new_privs;	 /* 17: MSG_NNP_* */
 };
+
+/* EXEC's no_new_privs: the container's setting (absent), off, or on. */
+enum { MSG_NNP_CONTAINER, MSG_NNP_OFF, MSG_NNP_ON };
 
 struct msg_signal {	/* SIGNAL request */
 	uint32_t proc;	/* 1: process handle; required unless all */

@@ -674,6 +674,13 @@ static int shim_exec_msg(struct shim *s, const struct spec_process *pp,
 	m->u.exec.cwd.len = (uint32_t)strlen(pp->cwd);
 	m->u.exec.uid = pp->uid;
 	m->u.exec.gid = pp->gid;
+	/* The process's capabilities (--process, --cap) and
+	 * noNewPrivileges; the container's when it names none. */
+	m->u.exec.has_caps = pp->has_caps;
+	for (n = 0; pp->has_caps && n < SPEC_CAP_SETS; n++)
+		m->u.exec.caps[n] = pp->caps[n];
+	m->u.exec.no_new_privs =
+		pp->no_new_privileges ? MSG_NNP_ON : MSG_NNP_OFF;
 	shim_proc_streams(p, &m->u.exec.stream_in, &m->u.exec.stream_out,
 			  &m->u.exec.stream_err, &m->u.exec.stream_tty);
 	return 0;

@@ -189,6 +189,11 @@ TEST(msg_round_trip_every_type)
 		  12);
 	m.u.exec.stream_out = 5;
 	round_trip(&m);
+	m.u.exec.has_caps = true;
+	m.u.exec.caps[0] = 1ULL << 21;
+	m.u.exec.caps[4] = ~0ULL;
+	m.u.exec.no_new_privs = MSG_NNP_OFF;
+	round_trip(&m);
 
 	memset(&m.u, 0, sizeof(m.u));
 	m.op = MSG_OP_SIGNAL;
@@ -602,6 +607,24 @@ TEST(msg_exec_lists)
 		tlv(b, &off, 2, bad_env[i], (uint32_t)strlen(bad_env[i]) + 1);
 		ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_EFIELD);
 	}
+
+	/* Capability sets only with has_caps; no_new_privs 0..2. */
+	off = 0;
+	tlv(b, &off, 1, "x", 2);
+	tlv(b, &off, 13, "\x20\0\0\0\0\0\0\0", 8);
+	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_EINVAL);
+	tlv(b, &off, 11, "\1", 1);
+	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), 0);
+	ASSERT(m.u.exec.has_caps);
+	ASSERT_EQ(m.u.exec.caps[1], 0x20);
+	ASSERT_EQ(m.u.exec.no_new_privs, MSG_NNP_CONTAINER);
+	tlv32(b, &off, 17, MSG_NNP_ON);
+	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), 0);
+	ASSERT_EQ(m.u.exec.no_new_privs, MSG_NNP_ON);
+	off = 0;
+	tlv(b, &off, 1, "x", 2);
+	tlv32(b, &off, 17, MSG_NNP_ON + 1);
+	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_ERANGE);
 
 	/* cwd absolute; uid not (uid_t)-1; gids whole and bounded. */
 	off = 0;

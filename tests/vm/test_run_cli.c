@@ -15,6 +15,7 @@
 #include "../harness/test.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
@@ -281,6 +282,74 @@ TEST_TIMEOUT(hooks_run_at_their_moments_with_the_state, 180)
 	clirun_expect_clean();
 }
 
+/* The hex value after "<key>:\t" in /proc/self/status text; -1: none. */
+static long long status_field(const char *text, const char *key)
+{
+	char k[32];
+	const char *p;
+
+	snprintf(k, sizeof(k), "%s:\t", key);
+	p = strstr(text, k);
+	return p ? strtoll(p + strlen(k), NULL, 16) : -1;
+}
+
+/*
+ * exec's capabilities and no_new_privs reach the guest process: the
+ * container's (no CAP_SYS_ADMIN, noNewPrivileges true) by default, --cap
+ * adds to them, a --process file's replace them (noNewPrivileges false
+ * included); a name that is no capability is refused.
+ */
+static void exec_caps_and_nnp(void)
+{
+	static struct clirun r;
+	char proc[PATH_MAX];
+	FILE *f;
+
+	moat(&r, "exec", "u1", "cat", "/proc/self/status");
+	clirun_expect_status(&r, 0);
+	if (status_field(r.out, "CapEff") & 1LL << 21 ||
+	    !(status_field(r.out, "CapEff") & 1LL << 5) ||
+	    status_field(r.out, "NoNewPrivs") != 1) {
+		clirun_show(&r);
+		FAIL("exec: want the container's capabilities and "
+		     "no_new_privs");
+	}
+	moat(&r, "exec", "--cap", "CAP_SYS_ADMIN", "u1", "cat",
+	     "/proc/self/status");
+	clirun_expect_status(&r, 0);
+	if (!(status_field(r.out, "CapEff") & 1LL << 21) ||
+	    !(status_field(r.out, "CapBnd") & 1LL << 21) ||
+	    !(status_field(r.out, "CapEff") & 1LL << 5) ||
+	    status_field(r.out, "CapInh") & 1LL << 21) {
+		clirun_show(&r);
+		FAIL("exec --cap CAP_SYS_ADMIN: not in the bounding and "
+		     "effective sets (or in the inheritable)");
+	}
+	snprintf(proc, sizeof(proc), "%s/process.json", clirun_bundle);
+	f = fopen(proc, "w");
+	ASSERT(f);
+	fputs("{\"args\":[\"cat\",\"/proc/self/status\"],\"cwd\":\"/\","
+	      "\"user\":{\"uid\":0,\"gid\":0},\"env\":[\"PATH=/bin\"],"
+	      "\"noNewPrivileges\":false,\"capabilities\":{\"bounding\":"
+	      "[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],\"permitted\":"
+	      "[\"CAP_KILL\"]}}",
+	      f);
+	ASSERT_EQ(fclose(f), 0);
+	moat(&r, "exec", "--process", proc, "u1");
+	clirun_expect_status(&r, 0);
+	if (status_field(r.out, "CapEff") != 1LL << 5 ||
+	    status_field(r.out, "CapBnd") != 1LL << 5 ||
+	    status_field(r.out, "NoNewPrivs") != 0) {
+		clirun_show(&r);
+		FAIL("exec --process: want exactly CAP_KILL, no_new_privs 0");
+	}
+	moat(&r, "exec", "--cap", "CAP_BOGUS", "u1", "true");
+	if (r.status == 0 || !strstr(r.err, "moat: exec: --cap CAP_BOGUS")) {
+		clirun_show(&r);
+		FAIL("exec --cap CAP_BOGUS: want a clear error");
+	}
+}
+
 TEST_TIMEOUT(exec_ps_pause_update_events_on_a_live_container, 240)
 {
 	static const char *const args[] = { "sleep", "1000", NULL };
@@ -293,6 +362,7 @@ TEST_TIMEOUT(exec_ps_pause_update_events_on_a_live_container, 240)
 	moat(&r, "exec", "u1", "sh", "-c", "echo in-guest; exit 5");
 	clirun_expect_status(&r, 5);
 	ASSERT(strstr(r.out, "in-guest"));
+	exec_caps_and_nnp();
 	moat(&r, "ps", "--format", "json", "u1");
 	clirun_expect_status(&r, 0);
 	j = json_loads(r.out, 0, NULL);
