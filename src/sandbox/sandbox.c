@@ -175,8 +175,8 @@ pid_t sandbox_spawn(const char *const *argv, int log_fd, int from1, int to1,
 		    int from2, int to2, struct moat_err **e)
 {
 	int errp[2], err = 0;
+	pid_t parent = getpid(), pid;
 	ssize_t got;
-	pid_t pid;
 
 	if (pipe2(errp, O_CLOEXEC) < 0)
 		return moat_err_set(e, errno, "pipe");
@@ -197,7 +197,9 @@ pid_t sandbox_spawn(const char *const *argv, int log_fd, int from1, int to1,
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* Die with the shim, whatever kills it. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
+		/* The parent is gone? (0: it is outside this process's PID
+		 * namespace, as the shim is; see src/shim/pidns.c.) */
+		if (getppid() != parent && getppid() != 0)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		/* Move the fds above every target first. */

@@ -41,6 +41,7 @@
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
 #include "../runtime/term.h"
+#include "pidns.h"
 #include "../sandbox/net.h"
 #include "../sandbox/qemu.h"
 #include "../sandbox/vmm.h"
@@ -153,6 +154,7 @@ struct shim {
 	bool shutdown_sent; /* the VM is expected to end by itself */
 	int ep, sigfd, ctl_fd;
 	struct sandbox sb;
+	struct shim_pidns pidns; /* the monitor's PID namespace */
 	enum shim_phase phase;
 	long deadline; /* ms, CLOCK_MONOTONIC; 0: none */
 
@@ -1523,8 +1525,7 @@ static int shim_config(struct shim *s, struct moat_err **e)
 			goto out;
 		}
 		if (shim_netns_enter(j, e) || shim_hooks_wait(s, e) ||
-		    net_setup(&s->net, netns ? netns : "/proc/self/ns/net",
-			      host_ns, e)) {
+		    net_setup(&s->net, "/proc/self/ns/net", host_ns, e)) {
 			close(host_ns);
 			goto out;
 		}
@@ -1607,8 +1608,20 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	if (s->sigfd < 0 || s->ep < 0)
 		return moat_err_set(e, errno, "shim: epoll");
 
+	/* The monitor and its helpers in a PID namespace whose /proc
+	 * replaces the host's in the shim's mount namespace (pidns.c); a
+	 * host that refuses either only loses that view. */
+	if (shim_pidns_start(&s->pidns, e)) {
+		shim_log(s, "%s: the VM's processes stay in the host's",
+			 (*e)->msg);
+		moat_err_free(e);
+	}
 	if (s->sb.ops->start(&s->sb, &s->sc, e))
 		return moat_err_wrap(e, "start the VM");
+	if (s->pidns.holder > 0 && shim_pidns_proc(&s->pidns, e)) {
+		shim_log(s, "%s: /proc stays the host's", (*e)->msg);
+		moat_err_free(e);
+	}
 	/* Only the monitor (and its helper) write the console pipe now: its
 	 * EOF is theirs. */
 	close(s->sc.log_fd);
@@ -1800,6 +1813,7 @@ int main(int argc, char **argv)
 			  .ctl_fd = -1,
 			  .next_stream = 1,
 			  .sb = SANDBOX_INIT,
+			  .pidns = SHIM_PIDNS_INIT,
 			  .net = NET_SETUP_INIT };
 	struct moat_err *e = NULL;
 	size_t i;
@@ -1807,6 +1821,8 @@ int main(int argc, char **argv)
 	long v;
 	int j;
 
+	if (argc == 2 && !strcmp(argv[1], SHIM_PIDNS_ARG))
+		shim_pidns_holder_main(); /* pidns.c */
 	for (j = 1; j + 1 < argc; j += 2) {
 		if (!strcmp(argv[j], "--root"))
 			s.root = argv[j + 1];
@@ -1837,6 +1853,7 @@ int main(int argc, char **argv)
 			return 2;
 	if (chdir("/") < 0 || shim_setup(&s, &e)) {
 		sandbox_stop(&s.sb, 0);
+		shim_pidns_stop(&s.pidns);
 		shim_console(&s); /* the monitor's last words */
 		shim_sync(&s, false, "%s%s%.*s", e ? e->msg : "out of memory",
 			  s.tail_len ? "; the console's last words: " : "",
@@ -1884,6 +1901,7 @@ int main(int argc, char **argv)
 	/* After SHUTDOWN the VM ends by itself; otherwise nothing will
 	 * end it but us. */
 	sandbox_stop(&s.sb, s.shutdown_sent ? SHIM_SHUTDOWN_MS : 0);
+	shim_pidns_stop(&s.pidns);
 	shim_console(&s);     /* what the monitor wrote last (it is gone) */
 	net_teardown(&s.net); /* the veths' qdiscs */
 	unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
