@@ -39,6 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned i;
 	int r, n;
 
+	/* The header-only Twrite decoder agrees with the whole decoder. */
+	if (p9_decode_twrite_hdr(data, size, size, FUZZ_MSIZE, &m) == 0) {
+		struct p9_tmsg w = m;
+
+		if (p9_decode(data, size, FUZZ_MSIZE, &m) != 0 ||
+		    m.type != P9_TWRITE || m.tag != w.tag ||
+		    m.u.write.fid != w.u.write.fid ||
+		    m.u.write.offset != w.u.write.offset ||
+		    m.u.write.count != w.u.write.count)
+			abort();
+	}
 	r = p9_decode(data, size, FUZZ_MSIZE, &m);
 	if (r < 0) {
 		if (r != P9_EMSG && r != P9_ETYPE && r != P9_ENAME &&

@@ -239,6 +239,49 @@ TEST(twrite_count_must_match_the_message)
 	ASSERT_EQ(p9_decode(buf, (size_t)n, 65536, &d), P9_EMSG);
 }
 
+TEST(twrite_header_alone_decoded_and_checked)
+{
+	static const uint8_t data[100];
+	struct p9_tmsg m = { 0 }, d;
+	int n;
+
+	m.type = P9_TWRITE;
+	m.tag = 7;
+	m.u.write.fid = 3;
+	m.u.write.offset = 0x123456789ULL;
+	m.u.write.count = 100;
+	m.u.write.data = data;
+	n = enc(&m);
+	ASSERT_EQ(n, P9_TWRITE_HDR_SIZE + 100);
+	/* The header alone, the message's length told apart. */
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, P9_TWRITE_HDR_SIZE, (size_t)n,
+				       65536, &d),
+		  0);
+	ASSERT_EQ(d.tag, 7);
+	ASSERT_EQ(d.u.write.fid, 3);
+	ASSERT_EQ(d.u.write.offset, 0x123456789ULL);
+	ASSERT_EQ(d.u.write.count, 100);
+	ASSERT(d.u.write.data == NULL);
+	/* Too short a header, a length that is not the size field's, a
+	 * count that is not the rest, another type, above msize. */
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 22, (size_t)n, 65536, &d),
+		  P9_EMSG);
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n + 1, 65536, &d),
+		  P9_EMSG);
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, 22, 65536, &d), P9_EMSG);
+	buf[19] = 99;
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n, 65536, &d),
+		  P9_EMSG);
+	buf[19] = 100;
+	buf[4] = P9_TREAD;
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n, 65536, &d),
+		  P9_EMSG);
+	buf[4] = P9_TWRITE;
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n, 100, &d), P9_EBIG);
+	ASSERT_EQ(p9_decode_twrite_hdr(NULL, 23, (size_t)n, 65536, &d),
+		  P9_EMSG);
+}
+
 TEST(twalk_bounds)
 {
 	struct p9_tmsg m = { 0 }, d;

@@ -4,7 +4,7 @@
  * in moat-vmm: the config space; requests and replies split over several
  * descriptors (gathered, and scattered back); a reply written in place
  * when its buffers are adjacent; Twrite and Tread data reaching the host
- * file; a malformed request and a chain with no reply room failing alone;
+ * file, scattered Twrite data written from where they lie; a malformed request and a chain with no reply room failing alone;
  * a broken queue needing a reset.
  */
 #include "../harness/fakevq.h"
@@ -238,14 +238,21 @@ TEST(p9dev_gathers_requests_and_scatters_replies)
 	m.type = P9_TWRITE;
 	m.tag = 4;
 	m.u.write.fid = 1;
-	/* send() encodes into 8 KiB: 8000-byte slices */
+	/* send() encodes into 8 KiB: 8000-byte slices, each over 5
+	 * descriptors, so written from them with one pwritev (as Linux's
+	 * zero-copy writes), the request never copied whole */
+	copies = dev.nsg;
 	for (i = 0; i < sizeof(big); i += 8000) {
 		m.u.write.offset = i;
 		m.u.write.count = 8000;
 		m.u.write.data = big + i;
 		ASSERT_EQ(send(&m, 5, one, 1, out, sizeof(out)), 11);
 		ASSERT_EQ(out[4], P9_RWRITE);
+		ASSERT_EQ(rsize(out), 11);
+		ASSERT_EQ(out[5], 4);
+		ASSERT_EQ(out[7] | out[8] << 8, 8000);
 	}
+	ASSERT_EQ(dev.nsg, copies + 5);
 	snprintf(path, sizeof(path), "%s/f", dir);
 	{
 		static uint8_t host[40000];

@@ -276,6 +276,26 @@ static void *p9_job(void *arg)
 		    memcmp(hdr + 11, "hello", 5))
 			_exit(119);
 	}
+	{ /* a write from scattered buffers: pwritev */
+		uint8_t twh[P9_TWRITE_HDR_SIZE], resp[16];
+		struct iovec iov[2] = { { (void *)"ab", 2 },
+					{ (void *)"cd", 2 } };
+		struct p9_tmsg w = { .type = P9_TWRITE };
+
+		w.u.write.fid = 1;
+		w.u.write.offset = 5;
+		w.u.write.count = 4;
+		w.u.write.data = (const uint8_t *)"abcd";
+		if (p9_encode_t(&w, p9req, sizeof(p9req)) !=
+		    P9_TWRITE_HDR_SIZE + 4)
+			_exit(119);
+		memcpy(twh, p9req, sizeof(twh));
+		if (p9_handle_write_sg(p9s, twh, sizeof(twh),
+				       P9_TWRITE_HDR_SIZE + 4, iov, 2, resp,
+				       sizeof(resp)) != 11 ||
+		    resp[4] != P9_RWRITE || resp[7] != 4)
+			_exit(119);
+	}
 	memset(&m, 0, sizeof(m));
 	m.type = P9_TFSYNC;
 	m.u.fsync.fid = 1;

@@ -62,7 +62,8 @@ static const int filter_vcpu_only[] = {
 static const int filter_p9_only[] = {
 	SCMP_SYS(openat2),    SCMP_SYS(dup),	      SCMP_SYS(lseek),
 	SCMP_SYS(preadv),     SCMP_SYS(pread64),      SCMP_SYS(pwrite64),
-	SCMP_SYS(getdents64), SCMP_SYS(fsync),	      SCMP_SYS(fdatasync),
+	SCMP_SYS(pwritev),    SCMP_SYS(getdents64),   SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync),
 	SCMP_SYS(ftruncate),  SCMP_SYS(fstatfs),      SCMP_SYS(fchmod),
 	SCMP_SYS(fchown),     SCMP_SYS(fchownat),     SCMP_SYS(utimensat),
 	SCMP_SYS(mkdirat),    SCMP_SYS(mknodat),      SCMP_SYS(symlinkat),

@@ -11,6 +11,7 @@
  * (docs/threat-model.md).
  */
 #include "p9dev.h"
+#include "9p/p9codec.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -97,6 +98,39 @@ static int p9dev_read_sg(struct p9dev *d, size_t req_len)
 				 c->buf[c->nread].len, d->iov, n);
 }
 
+/* p9_handle_write_sg for a Twrite whose data span several readable
+ * buffers (Linux's zero-copy writes: the header, then the user's pages):
+ * its header copied, its data written from where they lie. Any other
+ * request is declined before anything but the header is read. */
+static int p9dev_write_sg(struct p9dev *d, uint8_t *out, size_t cap)
+{
+	const struct virtq_chain *c = &d->chain;
+	uint8_t hdr[P9_TWRITE_HDR_SIZE];
+	uint64_t skip = sizeof(hdr);
+	unsigned i, n = 0;
+
+	if (c->nread < 2 || c->read_len > d->bufsize ||
+	    virtq_chain_read(c, 0, hdr, sizeof(hdr)) != sizeof(hdr) ||
+	    hdr[4] != P9_TWRITE)
+		return P9_SG_DECLINED;
+	for (i = 0; i < c->nread; i++) {
+		if (skip >= c->buf[i].len) {
+			skip -= c->buf[i].len;
+			continue;
+		}
+		if (n == P9_SG_MAX)
+			return P9_SG_DECLINED;
+		/* GUEST: the part past skip of a buffer virtq_pop checked
+		 * whole. */
+		d->iov[n].iov_base = c->buf[i].host + skip;
+		d->iov[n].iov_len = c->buf[i].len - skip;
+		skip = 0;
+		n++;
+	}
+	return p9_handle_write_sg(d->srv, hdr, sizeof(hdr), (size_t)c->read_len,
+				  d->iov, n, out, cap);
+}
+
 /* Serve the chain in d->chain, outside the lock. Returns the bytes
  * written into the chain's writable part. */
 static uint32_t p9dev_serve(struct p9dev *d)
@@ -107,12 +141,23 @@ static uint32_t p9dev_serve(struct p9dev *d)
 	int n;
 
 	__atomic_fetch_add(&d->nreq, 1, __ATOMIC_RELAXED);
+	cap = c->write_len < d->bufsize ? (size_t)c->write_len : d->bufsize;
+	/* GUEST: as below, the reply in place only in adjacent buffers. */
+	out = p9dev_write_contiguous(c) ? c->buf[c->nread].host : d->resp;
+	n = p9dev_write_sg(d, out, cap);
+	if (n >= 0) {
+		__atomic_fetch_add(&d->nsg, 1, __ATOMIC_RELAXED);
+		if (out == d->resp) {
+			__atomic_fetch_add(&d->ncopy, 1, __ATOMIC_RELAXED);
+			virtq_chain_write(c, 0, d->resp, (uint64_t)n);
+		}
+		return (uint32_t)n;
+	}
 	/* Copied once, whole: the server decodes bytes the guest can no
 	 * longer change. A request longer than bufsize is cut short; its
 	 * size field then exceeds what is here and it gets an Rlerror. */
 	req_len = c->read_len < d->bufsize ? (size_t)c->read_len : d->bufsize;
 	req_len = virtq_chain_read(c, 0, d->req, req_len);
-	cap = c->write_len < d->bufsize ? (size_t)c->write_len : d->bufsize;
 	if (p9dev_write_contiguous(c)) {
 		/* GUEST: buffers virtq_pop checked, adjacent, cap <= their
 		 * sum. The server only writes the reply there, never reads

@@ -4,10 +4,13 @@
  *
  * The device has one request queue. Each chain holds one T-message in its
  * device-readable part and room for the R-message in its writable part,
- * both possibly split over many descriptors. The request is always copied
- * out of guest memory into a private buffer before it is decoded (at most
- * the msize; the guest cannot change a name between the codec's check and
- * the server's use of it). The reply is written straight into guest memory
+ * both possibly split over many descriptors. The request is copied out of
+ * guest memory into a private buffer before it is decoded (at most the
+ * msize; the guest cannot change a name between the codec's check and the
+ * server's use of it), except the data of a Twrite that spans several
+ * readable descriptors (Linux's zero-copy writes from the user's pages):
+ * only its fixed-size header is copied and decoded, and its data are
+ * written to the file with one pwritev from guest memory. The reply is written straight into guest memory
  * when the writable descriptors are adjacent in memory (Linux's non-zero-
  * copy requests: one kmalloc'd buffer); a Tread into scattered buffers
  * (Linux's zero-copy reads into user pages) is read into them with one
@@ -61,7 +64,8 @@ struct p9dev {
 	unsigned gen; /* bumped by a driver reset */
 	/* Counters (tests, control socket), updated atomically by the
 	 * thread: requests; replies copied out of d->resp; Treads read
-	 * straight into scattered buffers; chains with no room to answer. */
+	 * straight into scattered buffers and Twrites written straight from
+	 * them; chains with no room to answer. */
 	uint64_t nreq, ncopy, nsg, nerr;
 };
 

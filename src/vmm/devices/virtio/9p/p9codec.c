@@ -614,3 +614,28 @@ int p9_encode_t(const struct p9_tmsg *m, uint8_t *buf, size_t cap)
 	}
 	return p9_w_finish(&w);
 }
+
+int p9_decode_twrite_hdr(const uint8_t *hdr, size_t hdr_len, size_t msg_len,
+			 uint32_t msize, struct p9_tmsg *m)
+{
+	struct p9_r r;
+
+	memset(m, 0, sizeof(*m));
+	m->tag = P9_NOTAG;
+	if (!hdr || hdr_len < P9_TWRITE_HDR_SIZE)
+		return P9_EMSG;
+	p9_r_init(&r, hdr, P9_TWRITE_HDR_SIZE);
+	m->size = p9_get_u32(&r);
+	m->type = p9_get_u8(&r);
+	m->tag = p9_get_u16(&r);
+	m->u.write.fid = p9_get_u32(&r);
+	m->u.write.offset = p9_get_u64(&r);
+	m->u.write.count = p9_get_u32(&r);
+	if (m->type != P9_TWRITE || m->size != msg_len ||
+	    msg_len < P9_TWRITE_HDR_SIZE ||
+	    m->u.write.count != msg_len - P9_TWRITE_HDR_SIZE)
+		return P9_EMSG;
+	if (msg_len > msize)
+		return P9_EBIG;
+	return 0;
+}

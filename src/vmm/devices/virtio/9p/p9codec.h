@@ -305,6 +305,20 @@ struct p9_tmsg {
 int p9_decode(const uint8_t *buf, size_t len, uint32_t msize,
 	      struct p9_tmsg *m);
 
+#define P9_TWRITE_HDR_SIZE 23 /* size type tag fid[4] offset[8] count[4] */
+
+/*
+ * Decode only the header of a Twrite whose data lie elsewhere (Linux's
+ * zero-copy writes: the header in one buffer, the user's pages after it):
+ * hdr holds hdr_len >= P9_TWRITE_HDR_SIZE bytes of its start, and the
+ * whole message is msg_len bytes. Checks that it is a Twrite, that its
+ * size field is msg_len, at most msize, and that count is exactly the
+ * bytes after the header. Fills m->size, type, tag and u.write (data
+ * NULL). Returns 0, P9_EMSG, or P9_EBIG (above msize).
+ */
+int p9_decode_twrite_hdr(const uint8_t *hdr, size_t hdr_len, size_t msg_len,
+			 uint32_t msize, struct p9_tmsg *m);
+
 /* The errno an Rlerror carries for a decoder result. */
 int p9_decode_errno(int r);
 

@@ -1733,3 +1733,34 @@ int p9_handle_read_sg(struct p9server *s, const uint8_t *req, size_t req_len,
 	p9_w_patch_u32(&w, 0, (uint32_t)(P9_IOHDR_SIZE + r));
 	return P9_IOHDR_SIZE + (int)r;
 }
+
+int p9_handle_write_sg(struct p9server *s, const uint8_t *hdr, size_t hdr_len,
+		       size_t req_len, const struct iovec *iov, unsigned niov,
+		       uint8_t *resp, size_t resp_cap)
+{
+	struct p9_tmsg m;
+	struct p9fid *f;
+	ssize_t r;
+	struct p9_w w;
+
+	if (resp_cap < P9_IOHDR_SIZE || niov > P9_SG_MAX ||
+	    p9_decode_twrite_hdr(hdr, hdr_len, req_len, s->msize, &m) < 0)
+		return P9_SG_DECLINED;
+	f = fid_get(s, m.u.write.fid);
+	/* Every case op_write answers otherwise (an xattr fid, an error)
+	 * goes through p9_handle. */
+	if (!f || f->kind != FID_OPEN || (f->oflags & O_ACCMODE) == O_RDONLY ||
+	    s->readonly || m.u.write.offset > INT64_MAX)
+		return P9_SG_DECLINED;
+	do
+		r = niov ? pwritev(f->ofd, iov, (int)niov,
+				   (off_t)m.u.write.offset)
+			 : 0;
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return p9_enc_rlerror(resp, resp_cap, m.tag, (uint32_t)errno);
+	/* size[4] Rwrite[1] tag[2] count[4] */
+	p9_w_init(&w, resp, P9_IOHDR_SIZE, P9_RWRITE, m.tag);
+	p9_put_u32(&w, (uint32_t)r);
+	return p9_w_finish(&w);
+}

@@ -93,4 +93,22 @@ int p9_handle_read_sg(struct p9server *s, const uint8_t *req, size_t req_len,
 		      uint8_t *hdr, size_t hdr_cap, const struct iovec *iov,
 		      unsigned niov);
 
+/*
+ * Handle a Twrite only, its data scattered (Linux's zero-copy writes from
+ * the user's pages): hdr holds the first hdr_len bytes of the request (at
+ * least its P9_TWRITE_HDR_SIZE-byte header, copied: the guest cannot
+ * change it), the whole request is req_len bytes, and its data, the
+ * req_len - P9_TWRITE_HDR_SIZE bytes after the header, are the niov
+ * segments of iov, written with one pwritev from where they lie (the
+ * guest may change them meanwhile: that only changes the bytes it
+ * writes). The Rwrite (or an Rlerror when the write fails) goes to resp.
+ * Returns its length, or P9_SG_DECLINED having done nothing for anything
+ * else (another type, a malformed header, a fid that is not a file open
+ * for writing, a read-only share): the caller then copies the request and
+ * uses p9_handle.
+ */
+int p9_handle_write_sg(struct p9server *s, const uint8_t *hdr, size_t hdr_len,
+		       size_t req_len, const struct iovec *iov, unsigned niov,
+		       uint8_t *resp, size_t resp_cap);
+
 #endif
