@@ -71,8 +71,25 @@ void test_diag_block(const char *title, const char *buf, size_t len)
 	fflush(stdout);
 }
 
+#define TEST_ON_FAIL_MAX 8
+
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} test_cleanups[TEST_ON_FAIL_MAX];
+static int test_ncleanups;
+
+void test_on_fail(void (*fn)(void *), void *arg)
+{
+	if (test_ncleanups == TEST_ON_FAIL_MAX)
+		FAIL("test_on_fail: more than %d cleanups", TEST_ON_FAIL_MAX);
+	test_cleanups[test_ncleanups].fn = fn;
+	test_cleanups[test_ncleanups++].arg = arg;
+}
+
 void test_fail_at(const char *file, int line, const char *fmt, ...)
 {
+	static int failing;
 	char where[512];
 	va_list ap;
 
@@ -80,6 +97,13 @@ void test_fail_at(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	test_vdiag(where, fmt, ap);
 	va_end(ap);
+	/* A cleanup that fails itself ends here, the others are skipped. */
+	if (!failing++)
+		while (test_ncleanups > 0) {
+			test_ncleanups--;
+			test_cleanups[test_ncleanups].fn(
+				test_cleanups[test_ncleanups].arg);
+		}
 	_exit(1);
 }
 

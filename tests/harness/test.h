@@ -29,6 +29,11 @@ void test_fail_at(const char *file, int line, const char *fmt, ...)
 void test_skip(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 void test_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Have fn(arg) run if the test fails (FAIL, an ASSERT), before the test's
+ * process exits, the last registered first: what a failing test would
+ * leave behind (daemons, containers, namespaces) is cleaned up there, so
+ * the next test starts clean. At most 8 per test. */
+void test_on_fail(void (*fn)(void *), void *arg);
 /* Print a block of (possibly binary) text as "# " lines, non-printables
  * escaped. */
 void test_diag_block(const char *title, const char *buf, size_t len);
