@@ -295,6 +295,15 @@ $(BENCH_AGENT): $(call host_obj,bench/agent.c bench/bench.c tests/harness/agentc
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -ljansson
 
+# moat-vmm beside QEMU+KVM in the test host (bench/monitors.c).
+BENCH_MONITORS := $(O)/bench/monitors
+$(BENCH_MONITORS): $(call host_obj,bench/monitors.c bench/bench.c \
+	tests/harness/agentc.c tests/harness/rootfs.c tests/harness/ociconf.c \
+	tests/harness/vmrun.c) $(LIB)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -ljansson
+
 # The whole-system suite, one runtime per run (bench/suite.c).
 BENCH_SUITE := $(O)/bench/suite
 $(BENCH_SUITE): $(call host_obj,bench/suite.c bench/bench.c \
@@ -318,7 +327,8 @@ BENCH_NESTED_CAP ?= 4
 # server does not cross the share's bind mounts) and crun (its exec fails
 # there); name them here to run them.
 BENCH_NESTED_RUNTIMES ?= moat-qemu
-bench: all $(BENCH_BOOT) $(BENCH_AGENT) $(BENCH_SUITE) $(TESTHOST_INITRAMFS)
+bench: all $(BENCH_BOOT) $(BENCH_AGENT) $(BENCH_MONITORS) $(BENCH_SUITE) \
+	$(TESTHOST_INITRAMFS)
 	$(Q)MOAT_KERNEL=$(abspath $(KERNEL)) MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
 		MOAT_AGENT=$(abspath $(AGENT)) \
 		MOAT_TESTHOST_INITRAMFS=$(abspath $(TESTHOST_INITRAMFS)) \
