@@ -7,7 +7,8 @@
  *   3. guest memory, mapped       9p shares, net devices)
  *                              5. the guest image (boot_load)
  *                              6. the vCPUs, set up for boot
- * Threads: main runs an epoll loop (stop requests, signals, console input);
+ * Threads: main runs an epoll loop (stop requests, signals, console input,
+ * the virtio queues' notifications, which KVM signals on an ioeventfd);
  * each vCPU has a thread running KVM_RUN and the device models it exits to;
  * each 9p share and each net device has a thread serving its queues
  * (started by vm_run, each under its seccomp filter before any vCPU runs;
@@ -563,6 +564,11 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 	}
 	if (vm_add_devices(vm, cmdline, sizeof(cmdline), e) < 0)
 		goto fail;
+	/* Queue notifications by ioeventfd, served by the main loop. */
+	for (i = 0; i < vm->nvdev; i++)
+		if (virtio_dev_kicks(&vm->vdev[i], vm->kvm.vm_fd, &vm->loop,
+				     e) < 0)
+			goto fail;
 	if (c->control) {
 		if (ctl_open(&vm->ctl, c->control, vm, &vm->loop, e) < 0)
 			goto fail;

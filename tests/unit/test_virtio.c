@@ -258,6 +258,7 @@ TEST(mmio_queue_lifecycle_and_notify)
 	ASSERT_EQ(rd(&d, 0x34), 256);
 	wr(&d, &m, 0x50, 0, &fx);
 	ASSERT_EQ(fx.notify, -1); /* not running yet */
+	ASSERT(!mmio_notify_ok(&d, 0)); /* nor by ioeventfd */
 	wr(&d, &m, 0x44, 1, &fx);
 	ASSERT_EQ(rd(&d, 0x44), 1);
 	/* a ready queue's registers are frozen */
@@ -268,10 +269,14 @@ TEST(mmio_queue_lifecycle_and_notify)
 	ASSERT(mmio_driver_ok(&d));
 	wr(&d, &m, 0x50, 0, &fx);
 	ASSERT_EQ(fx.notify, 0);
+	ASSERT(mmio_notify_ok(&d, 0));
 	wr(&d, &m, 0x50, 1, &fx); /* queue 1 never made ready */
 	ASSERT_EQ(fx.notify, -1);
+	ASSERT(!mmio_notify_ok(&d, 1));
 	wr(&d, &m, 0x50, 7, &fx);
 	ASSERT_EQ(fx.notify, -1);
+	ASSERT(!mmio_notify_ok(&d, 7));
+	ASSERT(!mmio_notify_ok(&d, UINT32_MAX));
 	mmio_used(&d, &fx);
 	ASSERT(fx.irq);
 	ASSERT_EQ(rd(&d, 0x60), 1);

@@ -38,10 +38,15 @@ static const int filter_common[] = {
 	SCMP_SYS(newfstatat),
 };
 
+/* The main loop also serves the queue notifications that come by
+ * ioeventfd (virtio/dev.c): getrandom for virtio-rng, preadv, pwritev and
+ * fdatasync for virtio-blk's image fds, opened before the filter. */
 static const int filter_main_only[] = {
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(accept4),
 	SCMP_SYS(recvfrom),   SCMP_SYS(sendto),	     SCMP_SYS(tgkill),
 	SCMP_SYS(pread64),    SCMP_SYS(unlink),	     SCMP_SYS(unlinkat),
+	SCMP_SYS(getrandom),  SCMP_SYS(preadv),	     SCMP_SYS(pwritev),
+	SCMP_SYS(fdatasync),
 };
 
 /* getrandom: virtio-rng; preadv, pwritev, fdatasync: virtio-blk's I/O on
@@ -60,16 +65,16 @@ static const int filter_vcpu_only[] = {
  */
 #define FILTER_SYS_FCHMODAT2 452 /* Linux 6.6; may be newer than libseccomp */
 static const int filter_p9_only[] = {
-	SCMP_SYS(openat2),    SCMP_SYS(dup),	      SCMP_SYS(lseek),
-	SCMP_SYS(preadv),     SCMP_SYS(pread64),      SCMP_SYS(pwrite64),
-	SCMP_SYS(pwritev),    SCMP_SYS(getdents64),   SCMP_SYS(fsync),
-	SCMP_SYS(fdatasync),
-	SCMP_SYS(ftruncate),  SCMP_SYS(fstatfs),      SCMP_SYS(fchmod),
-	SCMP_SYS(fchown),     SCMP_SYS(fchownat),     SCMP_SYS(utimensat),
-	SCMP_SYS(mkdirat),    SCMP_SYS(mknodat),      SCMP_SYS(symlinkat),
-	SCMP_SYS(readlinkat), SCMP_SYS(linkat),	      SCMP_SYS(renameat),
-	SCMP_SYS(unlinkat),   SCMP_SYS(fgetxattr),    SCMP_SYS(fsetxattr),
-	SCMP_SYS(flistxattr), SCMP_SYS(fremovexattr), FILTER_SYS_FCHMODAT2,
+	SCMP_SYS(openat2),    SCMP_SYS(dup),	    SCMP_SYS(lseek),
+	SCMP_SYS(preadv),     SCMP_SYS(pread64),    SCMP_SYS(pwrite64),
+	SCMP_SYS(pwritev),    SCMP_SYS(getdents64), SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync),  SCMP_SYS(ftruncate),  SCMP_SYS(fstatfs),
+	SCMP_SYS(fchmod),     SCMP_SYS(fchown),	    SCMP_SYS(fchownat),
+	SCMP_SYS(utimensat),  SCMP_SYS(mkdirat),    SCMP_SYS(mknodat),
+	SCMP_SYS(symlinkat),  SCMP_SYS(readlinkat), SCMP_SYS(linkat),
+	SCMP_SYS(renameat),   SCMP_SYS(unlinkat),   SCMP_SYS(fgetxattr),
+	SCMP_SYS(fsetxattr),  SCMP_SYS(flistxattr), SCMP_SYS(fremovexattr),
+	FILTER_SYS_FCHMODAT2,
 };
 
 /*

@@ -108,8 +108,63 @@ int virtio_dev_init(struct virtio_dev *vd, int vm_fd, const struct gmem *m,
 	return 0;
 }
 
+/* On the main thread: the driver notified queue k->q. */
+static void virtio_kicked(struct loop_handler *h, uint32_t events)
+{
+	struct virtio_kick *k = (struct virtio_kick *)h;
+	struct virtio_dev *vd = k->vd;
+	uint64_t n;
+
+	(void)events;
+	if (read(h->fd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: nothing new since the last round */
+	}
+	pthread_mutex_lock(&vd->lock);
+	if (mmio_notify_ok(&vd->mmio, k->q) && vd->ops->notify)
+		vd->ops->notify(vd, k->q);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+int virtio_dev_kicks(struct virtio_dev *vd, int vm_fd, struct loop *loop,
+		     struct moat_err **e)
+{
+	struct kvm_ioeventfd io;
+	struct virtio_kick *k;
+	unsigned q;
+
+	for (q = 0; q < vd->mmio.nqueues && q < VIRTIO_KICKS_MAX; q++) {
+		k = &vd->kick[q];
+		k->vd = vd;
+		k->q = q;
+		k->h.fn = virtio_kicked;
+		k->h.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (k->h.fd < 0)
+			return moat_err_set(e, errno, "virtio: eventfd");
+		vd->nkicks = q + 1;
+		memset(&io, 0, sizeof(io));
+		io.addr = vd->base + MMIO_REG_QUEUE_NOTIFY;
+		io.len = 4;
+		io.datamatch = q;
+		io.fd = k->h.fd;
+		io.flags = KVM_IOEVENTFD_FLAG_DATAMATCH;
+		if (kvm_ioctl(vm_fd, KVM_IOEVENTFD, &io) < 0)
+			return moat_err_set(e, errno,
+					    "virtio: KVM_IOEVENTFD at %#llx",
+					    (unsigned long long)io.addr);
+		if (loop_add(loop, &k->h, EPOLLIN) < 0)
+			return moat_err_set(e, errno, "virtio: event loop");
+	}
+	return 0;
+}
+
 void virtio_dev_destroy(struct virtio_dev *vd)
 {
+	unsigned q;
+
+	for (q = 0; q < vd->nkicks; q++)
+		if (vd->kick[q].h.fd >= 0)
+			close(vd->kick[q].h.fd);
+	vd->nkicks = 0;
 	if (vd->irq_fd >= 0)
 		close(vd->irq_fd);
 	vd->irq_fd = -1;

@@ -1,8 +1,11 @@
 /*
  * dev.h: a virtio-mmio device as moat-vmm runs it: the pure transport
- * model (mmio.h) plus a lock, an irqfd for its interrupt, and the device
- * model's ops. Register accesses arrive on vCPU threads; backend events
- * (fds becoming readable or writable) on the main thread; both take the
+ * model (mmio.h) plus a lock, an irqfd for its interrupt, an ioeventfd per
+ * queue for the driver's notifications, and the device model's ops.
+ * Register accesses arrive on vCPU threads; queue notifications (KVM
+ * signals the queue's eventfd on a 4-byte write of the queue's index to
+ * QueueNotify, without leaving the guest) and backend events (fds becoming
+ * readable or writable) on the main thread's event loop; all take the
  * device's lock.
  */
 #ifndef MOAT_VMM_VIRTIO_DEV_H
@@ -13,6 +16,7 @@
 #include <stdint.h>
 
 #include "../../../common/err.h"
+#include "../../../common/loop.h"
 #include "../../bus/bus.h"
 #include "../../seccomp/filter.h"
 #include "mmio.h"
@@ -27,6 +31,14 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *vd);
 };
 
+#define VIRTIO_KICKS_MAX 2 /* queues per device with an ioeventfd */
+
+struct virtio_kick {	       /* one queue's notifications, by ioeventfd */
+	struct loop_handler h; /* h.fd: the eventfd */
+	struct virtio_dev *vd;
+	unsigned q;
+};
+
 struct virtio_dev {
 	pthread_mutex_t lock;
 	struct mmio_dev mmio;
@@ -36,6 +48,8 @@ struct virtio_dev {
 	uint64_t base;
 	const struct virtio_dev_ops *ops;
 	void *priv; /* the device model's state */
+	struct virtio_kick kick[VIRTIO_KICKS_MAX];
+	unsigned nkicks;
 };
 
 extern const struct bus_ops virtio_dev_bus_ops;
@@ -46,6 +60,14 @@ int virtio_dev_init(struct virtio_dev *vd, int vm_fd, const struct gmem *m,
 		    const struct virtio_dev_ops *ops, void *priv,
 		    struct moat_err **e);
 void virtio_dev_destroy(struct virtio_dev *vd);
+
+/* Once the device model has set the queues up (mmio_init): an eventfd per
+ * queue (at most VIRTIO_KICKS_MAX), bound by KVM_IOEVENTFD to a 4-byte
+ * write of the queue's index to QueueNotify, and added to loop, where it
+ * calls ops->notify as an MMIO write would. Other writes there still exit
+ * to the vCPU thread. Returns 0 or -1 with *e set. */
+int virtio_dev_kicks(struct virtio_dev *vd, int vm_fd, struct loop *loop,
+		     struct moat_err **e);
 
 /* With the lock held: act on an effect (notify, activate, reset, irq). */
 void virtio_dev_apply(struct virtio_dev *vd, const struct mmio_effect *fx);

@@ -22,7 +22,7 @@ enum {
 	REG_QUEUE_NUM_MAX = 0x034,
 	REG_QUEUE_NUM = 0x038,
 	REG_QUEUE_READY = 0x044,
-	REG_QUEUE_NOTIFY = 0x050,
+	REG_QUEUE_NOTIFY = MMIO_REG_QUEUE_NOTIFY,
 	REG_INTERRUPT_STATUS = 0x060,
 	REG_INTERRUPT_ACK = 0x064,
 	REG_STATUS = 0x070,
@@ -68,6 +68,11 @@ bool mmio_driver_ok(const struct mmio_dev *d)
 	return (d->status & S_DOK) &&
 	       !(d->status & VIRTIO_STATUS_NEEDS_RESET) &&
 	       !(d->status & VIRTIO_STATUS_FAILED);
+}
+
+bool mmio_notify_ok(const struct mmio_dev *d, uint32_t q)
+{
+	return mmio_driver_ok(d) && q < d->nqueues && d->q[q].ready;
 }
 
 static void mmio_reset(struct mmio_dev *d)
@@ -278,7 +283,7 @@ void mmio_write(struct mmio_dev *d, const struct gmem *m, uint64_t off,
 		}
 		break;
 	case REG_QUEUE_NOTIFY:
-		if (mmio_driver_ok(d) && v < d->nqueues && d->q[v].ready)
+		if (mmio_notify_ok(d, v))
 			fx->notify = (int)v;
 		break;
 	case REG_INTERRUPT_ACK:

@@ -25,6 +25,7 @@
 #define MMIO_MAX_QUEUES 8
 #define MMIO_CONFIG_MAX 256
 #define MMIO_REGION_SIZE 0x1000
+#define MMIO_REG_QUEUE_NOTIFY 0x050 /* written with a queue's index */
 
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
 #define VIRTIO_STATUS_DRIVER 2
@@ -71,6 +72,12 @@ void mmio_init(struct mmio_dev *d, uint32_t device_id, uint64_t features,
 void mmio_read(struct mmio_dev *d, uint64_t off, uint8_t *data, uint32_t len);
 void mmio_write(struct mmio_dev *d, const struct gmem *m, uint64_t off,
 		const uint8_t *data, uint32_t len, struct mmio_effect *fx);
+
+/* Whether a notification of queue q is to be served now: the driver is
+ * done (DRIVER_OK, not NEEDS_RESET or FAILED) and q exists and is ready.
+ * QueueNotify writes go through it, whether they come as MMIO exits or by
+ * ioeventfd (dev.c). */
+bool mmio_notify_ok(const struct mmio_dev *d, uint32_t q);
 
 /* The device reports a broken queue or an internal error. */
 void mmio_needs_reset(struct mmio_dev *d, struct mmio_effect *fx);
