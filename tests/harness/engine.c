@@ -8,15 +8,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,12 +32,32 @@ static void engine_slurp(int fd, char *buf, size_t cap)
 	close(fd);
 }
 
+/* Wait for pid (a process group's leader) for up to ENGINE_TIMEOUT from
+ * start, killing its group after that; its exit code, 128 + its signal,
+ * or -1 on the timeout. The time taken goes to the diagnostics: engines
+ * are slow under TCG, and a slow step is worth seeing. */
+static int engine_wait(pid_t pid, time_t start)
+{
+	int status;
+
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (time(NULL) > start + ENGINE_TIMEOUT) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			test_diag("  (killed after %d s)", ENGINE_TIMEOUT);
+			return -1;
+		}
+		usleep(20000);
+	}
+	test_diag("  (%ld s)", (long)(time(NULL) - start));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void engine_sh(struct engine_run *r, const char *fmt, ...)
 {
 	char cmd[8192];
 	va_list ap;
-	int out, err, status;
-	time_t end;
+	int out, err;
 	pid_t pid;
 
 	va_start(ap, fmt);
@@ -55,21 +79,111 @@ void engine_sh(struct engine_run *r, const char *fmt, ...)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	end = time(NULL) + ENGINE_TIMEOUT;
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if (time(NULL) > end) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			status = -1;
-			break;
-		}
-		usleep(20000);
-	}
-	r->status = status == -1	? -1
-		    : WIFEXITED(status) ? WEXITSTATUS(status)
-					: 128 + WTERMSIG(status);
+	r->status = engine_wait(pid, time(NULL));
 	engine_slurp(out, r->out, sizeof(r->out));
 	engine_slurp(err, r->err, sizeof(r->err));
+}
+
+/* Append what the master has (waiting up to ms) to r->out at *len: 1
+ * when something came, 0 when nothing did, -1 at the terminal's end (EIO:
+ * no slave left) or when r->out is full. */
+static int engine_pty_read(int m, struct engine_run *r, size_t *len, int ms)
+{
+	struct pollfd p = { m, POLLIN, 0 };
+	ssize_t n;
+
+	if (*len >= sizeof(r->out) - 1)
+		return -1;
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	n = read(m, r->out + *len, sizeof(r->out) - 1 - *len);
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n <= 0)
+		return -1;
+	*len += (size_t)n;
+	r->out[*len] = '\0';
+	return 1;
+}
+
+/* Has pid not ended yet (without reaping it)? */
+static bool engine_running(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == 0;
+}
+
+void engine_pty(struct engine_run *r, unsigned short rows, unsigned short cols,
+		const struct engine_step *steps, size_t n, const char *fmt, ...)
+{
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+	char cmd[8192];
+	size_t len = 0, mark = 0, i = 0;
+	int state = 0, quiet = 0;
+	time_t start = time(NULL);
+	va_list ap;
+	int m, sl;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	test_diag("$ (on a %ux%u terminal) %s", rows, cols, cmd);
+	r->out[0] = r->err[0] = '\0';
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT(m >= 0);
+	ASSERT_OK(grantpt(m));
+	ASSERT_OK(unlockpt(m));
+	sl = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT(sl >= 0);
+	ASSERT_OK(ioctl(sl, TIOCSWINSZ, &ws));
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		setsid(); /* its own group too: engine_wait kills -pid */
+		ioctl(sl, TIOCSCTTY, 0);
+		dup2(sl, 0);
+		dup2(sl, 1);
+		dup2(sl, 2);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(sl);
+	/* the steps, while the command runs */
+	while (i < n && state >= 0 && time(NULL) < start + ENGINE_TIMEOUT &&
+	       engine_running(pid)) {
+		const struct engine_step *st = &steps[i];
+
+		if (st->expect && !strstr(r->out + mark, st->expect)) {
+			state = engine_pty_read(m, r, &len, 200);
+			continue;
+		}
+		mark = len;
+		if (st->rows) {
+			ws.ws_row = st->rows;
+			ws.ws_col = st->cols;
+			ASSERT_OK(ioctl(m, TIOCSWINSZ, &ws));
+		}
+		if (st->send)
+			ASSERT_EQ(write(m, st->send, strlen(st->send)),
+				  (ssize_t)strlen(st->send));
+		i++;
+	}
+	if (i < n)
+		snprintf(r->err, sizeof(r->err),
+			 "step %zu: \"%s\" never came on the terminal", i,
+			 steps[i].expect);
+	/* to its end, and what it wrote last (until a second is quiet: a
+	 * process it left may hold the slave open) */
+	while (state >= 0 && engine_running(pid) &&
+	       time(NULL) < start + ENGINE_TIMEOUT)
+		state = engine_pty_read(m, r, &len, 200);
+	r->status = engine_wait(pid, start);
+	while (state > 0 || (state == 0 && quiet++ < 5))
+		state = engine_pty_read(m, r, &len, 200);
+	close(m);
 }
 
 void engine_show(const struct engine_run *r)
@@ -145,76 +259,195 @@ void engine_setup(struct engine *g, const char *name)
 	if (getenv("MOAT_HYPERVISOR") && *getenv("MOAT_HYPERVISOR"))
 		fprintf(f, "export MOAT_HYPERVISOR='%s'\n",
 			getenv("MOAT_HYPERVISOR"));
+	/* what moat says of a container when the engine deletes it (the
+	 * id is the last argument) */
+	fprintf(f,
+		"case \" $* \" in *' delete '*)\n"
+		"\tfor a; do id=$a; done\n"
+		"\tmkdir -p '%s/deleted'\n"
+		"\t'%s' --root '%s' state \"$id\" >>'%s/deleted/'\"$id\" "
+		"2>&1\nesac\n",
+		g->work, cli, g->root, g->work);
 	fprintf(f, "exec '%s' --root '%s' \"$@\"\n", cli, g->root);
 	fclose(f);
 	chmod(g->runtime, 0755);
 }
 
+/* pid's command line, its NULs as spaces, into cmd; its length, 0 when
+ * there is none (gone, or a kernel thread). */
+static size_t engine_cmdline(int pid, char *cmd, size_t cap)
+{
+	char path[64];
+	ssize_t len, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, cmd, cap - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!cmd[i])
+			cmd[i] = ' ';
+	cmd[len] = '\0';
+	return (size_t)len;
+}
+
+/* pid's parent, or 0. */
+static int engine_ppid(int pid)
+{
+	char path[64], buf[512], *p;
+	int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	/* pid (comm) state ppid: comm may hold spaces and parentheses */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* Is pid a descendant of anc? */
+static bool engine_under(int pid, int anc)
+{
+	int i;
+
+	for (i = 0; i < 64 && pid > 1; i++) {
+		pid = engine_ppid(pid);
+		if (pid == anc)
+			return true;
+	}
+	return false;
+}
+
+int engine_pid(const char *a, const char *b, int under)
+{
+	char cmd[4096];
+	struct dirent *d;
+	int pid, found = 0;
+	DIR *dir = opendir("/proc");
+
+	while (dir && !found && (d = readdir(dir))) {
+		pid = atoi(d->d_name);
+		if (pid <= 0 || pid == getpid() ||
+		    !engine_cmdline(pid, cmd, sizeof(cmd)))
+			continue;
+		if (strstr(cmd, a) && (!b || strstr(cmd, b)) &&
+		    (!under || engine_under(pid, under)))
+			found = pid;
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
 /* Processes of ours that name the test's --root (engines aside). */
 static int engine_leftovers(const struct engine *g, char *what, size_t cap)
 {
-	char path[64], cmd[4096];
+	static const char *const ours[] = { "moat-shim", "qemu-system",
+					    "virtiofsd", "moat-vmm" };
+	char cmd[4096];
 	struct dirent *d;
-	int n = 0, fd;
-	ssize_t len, i;
+	int n = 0, pid;
+	size_t i;
 	DIR *dir = opendir("/proc");
 
 	what[0] = '\0';
 	while (dir && (d = readdir(dir))) {
-		if (d->d_name[0] < '0' || d->d_name[0] > '9' ||
-		    atoi(d->d_name) == getpid())
+		pid = atoi(d->d_name);
+		if (pid <= 0 || pid == getpid() ||
+		    !engine_cmdline(pid, cmd, sizeof(cmd)) ||
+		    !strstr(cmd, g->work))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/cmdline", d->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		len = read(fd, cmd, sizeof(cmd) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		for (i = 0; i < len; i++)
-			if (!cmd[i])
-				cmd[i] = ' ';
-		cmd[len] = '\0';
-		if (strstr(cmd, "moat-shim") && strstr(cmd, g->work)) {
-			n++;
-			snprintf(what + strlen(what), cap - strlen(what),
-				 "%s: %.200s; ", d->d_name, cmd);
-		}
-		if ((strstr(cmd, "qemu-system") || strstr(cmd, "virtiofsd") ||
-		     strstr(cmd, "moat-vmm")) &&
-		    strstr(cmd, g->work)) {
-			n++;
-			snprintf(what + strlen(what), cap - strlen(what),
-				 "%s: %.200s; ", d->d_name, cmd);
-		}
+		for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+			if (strstr(cmd, ours[i])) {
+				n++;
+				snprintf(what + strlen(what),
+					 cap - strlen(what), "%d: %.200s; ",
+					 pid, cmd);
+				break;
+			}
 	}
 	if (dir)
 		closedir(dir);
 	return n;
 }
 
-void engine_teardown(struct engine *g)
+/* Entries under moat's --root. */
+static int engine_root_entries(const struct engine *g)
 {
-	char what[4096];
-	struct engine_run r;
 	struct dirent *d;
-	DIR *dir;
-	int i, n = 0;
+	int n = 0;
+	DIR *dir = opendir(g->root);
 
-	for (i = 0; i < 100 && engine_leftovers(g, what, sizeof(what)); i++)
-		usleep(100000);
-	if (engine_leftovers(g, what, sizeof(what)))
-		FAIL("processes left: %s", what);
-	dir = opendir(g->root);
 	while (dir && (d = readdir(dir)))
 		if (d->d_name[0] != '.')
 			n++;
 	if (dir)
 		closedir(dir);
-	if (n)
-		FAIL("%d entries left under moat's --root %s", n, g->root);
+	return n;
+}
+
+void engine_expect_clean(const struct engine *g)
+{
+	char what[4096];
+	int i;
+
+	for (i = 0; i < 100 && (engine_leftovers(g, what, sizeof(what)) ||
+				engine_root_entries(g));
+	     i++)
+		usleep(100000);
+	if (engine_leftovers(g, what, sizeof(what)))
+		FAIL("processes left: %s", what);
+	if (engine_root_entries(g))
+		FAIL("%d entries left under moat's --root %s",
+		     engine_root_entries(g), g->root);
+}
+
+void engine_teardown(struct engine *g)
+{
+	struct engine_run r;
+
+	engine_expect_clean(g);
 	engine_sh(&r, "rm -rf %s", g->work);
+}
+
+void engine_expect_stopped_at_delete(const struct engine *g, const char *id,
+				     int secs)
+{
+	char path[256], text[4096] = "";
+	time_t end = time(NULL) + secs;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/deleted/%s", g->work, id);
+	/* the engine deletes after it has seen the end (podman: in the
+	 * cleanup that conmon's exit command runs), and the wrapper asks
+	 * moat's state just before */
+	while (!strstr(text, "\"status\"") && !strstr(text, "moat:") &&
+	       time(NULL) < end) {
+		usleep(200000);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = pread(fd, text, sizeof(text) - 1, 0);
+		close(fd);
+		text[n > 0 ? n : 0] = '\0';
+	}
+	if (!text[0])
+		FAIL("the engine did not delete %s within %d s", id, secs);
+	if (!strstr(text, "\"status\": \"stopped\"")) {
+		test_diag_block("moat state", text, strlen(text));
+		FAIL("moat's state of %s at the delete was not stopped", id);
+	}
+	test_diag("moat state said stopped when the engine deleted it");
 }
 
 void engine_podman_image(const struct engine *g, const char *image)

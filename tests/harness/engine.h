@@ -4,9 +4,11 @@
  * its output captured, a wrapper script that engines call as their runtime
  * (engines do not pass their environment to the runtime, so the wrapper
  * names moat's built files and a private --root), a busybox root
- * filesystem from Debian's busybox-static to import as an image, and the
- * check that nothing of moat is left (no process naming the --root, the
- * --root empty).
+ * filesystem from Debian's busybox-static to import as an image, a
+ * terminal to drive an engine's -it through (expect-style), and the check
+ * that nothing of moat is left (no process naming the --root, the --root
+ * empty). The wrapper also records what `moat state` says of a container
+ * when the engine deletes it, under <work>/deleted/<id>.
  */
 #ifndef MOAT_TEST_ENGINE_H
 #define MOAT_TEST_ENGINE_H
@@ -34,6 +36,19 @@ void engine_setup(struct engine *g, const char *name);
 /* Stop the check's waiting, look for leftovers (FAIL), remove work. */
 void engine_teardown(struct engine *g);
 
+/* FAIL when, after up to 10 s, a shim, VM monitor or virtiofsd naming
+ * the test's directory still runs or moat's --root is not empty. */
+void engine_expect_clean(const struct engine *g);
+
+/* FAIL unless the engine deleted id within secs and `moat state` said
+ * "stopped" of it then (the wrapper's record). */
+void engine_expect_stopped_at_delete(const struct engine *g, const char *id,
+				     int secs);
+
+/* The first process (not this one) whose command line holds a and, unless
+ * NULL, b, and that descends from under unless that is 0; 0 when none. */
+int engine_pid(const char *a, const char *b, int under);
+
 /* Fill dir (created) with a busybox root filesystem. */
 void engine_rootfs(const char *dir);
 
@@ -53,6 +68,23 @@ void engine_crun_hybrid(void);
 /* Run `sh -c <cmd>` (stdin /dev/null unless the command redirects it). */
 void engine_sh(struct engine_run *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* One step of a terminal session: wait until the output since the last
+ * step holds expect (NULL: no wait), then resize the terminal to rows x
+ * cols (rows 0: no resize), then type send (NULL: nothing). */
+struct engine_step {
+	const char *expect;
+	unsigned short rows, cols;
+	const char *send;
+};
+
+/* Run `sh -c <cmd>` as the session leader of a new pty of rows x cols,
+ * taking the n steps, then read to its end: its status and all it wrote
+ * (the terminal's echo included) into r->out; r->err says which step's
+ * expect never came, if one did not. */
+void engine_pty(struct engine_run *r, unsigned short rows, unsigned short cols,
+		const struct engine_step *steps, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 /* Print r as TAP diagnostics. */
 void engine_show(const struct engine_run *r);
