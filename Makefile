@@ -79,7 +79,8 @@ cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
 	src/cli/update.c src/cli/events.c
 CLI_LIBS := -ljansson
 # moat-shim: the per-container host process, and the VM backends it owns.
-shim_SRCS := src/shim/main.c src/shim/share.c src/shim/netns.c src/shim/pidns.c
+shim_SRCS := src/shim/main.c src/shim/chan.c src/shim/procs.c src/shim/ctl.c \
+	src/shim/share.c src/shim/netns.c src/shim/pidns.c
 sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c src/sandbox/vmm.c \
 	src/sandbox/net.c
 SHIM_LIBS := -ljansson -lseccomp

@@ -1,0 +1,183 @@
+/*
+ * shim.h: the shim's state and the functions its parts share (docs/design.md,
+ * "Runtime, shim and backends"). main.c sets up and runs the loop; chan.c
+ * talks with the agent (frames out, replies and events in); procs.c relays
+ * the processes' streams and the guest's console; ctl.c serves the control
+ * socket (start, kill, exec, ps, pause, resume, stats, update).
+ */
+#ifndef MOAT_SHIM_SHIM_H
+#define MOAT_SHIM_SHIM_H
+
+#include "../proto/msg.h"
+#include "../proto/wire.h"
+#include "../runtime/conf.h"
+#include "../runtime/state.h"
+#include "../sandbox/net.h"
+#include "../sandbox/sandbox.h"
+#include "pidns.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHIM_LOG STATE_CONSOLE_LOG
+#define SHIM_RBUF (WIRE_FRAME_MAX + 65536)
+#define SHIM_WINDOW (256U << 10) /* credit window per output stream */
+#define SHIM_HELLO_MS 240000	 /* boot to HELLO, loaded TCG included */
+#define SHIM_DRAIN_MS 3000	 /* after EXIT: wait for output EOFs */
+#define SHIM_SHUTDOWN_MS 5000	 /* after SHUTDOWN: wait for QEMU */
+#define SHIM_MAX_PENDING 16
+#define SHIM_STATUS_LOST 255 /* the VM died under the container */
+
+#define SHIM_PROCS 32 /* the init (slot 0) and up to 31 exec'd processes */
+
+/* epoll tags */
+#define SHIM_EV_CHAN 0
+#define SHIM_EV_SIG 2
+#define SHIM_EV_CTL 3
+#define SHIM_EV_SYNC 4
+#define SHIM_EV_CONSOLE 5
+#define SHIM_CONSOLE_MAX (4U << 20) /* of the guest's console in the log */
+#define SHIM_TAIL 400		    /* console bytes quoted when create fails */
+#define SHIM_EV_IN 0x100     /* + slot: that process's stdin or terminal */
+#define SHIM_EV_CLIENT 0x200 /* + slot: its exec client's connection */
+
+enum shim_phase {
+	SHIM_BOOTING,  /* waiting for the agent's HELLO */
+	SHIM_CREATING, /* CREATE sent */
+	SHIM_CREATED,
+	SHIM_RUNNING,
+	SHIM_DRAINING, /* the init exited: waiting for output EOFs */
+	SHIM_STOPPING, /* SHUTDOWN sent */
+	SHIM_DONE,
+};
+
+struct shim_out { /* guest to host: stdout, stderr, a terminal's output */
+	uint32_t id;
+	int fd; /* -1: the reader went away, bytes are dropped */
+	struct wire_credit c;
+	bool eof;
+};
+
+struct shim_in { /* host to guest: stdin, a terminal's input */
+	uint32_t id;
+	int fd;
+	struct wire_credit c;
+	bool eof;
+	bool poll; /* fd can be polled (a file or /dev/null cannot) */
+	bool armed;
+};
+
+/*
+ * One process in the container: slot 0 is the init, the others are
+ * exec'd. Its streams are three new ids N (stdin, or the terminal both
+ * ways), N+1 (stdout) and N+2 (stderr), never reused. With a terminal, in
+ * and out[0] share the fd and stream id, and out[1] is unused (eof from
+ * the start).
+ */
+struct shim_proc {
+	bool used, tty;
+	uint32_t req;	    /* its CREATE or EXEC in flight, 0: none */
+	uint32_t proc, pid; /* the agent's handle, the guest pid; 0: none */
+	struct shim_in in;
+	struct shim_out out[2];
+	bool own_fds; /* close the fds when done (exec'd processes) */
+	int client;   /* exec: the client's connection; -1: none */
+	bool exited;
+	uint32_t code, signo;
+	long deadline; /* exited: wait for output EOFs until then */
+};
+
+struct shim_pending { /* a control client waiting for an agent reply */
+	uint32_t req;
+	int fd;
+	uint16_t op;
+};
+
+struct shim {
+	const char *root, *id, *bundle;
+	int dir_fd, log_fd, sync_fd;
+	int console_r;	    /* the console pipe's read end, -1: none */
+	uint64_t console_n; /* console bytes written to the log */
+	char console_tail[SHIM_TAIL]; /* its last bytes, for errors */
+	size_t tail_len;
+	bool synced;	    /* the CLI was told how create went */
+	bool shutdown_sent; /* the VM is expected to end by itself */
+	int ep, sigfd, ctl_fd;
+	struct sandbox sb;
+	struct shim_pidns pidns; /* the monitor's PID namespace */
+	enum shim_phase phase;
+	long deadline; /* ms, CLOCK_MONOTONIC; 0: none */
+
+	uint8_t *rbuf;
+	size_t rlen;
+	uint8_t *wbuf; /* one encoded frame */
+	char *pbuf;    /* an EXEC's packed lists */
+	uint32_t next_req, create_req;
+
+	struct shim_proc procs[SHIM_PROCS];
+	uint32_t next_stream; /* the next process's first stream id */
+	const char *console_socket;
+
+	uint32_t init_proc, init_pid;
+	uint32_t ooms;	 /* OOM events from the agent */
+	const char *why; /* why the VM was given up, NULL: it ended */
+	bool vm_exited;	 /* the monitor's wait status is vm_status */
+	int vm_status;
+	bool exited;
+	uint32_t code, signo;
+	struct shim_pending pending[SHIM_MAX_PENDING];
+
+	char *config;
+	uint8_t *bpf;
+	size_t bpf_len;
+	struct sandbox_config sc;
+	struct moat_conf conf; /* sc's strings point into it */
+	struct net_setup net;  /* the engine's network, carried to taps */
+	char *net_desc;	       /* its description for the agent, or NULL */
+	char rootfs[PATH_MAX];
+	char agent_id[MSG_ID_MAX + 1];
+};
+
+/* main.c */
+long shim_now_ms(void);
+int shim_write_all(int fd, const void *buf, size_t len);
+void shim_record(struct shim *s, enum state_status phase);
+void shim_log(struct shim *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* chan.c */
+void shim_lost(struct shim *s, const char *what);
+void shim_send(struct shim *s, const void *buf, int n);
+uint32_t shim_request(struct shim *s, struct msg *m);
+void shim_credit(struct shim *s, uint32_t stream, uint32_t grant);
+void shim_chan_read(struct shim *s);
+void shim_sync(struct shim *s, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* procs.c */
+void shim_proc_init(struct shim_proc *p, uint32_t *next, int in, int out,
+		    int err, bool tty);
+size_t shim_slot(struct shim *s, struct shim_proc *p);
+struct shim_proc *shim_stream(struct shim *s, uint32_t id, int *which);
+struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc);
+void shim_proc_streams(const struct shim_proc *p, uint32_t *in, uint32_t *out,
+		       uint32_t *err, uint32_t *tty);
+void shim_proc_credit(struct shim *s, struct shim_proc *p);
+void shim_in_arm(struct shim *s, struct shim_proc *p);
+void shim_proc_done(struct shim *s, struct shim_proc *p);
+void shim_in_read(struct shim *s, struct shim_proc *p);
+void shim_console(struct shim *s);
+
+/* ctl.c */
+void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
+		      int client);
+void shim_signal_init(struct shim *s, int sig, bool all, int client);
+void shim_resize(struct shim *s, struct shim_proc *p, int fd);
+void shim_client(struct shim *s);
+void shim_exec_client(struct shim *s, struct shim_proc *p);
+void shim_answer(int fd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
