@@ -467,6 +467,42 @@ void engine_podman_image(const struct engine *g, const char *image)
 	ENGINE_EXPECT(&r, 0);
 }
 
+void engine_podman_private(const char *dir)
+{
+	static const char *const subs[] = { "", "/net", "/tmp", "/vartmp" };
+	char path[256];
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dir, subs[i]);
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			FAIL("mkdir %s: %s", path, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/containers.conf", dir);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fprintf(f,
+		"[network]\nnetwork_config_dir = \"%s/net\"\n[engine]\n"
+		"tmp_dir = \"%s/tmp\"\nevents_logger = \"file\"\n"
+		"events_logfile_path = \"%s/events.log\"\n"
+		"cgroup_manager = \"cgroupfs\"\n",
+		dir, dir, dir);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT_OK(setenv("CONTAINERS_CONF", path, 1));
+	snprintf(path, sizeof(path), "%s/storage.conf", dir);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fprintf(f,
+		"[storage]\ndriver = \"vfs\"\ngraphroot = \"%s/storage\"\n"
+		"runroot = \"%s/runroot\"\n",
+		dir, dir);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT_OK(setenv("CONTAINERS_STORAGE_CONF", path, 1));
+	snprintf(path, sizeof(path), "%s/vartmp", dir); /* not /var/tmp */
+	ASSERT_OK(setenv("TMPDIR", path, 1));
+}
+
 void engine_podman_rm_labelled(const struct engine *g)
 {
 	struct engine_run r;

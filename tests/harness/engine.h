@@ -56,6 +56,12 @@ void engine_rootfs(const char *dir);
  * podman has it already. */
 void engine_podman_image(const struct engine *g, const char *image);
 
+/* podman's state (storage: vfs, run root, network config, temporary
+ * files, events log) under dir (made), through CONTAINERS_CONF,
+ * CONTAINERS_STORAGE_CONF and TMPDIR: for the nested-KVM test host, whose
+ * root is read-only; with the cgroupfs manager (no systemd there). */
+void engine_podman_private(const char *dir);
+
 /* Remove (podman rm -f) every podman container labelled moat-test=<work>,
  * as tests label theirs. */
 void engine_podman_rm_labelled(const struct engine *g);

@@ -35,39 +35,6 @@ static struct podcheck pc;
 
 /* --- fixture ------------------------------------------------------------- */
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ASSERT(f);
-	fputs(text, f);
-	ASSERT_EQ(fclose(f), 0);
-}
-
-/* podman's configuration: everything it writes under DIR. */
-static void setup_podman(void)
-{
-	static const char *const dirs[] = { DIR, DIR "/net", DIR "/tmp",
-					    DIR "/vartmp" };
-	size_t i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (mkdir(dirs[i], 0700) < 0 && errno != EEXIST)
-			FAIL("mkdir %s: %s", dirs[i], strerror(errno));
-	write_file(DIR "/containers.conf",
-		   "[network]\nnetwork_config_dir = \"" DIR "/net\"\n"
-		   "[engine]\ntmp_dir = \"" DIR "/tmp\"\n"
-		   "events_logger = \"file\"\n"
-		   "events_logfile_path = \"" DIR "/events.log\"\n"
-		   "cgroup_manager = \"cgroupfs\"\n");
-	write_file(DIR "/storage.conf",
-		   "[storage]\ndriver = \"vfs\"\ngraphroot = \"" DIR
-		   "/storage\"\nrunroot = \"" DIR "/runroot\"\n");
-	ASSERT_OK(setenv("CONTAINERS_CONF", DIR "/containers.conf", 1));
-	ASSERT_OK(setenv("CONTAINERS_STORAGE_CONF", DIR "/storage.conf", 1));
-	ASSERT_OK(setenv("TMPDIR", DIR "/vartmp", 1)); /* not /var/tmp */
-}
-
 static void setup(void)
 {
 	if (access("/usr/bin/podman", X_OK))
@@ -76,7 +43,7 @@ static void setup(void)
 		FAIL("no /dev/kvm (run in the test host: tests/kvm/run-testhost)");
 	if (access("/sys/fs/cgroup/cgroup.controllers", R_OK))
 		FAIL("no cgroup2 hierarchy at /sys/fs/cgroup");
-	setup_podman();
+	engine_podman_private(DIR);
 	/* for the wrapper engine_setup writes */
 	ASSERT_OK(setenv("MOAT_HYPERVISOR", "moat-vmm", 1));
 	podcheck_setup(&pc, "podman-vmm", "moat-vmm");
