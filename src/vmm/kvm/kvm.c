@@ -67,6 +67,8 @@ int kvm_open(struct kvm *k, const char *dev, struct moat_err **e)
 			goto fail;
 		}
 	}
+	k->tsc_deadline = kvm_ioctl_val(k->sys_fd, KVM_CHECK_EXTENSION,
+					KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	r = kvm_ioctl_val(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (r < (int)sizeof(struct kvm_run)) {
 		moat_err_set(e, errno, "KVM_GET_VCPU_MMAP_SIZE");

@@ -8,6 +8,7 @@
 #define MOAT_VMM_KVM_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -38,6 +39,7 @@ struct kvm {
 	int vm_fd;	 /* the VM */
 	size_t run_size; /* size of each vCPU's struct kvm_run mapping */
 	struct kvm_cpuid2 *supported_cpuid;
+	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER: the LAPIC has it */
 };
 
 /* Open /dev/kvm (path overridable), check the API version and the

@@ -21,7 +21,7 @@ static int cpu_set_cpuid(const struct kvm *k, int fd, unsigned index,
 	if (!c)
 		return moat_err_set(e, ENOMEM, "cpuid");
 	memcpy(c, k->supported_cpuid, sz);
-	cpuid_fixup(c->entries, c->nent, index, ncpus);
+	cpuid_fixup(c->entries, c->nent, index, ncpus, k->tsc_deadline);
 	/* KVM_SET_CPUID2's argument is variable-sized. */
 	r = __kvm_ioctl(fd, KVM_SET_CPUID2, c);
 	free(c);

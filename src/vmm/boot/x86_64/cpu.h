@@ -11,13 +11,15 @@
 #define MOAT_VMM_CPU_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../../../common/err.h"
 
-/* Adjust KVM's supported CPUID entries for vCPU `index` of `ncpus`. */
+/* Adjust KVM's supported CPUID entries for vCPU `index` of `ncpus`;
+ * tsc_deadline: KVM has KVM_CAP_TSC_DEADLINE_TIMER. */
 void cpuid_fixup(struct kvm_cpuid_entry2 *ent, unsigned n, unsigned index,
-		 unsigned ncpus);
+		 unsigned ncpus, bool tsc_deadline);
 
 struct kvm;
 

@@ -1,7 +1,11 @@
 /*
  * cpuid.c: the CPUID a vCPU sees (see cpu.h): KVM's supported set with
  * nested virtualization, MONITOR/MWAIT and thermal/power management hidden,
- * the hypervisor bit set, and the vCPU's APIC ids and count filled in.
+ * the hypervisor bit set, the TSC-deadline timer shown when KVM's LAPIC has
+ * it (KVM_GET_SUPPORTED_CPUID leaves that bit to the VMM: without it Linux
+ * calibrates the LAPIC timer against the PIT at boot, slowly, and may fall
+ * back to the PIT for its tick), and the vCPU's APIC ids and count filled
+ * in.
  * Pure. Inputs: KVM's table and our vCPU count.
  * Spec: Intel SDM vol. 2A, CPUID; AMD APM vol. 3, CPUID Fn8000_0001.
  */
@@ -10,13 +14,14 @@
 /* CPUID bits a guest must not see. */
 #define CPUID_1_ECX_MONITOR (1u << 3) /* MONITOR/MWAIT: not emulated */
 #define CPUID_1_ECX_VMX (1u << 5)     /* no nested virtualization */
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EDX_HTT (1u << 28)
 #define CPUID_80000001_ECX_SVM (1u << 2)
 #define CPUID_6_EAX_ALL 0xffffffffu /* thermal and power: none */
 
 void cpuid_fixup(struct kvm_cpuid_entry2 *ent, unsigned n, unsigned index,
-		 unsigned ncpus)
+		 unsigned ncpus, bool tsc_deadline)
 {
 	unsigned i;
 
@@ -27,6 +32,8 @@ void cpuid_fixup(struct kvm_cpuid_entry2 *ent, unsigned n, unsigned index,
 		case 1:
 			c->ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_VMX);
 			c->ecx |= CPUID_1_ECX_HYPERVISOR;
+			if (tsc_deadline)
+				c->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 			/* EBX: initial APIC id [31:24], logical count [23:16],
 			 * CLFLUSH line size [15:8] (8 x 8 bytes). */
 			c->ebx = index << 24 | (ncpus & 0xff) << 16 | 8 << 8;
