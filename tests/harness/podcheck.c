@@ -245,12 +245,22 @@ void podcheck_detached(struct podcheck *pc)
 	ENGINE_EXPECT_OUT(&r, "\n20 70\r");
 	ENGINE_EXPECT_OUT(&r, "-moat\r");
 	/* top with ps(1) options runs ps in the container: the guest's
-	 * processes, the container's init as PID 1. (With psgo's own
-	 * descriptors podman reads /proc in the shim's namespaces, so it
-	 * shows the host's side of the container, not the guest's.) */
+	 * processes, the container's init as PID 1. */
 	engine_sh(&r, "podman top %s -o pid,args", id);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, " 1 sh -c echo started; trap");
+	/* With psgo's own descriptors podman reads /proc in the shim's
+	 * mount namespace: the VM's PID namespace there (src/shim/pidns.c),
+	 * so the host's side of the container, its monitor among them, and
+	 * nothing else of the host (not this podman, not conmon). */
+	engine_sh(&r, "podman top %s pid args", id);
+	ENGINE_EXPECT(&r, 0);
+	ENGINE_EXPECT_OUT(&r, "moat-shim --vm-init");
+	ENGINE_EXPECT_OUT(&r, pc->monitor);
+	if (strstr(r.out, "conmon") || strstr(r.out, "podman top")) {
+		engine_show(&r);
+		FAIL("podman top lists the host's processes");
+	}
 	engine_sh(&r, "podman kill -s USR1 %s", id);
 	ENGINE_EXPECT(&r, 0);
 	/* crun beside it: the host's kernel */
