@@ -264,18 +264,15 @@ TEST(twrite_header_alone_decoded_and_checked)
 	ASSERT(d.u.write.data == NULL);
 	/* Too short a header, a length that is not the size field's, a
 	 * count that is not the rest, another type, above msize. */
-	ASSERT_EQ(p9_decode_twrite_hdr(buf, 22, (size_t)n, 65536, &d),
-		  P9_EMSG);
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 22, (size_t)n, 65536, &d), P9_EMSG);
 	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n + 1, 65536, &d),
 		  P9_EMSG);
 	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, 22, 65536, &d), P9_EMSG);
 	buf[19] = 99;
-	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n, 65536, &d),
-		  P9_EMSG);
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n, 65536, &d), P9_EMSG);
 	buf[19] = 100;
 	buf[4] = P9_TREAD;
-	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n, 65536, &d),
-		  P9_EMSG);
+	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n, 65536, &d), P9_EMSG);
 	buf[4] = P9_TWRITE;
 	ASSERT_EQ(p9_decode_twrite_hdr(buf, 23, (size_t)n, 100, &d), P9_EBIG);
 	ASSERT_EQ(p9_decode_twrite_hdr(NULL, 23, (size_t)n, 65536, &d),

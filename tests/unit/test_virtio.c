@@ -257,7 +257,7 @@ TEST(mmio_queue_lifecycle_and_notify)
 	mmio_setup(&d, &m);
 	ASSERT_EQ(rd(&d, 0x34), 256);
 	wr(&d, &m, 0x50, 0, &fx);
-	ASSERT_EQ(fx.notify, -1); /* not running yet */
+	ASSERT_EQ(fx.notify, -1);	/* not running yet */
 	ASSERT(!mmio_notify_ok(&d, 0)); /* nor by ioeventfd */
 	wr(&d, &m, 0x44, 1, &fx);
 	ASSERT_EQ(rd(&d, 0x44), 1);

@@ -4,8 +4,8 @@
  * in moat-vmm: the config space; requests and replies split over several
  * descriptors (gathered, and scattered back); a reply written in place
  * when its buffers are adjacent; Twrite and Tread data reaching the host
- * file, scattered Twrite data written from where they lie; a malformed request and a chain with no reply room failing alone;
- * a broken queue needing a reset.
+ * file, scattered Twrite data written from where they lie; a malformed request
+ * and a chain with no reply room failing alone; a broken queue needing a reset.
  */
 #include "../harness/fakevq.h"
 #include "../harness/test.h"

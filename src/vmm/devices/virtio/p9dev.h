@@ -10,11 +10,11 @@
  * server's use of it), except the data of a Twrite that spans several
  * readable descriptors (Linux's zero-copy writes from the user's pages):
  * only its fixed-size header is copied and decoded, and its data are
- * written to the file with one pwritev from guest memory. The reply is written straight into guest memory
- * when the writable descriptors are adjacent in memory (Linux's non-zero-
- * copy requests: one kmalloc'd buffer); a Tread into scattered buffers
- * (Linux's zero-copy reads into user pages) is read into them with one
- * preadv; any other reply to scattered buffers is built in a private
+ * written to the file with one pwritev from guest memory. The reply is written
+ * straight into guest memory when the writable descriptors are adjacent in
+ * memory (Linux's non-zero- copy requests: one kmalloc'd buffer); a Tread into
+ * scattered buffers (Linux's zero-copy reads into user pages) is read into them
+ * with one preadv; any other reply to scattered buffers is built in a private
  * buffer and copied out once.
  *
  * A device thread serves the queue, so a slow host filesystem never stalls
