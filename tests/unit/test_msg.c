@@ -613,7 +613,10 @@ TEST(msg_exec_lists)
 	tlv(b, &off, 1, "x", 2);
 	tlv(b, &off, 13, "\x20\0\0\0\0\0\0\0", 8);
 	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_EINVAL);
+	off = 0;
+	tlv(b, &off, 1, "x", 2);
 	tlv(b, &off, 11, "\1", 1);
+	tlv(b, &off, 13, "\x20\0\0\0\0\0\0\0", 8);
 	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), 0);
 	ASSERT(m.u.exec.has_caps);
 	ASSERT_EQ(m.u.exec.caps[1], 0x20);
