@@ -266,22 +266,3 @@ TEST(gmem_checks_whole_ranges)
 	ASSERT_EQ(gmem_layout(&m, host, 4096, 0x8000), 0);
 	ASSERT_EQ(m.nregions, 1);
 }
-
-/* gmem_map's mapping starts on a 2 MiB boundary, as guest physical 0 does
- * (KVM maps huge pages only where the two line up), and all of it is
- * there: the first and the last byte can be written. */
-TEST(gmem_map_is_aligned_to_huge_pages)
-{
-	struct moat_err *e = NULL;
-	struct gmem m;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(gmem_map(&m, (64ULL + (uint64_t)i) << 20, &e), 0);
-		ASSERT_EQ((uintptr_t)m.base & ((2u << 20) - 1), 0);
-		ASSERT(m.region[0].host == m.base);
-		m.base[0] = 1;
-		m.base[m.size - 1] = 1;
-		gmem_unmap(&m);
-	}
-}

@@ -12,7 +12,6 @@
 
 /* 1 TiB: far above what a host gives one microVM, far below overflow. */
 #define GMEM_SIZE_MAX (1ULL << 40)
-#define GMEM_ALIGN (2ULL << 20) /* a huge page */
 
 int gmem_layout(struct gmem *m, uint8_t *host, uint64_t size, uint64_t gap)
 {
@@ -36,29 +35,17 @@ int gmem_layout(struct gmem *m, uint8_t *host, uint64_t size, uint64_t gap)
 
 int gmem_map(struct gmem *m, uint64_t size, struct moat_err **e)
 {
-	uint8_t *raw, *p;
+	void *p;
 
 	if (size > GMEM_SIZE_MAX)
 		return moat_err_set(e, 0,
 				    "guest memory: %llu bytes is too much",
 				    (unsigned long long)size);
-	/* Aligned to 2 MiB, as guest physical 0 is: KVM maps a guest page
-	 * with a 2 MiB page only where the host's huge page lines up with
-	 * it, and a misaligned mapping left every guest page at 4 KiB (many
-	 * more EPT faults, which nested virtualization makes dear). The
-	 * slack on either side is unmapped again. */
-	raw = mmap(NULL, size + GMEM_ALIGN, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (raw == MAP_FAILED)
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
 		return moat_err_set(e, errno, "guest memory: mmap %llu bytes",
 				    (unsigned long long)size);
-	p = (uint8_t *)(((uintptr_t)raw + GMEM_ALIGN - 1) &
-			~(uintptr_t)(GMEM_ALIGN - 1));
-	if (p > raw)
-		munmap(raw, (size_t)(p - raw));
-	if (p + size < raw + size + GMEM_ALIGN)
-		munmap(p + size,
-		       (size_t)(raw + size + GMEM_ALIGN - (p + size)));
 	/* Guest RAM never belongs in a core dump of the VMM. */
 	madvise(p, size, MADV_DONTDUMP);
 	if (gmem_layout(m, p, size, LAYOUT_MMIO_GAP) < 0) {
