@@ -58,11 +58,16 @@ int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_create(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_start(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
-/* ps.c: open a running (or, with paused_ok, paused) container's state
- * without its lock; *e says what it is otherwise. */
+/* ps.c: open a container's state without its lock when its status is
+ * one of `accept` (CLI_ST(STATE_RUNNING) | ...); *e says what it is
+ * otherwise. The state read is kept in *s (the caller clears it) when s
+ * is not NULL. */
+#define CLI_ST(status) (1u << (status))
+#define CLI_LIVE (CLI_ST(STATE_RUNNING) | CLI_ST(STATE_PAUSED))
 struct state_handle;
-int cli_live_container(struct cli_ctx *ctx, const char *id, bool paused_ok,
-		       struct state_handle *h, struct moat_err **e);
+int cli_live_container(struct cli_ctx *ctx, const char *id, unsigned accept,
+		       struct state_handle *h, struct state *s,
+		       struct moat_err **e);
 /* hooks.c: run the container's hooks of kind k with its state (status
  * st) on stdin; with warn a failure is a warning on stderr and 0. */
 int cli_hooks(struct cli_ctx *ctx, const struct spec *sp, const struct state *s,

@@ -132,7 +132,7 @@ int cli_events(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 					    argv[optind - 1]);
 	}
 	if (cli_nargs(argc, argv, optind, 1, 1, e) ||
-	    cli_live_container(ctx, argv[optind], true, &h, e))
+	    cli_live_container(ctx, argv[optind], CLI_LIVE, &h, NULL, e))
 		return -1;
 	for (;;) {
 		if (shimctl_call_text(h.dir_fd, "stats", 10000, out,

@@ -512,24 +512,17 @@ int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	char *json = NULL, report[MOAT_ERR_MSG_MAX + 16];
 	int conn, sigfd, tty_fd, sync[2] = { -1, -1 }, r = -1;
 	unsigned long pid;
-	enum state_status st;
 	struct state s;
 	bool tty = false, have_state = false;
 	pid_t child;
 	ssize_t n;
 
 	if (exec_opts_parse(argc, argv, &o, e) ||
-	    state_open(ctx->root, o.id, false, &h, e))
-		goto out;
-	if (state_read(&h, &s, e))
+	    cli_live_container(ctx, o.id,
+			       CLI_ST(STATE_RUNNING) | CLI_ST(STATE_CREATED),
+			       &h, &s, e))
 		goto out;
 	have_state = true;
-	st = state_status_of(&s);
-	if (st != STATE_RUNNING && st != STATE_CREATED) {
-		moat_err_set(e, 0, "container %s is %s", o.id,
-			     state_status_name(st));
-		goto out;
-	}
 	json = exec_process(&s, &o, &tty, &sp, e);
 	if (!json)
 		goto out;

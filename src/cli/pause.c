@@ -16,7 +16,9 @@ static int cli_pause_resume(struct cli_ctx *ctx, int argc, char **argv,
 	int r;
 
 	if (cli_nargs(argc, argv, 1, 1, 1, e) ||
-	    cli_live_container(ctx, argv[1], !pause, &h, e))
+	    cli_live_container(ctx, argv[1],
+			       pause ? CLI_ST(STATE_RUNNING) : CLI_LIVE, &h,
+			       NULL, e))
 		return -1;
 	r = shimctl_call(h.dir_fd, pause ? "pause" : "resume", 10000, e);
 	state_close(&h);

@@ -16,23 +16,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Open a live container's state; *e set when it is not running. */
-int cli_live_container(struct cli_ctx *ctx, const char *id, bool paused_ok,
-		       struct state_handle *h, struct moat_err **e)
+int cli_live_container(struct cli_ctx *ctx, const char *id, unsigned accept,
+		       struct state_handle *h, struct state *s,
+		       struct moat_err **e)
 {
 	enum state_status st;
-	struct state s;
+	struct state mine;
 
+	if (!s)
+		s = &mine;
 	if (state_id_check(id, e) || state_open(ctx->root, id, false, h, e))
 		return -1;
-	if (state_read(h, &s, e)) {
+	if (state_read(h, s, e)) {
 		state_close(h);
 		return -1;
 	}
-	st = state_status_of(&s);
-	state_clear(&s);
-	if (st == STATE_RUNNING || (paused_ok && st == STATE_PAUSED))
+	st = state_status_of(s);
+	if (accept & CLI_ST(st)) {
+		if (s == &mine)
+			state_clear(s);
 		return 0;
+	}
+	state_clear(s);
 	state_close(h);
 	return moat_err_set(e, 0, "container %s is %s", id,
 			    state_status_name(st));
@@ -64,7 +69,7 @@ int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		return moat_err_set(e, 0, "--format %s: want table or json",
 				    format);
 	if (cli_nargs(argc, argv, optind, 1, 1, e) ||
-	    cli_live_container(ctx, argv[optind], true, &h, e))
+	    cli_live_container(ctx, argv[optind], CLI_LIVE, &h, NULL, e))
 		return -1;
 	c = shimctl_call_text(h.dir_fd, "ps", 10000, out, sizeof(out), e);
 	state_close(&h);

@@ -179,7 +179,7 @@ int cli_update(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		idx = -1;
 	}
 	if (cli_nargs(argc, argv, optind, 1, 1, e) ||
-	    cli_live_container(ctx, argv[optind], true, &h, e))
+	    cli_live_container(ctx, argv[optind], CLI_LIVE, &h, NULL, e))
 		goto out;
 	text = json_dumps(res, JSON_COMPACT);
 	if (!text) {

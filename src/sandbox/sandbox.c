@@ -189,6 +189,7 @@ pid_t sandbox_spawn(const char *const *argv, int log_fd, int from1, int to1,
 	}
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		pid_t ppid;
 		sigset_t none;
 
 		/* The shim blocks the signals it reads from a signalfd;
@@ -199,7 +200,8 @@ pid_t sandbox_spawn(const char *const *argv, int log_fd, int from1, int to1,
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* The parent is gone? (0: it is outside this process's PID
 		 * namespace, as the shim is; see src/shim/pidns.c.) */
-		if (getppid() != parent && getppid() != 0)
+		ppid = getppid();
+		if (ppid != parent && ppid != 0)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		/* Move the fds above every target first. */
