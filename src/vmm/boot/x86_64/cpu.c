@@ -30,6 +30,40 @@ static int cpu_set_cpuid(const struct kvm *k, int fd, unsigned index,
 	return 0;
 }
 
+/*
+ * XCR0 starts as the xsave features the guest's CPUID offers (leaf 0xD.0
+ * EDX:EAX), not the architectural 1. A Linux guest sets that same mask
+ * itself at boot; where XSETBV is intercepted (any real SVM or VMX) KVM
+ * sees it and nothing changes. Where it is not (QEMU's emulated SVM in the
+ * nested test host runs it in the guest unseen), KVM went on thinking XCR0
+ * was x87|SSE: it reported 576 bytes in CPUID 0xD.0 EBX against the
+ * guest's own 2696, the guest warned "XSAVE consistency problem" and fell
+ * back to FXSAVE, and KVM put its XCR0 back on every entry under a guest
+ * that had enabled AVX and PKRU.
+ */
+static int cpu_set_xcr0(const struct kvm *k, int fd, struct moat_err **e)
+{
+	const struct kvm_cpuid2 *c = k->supported_cpuid;
+	struct kvm_xcrs x;
+	uint64_t mask = 0;
+	uint32_t i;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0xd && c->entries[i].index == 0)
+			mask = c->entries[i].eax |
+			       (uint64_t)c->entries[i].edx << 32;
+	if (!(mask & 1))
+		return 0; /* no XSAVE: nothing to set */
+	memset(&x, 0, sizeof(x));
+	x.nr_xcrs = 1;
+	x.xcrs[0].xcr = 0;
+	x.xcrs[0].value = mask;
+	if (__kvm_ioctl(fd, KVM_SET_XCRS, &x) < 0)
+		return moat_err_set(e, errno, "KVM_SET_XCRS (XCR0 %#llx)",
+				    (unsigned long long)mask);
+	return 0;
+}
+
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_SYSENTER_CS 0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
@@ -180,7 +214,7 @@ int cpu_setup(const struct kvm *k, int vcpu_fd, unsigned index, unsigned ncpus,
 	      uint64_t entry, struct moat_err **e)
 {
 	if (cpu_set_cpuid(k, vcpu_fd, index, ncpus, e) < 0 ||
-	    cpu_set_msrs(vcpu_fd, e) < 0 || cpu_set_fpu(vcpu_fd, e) < 0 ||
+	    cpu_set_xcr0(k, vcpu_fd, e) < 0 || cpu_set_msrs(vcpu_fd, e) < 0 || cpu_set_fpu(vcpu_fd, e) < 0 ||
 	    cpu_set_lapic(vcpu_fd, e) < 0)
 		return moat_err_wrap(e, "vcpu %u", index);
 	/* The others wait for the boot vCPU's INIT/SIPI, as on hardware. */
