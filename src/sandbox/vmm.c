@@ -9,7 +9,7 @@
  * runs and nothing the agent writes is lost; and the bundle's root
  * filesystem as the virtio-9p share tagged SANDBOX_ROOTFS_TAG (--share
  * rootfs=PATH, with ,ro for root.readonly: the device itself then refuses
- * every change). moat-vmm boots with "console=ttyS0 reboot=k panic=-1",
+ * every change). moat-vmm boots with "console=ttyS0 reboot=k panic=-1 no_timer_check",
  * to which "quiet moat.channel=/dev/hvc0" is added: the agent's reboot at
  * the end reaches the i8042 and ends moat-vmm with status 0. moat-vmm dies
  * with the caller (PR_SET_PDEATHSIG).
