@@ -9,10 +9,10 @@
  * runs and nothing the agent writes is lost; and the bundle's root
  * filesystem as the virtio-9p share tagged SANDBOX_ROOTFS_TAG (--share
  * rootfs=PATH, with ,ro for root.readonly: the device itself then refuses
- * every change). moat-vmm boots with "console=ttyS0 reboot=k panic=-1 no_timer_check",
- * to which "quiet moat.channel=/dev/hvc0" is added: the agent's reboot at
- * the end reaches the i8042 and ends moat-vmm with status 0. moat-vmm dies
- * with the caller (PR_SET_PDEATHSIG).
+ * every change). moat-vmm boots with "console=ttyS0 reboot=k panic=-1
+ * no_timer_check", to which "quiet moat.channel=/dev/hvc0" is added: the
+ * agent's reboot at the end reaches the i8042 and ends moat-vmm with status 0.
+ * moat-vmm dies with the caller (PR_SET_PDEATHSIG).
  *
  * NICs (src/sandbox/net.h): --net fd:N,mac=MAC,mtu=MTU for each tap, which
  * moat-vmm inherits under the same fd number (a tap opened with IFF_TAP |

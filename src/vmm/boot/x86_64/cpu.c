@@ -50,8 +50,8 @@ static int cpu_set_xcr0(const struct kvm *k, int fd, struct moat_err **e)
 
 	for (i = 0; i < c->nent; i++)
 		if (c->entries[i].function == 0xd && c->entries[i].index == 0)
-			mask = c->entries[i].eax |
-			       (uint64_t)c->entries[i].edx << 32;
+			mask = c->entries[i].eax | (uint64_t)c->entries[i].edx
+							   << 32;
 	if (!(mask & 1))
 		return 0; /* no XSAVE: nothing to set */
 	memset(&x, 0, sizeof(x));
@@ -214,8 +214,8 @@ int cpu_setup(const struct kvm *k, int vcpu_fd, unsigned index, unsigned ncpus,
 	      uint64_t entry, struct moat_err **e)
 {
 	if (cpu_set_cpuid(k, vcpu_fd, index, ncpus, e) < 0 ||
-	    cpu_set_xcr0(k, vcpu_fd, e) < 0 || cpu_set_msrs(vcpu_fd, e) < 0 || cpu_set_fpu(vcpu_fd, e) < 0 ||
-	    cpu_set_lapic(vcpu_fd, e) < 0)
+	    cpu_set_xcr0(k, vcpu_fd, e) < 0 || cpu_set_msrs(vcpu_fd, e) < 0 ||
+	    cpu_set_fpu(vcpu_fd, e) < 0 || cpu_set_lapic(vcpu_fd, e) < 0)
 		return moat_err_wrap(e, "vcpu %u", index);
 	/* The others wait for the boot vCPU's INIT/SIPI, as on hardware. */
 	if (index == 0 && cpu_set_boot_regs(vcpu_fd, entry, e) < 0)
