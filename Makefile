@@ -60,6 +60,9 @@ all:
 
 # --- sources, by trust zone ---------------------------------------------------
 common_SRCS := src/common/err.c src/common/loop.c src/common/nl.c
+# The runtime-spec vocabulary and JSON getters (jansson) that the host's
+# config parser (spec.c) and the agent's (config.c) share.
+oci_SRCS := src/common/oci.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
 agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
 	src/agent/container.c src/agent/share.c src/agent/cgroup.c \
@@ -68,7 +71,7 @@ agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
 AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the
 # fuzzers' sources.
-runtime_SRCS := src/runtime/secbpf.c src/runtime/spec.c \
+runtime_SRCS := $(oci_SRCS) src/runtime/secbpf.c src/runtime/spec.c \
 	src/runtime/state.c src/runtime/signame.c src/runtime/shimctl.c \
 	src/runtime/conf.c src/runtime/term.c src/runtime/hooks.c
 # The moat CLI: main.c (global options, command table), a file per verb.
@@ -129,7 +132,7 @@ $(LIB): $(call host_obj,$(LIB_SRCS) $(runtime_SRCS) $(p9_SRCS))
 
 # --- the agent and the guest image -------------------------------------------
 AGENT := $(O)/bin/moat-agent
-$(AGENT): $(call guest_obj,$(agent_SRCS) $(proto_SRCS) $(common_SRCS))
+$(AGENT): $(call guest_obj,$(agent_SRCS) $(proto_SRCS) $(common_SRCS) $(oci_SRCS))
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_LDFLAGS) -o $@ $^ $(AGENT_LIBS)

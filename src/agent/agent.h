@@ -161,9 +161,6 @@ void config_free(struct config *c);
 int config_bundle_binds(struct config *c, const char *bundle,
 			struct moat_err **e);
 
-/* Capability number of "CAP_CHOWN" etc., or -1. */
-int config_cap_number(const char *name);
-
 /* --- container.c ---------------------------------------------------------- */
 
 /*

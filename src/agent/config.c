@@ -14,6 +14,7 @@
  * are left alone: the host handles them or they do not apply inside a VM.
  */
 #include "agent.h"
+#include "../common/oci.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -24,84 +25,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-
-static const char *const config_cap_names[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",
-	"CAP_FSETID",
-	"CAP_KILL",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",
-	"CAP_NET_RAW",
-	"CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",
-	"CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",
-	"CAP_SYS_BOOT",
-	"CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",
-	"CAP_LEASE",
-	"CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",
-	"CAP_SYSLOG",
-	"CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",
-	"CAP_AUDIT_READ",
-	"CAP_PERFMON",
-	"CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
-
-#define CONFIG_NCAPS (sizeof(config_cap_names) / sizeof(config_cap_names[0]))
-
-int config_cap_number(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < CONFIG_NCAPS; i++)
-		if (!strcmp(name, config_cap_names[i]))
-			return (int)i;
-	return -1;
-}
-
-static const struct {
-	const char *name;
-	int resource;
-} config_rlimit_names[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },
-	{ "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },
-	{ "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },
-	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },
-	{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },
-	{ "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-	{ "RLIMIT_STACK", RLIMIT_STACK },
-};
 
 /* Mount options: set flags, or clear them ("rw" clears MS_RDONLY). */
 static const struct {
@@ -161,127 +84,6 @@ static int config_propagation_flags(const char *s, unsigned long *out)
 	return -1;
 }
 
-/* Type-checked getters. A missing member is fine; a wrong type is not. */
-static int config_get_str(json_t *o, const char *key, const char *where,
-			  char **out, struct moat_err **e)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return moat_err_set(e, EINVAL, "%s.%s: not a string", where,
-				    key);
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return moat_err_set(e, EINVAL, "%s.%s: NUL in string", where,
-				    key);
-	*out = strdup(json_string_value(v));
-	if (!*out)
-		return moat_err_set(e, ENOMEM, "%s.%s", where, key);
-	return 0;
-}
-
-static int config_get_bool(json_t *o, const char *key, const char *where,
-			   bool *out, struct moat_err **e)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v)
-		return 0;
-	if (!json_is_boolean(v))
-		return moat_err_set(e, EINVAL, "%s.%s: not a boolean", where,
-				    key);
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int config_get_int(json_t *o, const char *key, const char *where,
-			  json_int_t min, json_int_t max, bool *has,
-			  json_int_t *out, struct moat_err **e)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v))
-		return moat_err_set(e, EINVAL, "%s.%s: not an integer", where,
-				    key);
-	*out = json_integer_value(v);
-	if (*out < min || *out > max)
-		return moat_err_set(e, EINVAL, "%s.%s: out of range", where,
-				    key);
-	if (has)
-		*has = true;
-	return 0;
-}
-
-/* A JSON array of strings -> a NULL-terminated vector (absent: empty). */
-static int config_get_strv(json_t *o, const char *key, const char *where,
-			   char ***out, struct moat_err **e)
-{
-	json_t *v = json_object_get(o, key), *s;
-	size_t i, n;
-	char **vec;
-
-	if (v && !json_is_null(v) && !json_is_array(v))
-		return moat_err_set(e, EINVAL, "%s.%s: not an array", where,
-				    key);
-	n = v && json_is_array(v) ? json_array_size(v) : 0;
-	vec = calloc(n + 1, sizeof(*vec));
-	if (!vec)
-		return moat_err_set(e, ENOMEM, "%s.%s", where, key);
-	*out = vec;
-	for (i = 0; i < n; i++) {
-		s = json_array_get(v, i);
-		if (!json_is_string(s) ||
-		    strlen(json_string_value(s)) != json_string_length(s))
-			return moat_err_set(e, EINVAL,
-					    "%s.%s[%zu]: not a string", where,
-					    key, i);
-		vec[i] = strdup(json_string_value(s));
-		if (!vec[i])
-			return moat_err_set(e, ENOMEM, "%s.%s", where, key);
-	}
-	return 0;
-}
-
-static void config_strv_free(char **v)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* true when p is absolute and has no "." or ".." component. */
-/* No "." or ".." component. */
-static bool config_clean_parts(const char *c)
-{
-	while (*c) {
-		while (*c == '/')
-			c++;
-		if ((c[0] == '.' && (c[1] == '/' || !c[1])) ||
-		    (c[0] == '.' && c[1] == '.' && (c[2] == '/' || !c[2])))
-			return false;
-		while (*c && *c != '/')
-			c++;
-	}
-	return true;
-}
-
-static bool config_clean_abs(const char *p)
-{
-	return *p == '/' && config_clean_parts(p);
-}
-
-static bool config_clean_rel(const char *p)
-{
-	return *p && *p != '/' && config_clean_parts(p);
-}
-
 static int config_caps(json_t *proc, struct config *c, struct moat_err **e)
 {
 	static const char *const sets[CONFIG_CAP_SETS] = {
@@ -308,7 +110,8 @@ static int config_caps(json_t *proc, struct config *c, struct moat_err **e)
 		json_array_foreach(v, j, n)
 		{
 			cap = json_is_string(n)
-				      ? config_cap_number(json_string_value(n))
+				      ? oci_lookup(oci_cap_names,
+						   json_string_value(n))
 				      : -1;
 			if (cap < 0)
 				return moat_err_set(
@@ -326,8 +129,9 @@ static int config_rlimits(json_t *proc, struct config *c, struct moat_err **e)
 {
 	json_t *v = json_object_get(proc, "rlimits"), *r, *t;
 	json_int_t soft, hard;
-	size_t i, k;
 	const char *type;
+	size_t i;
+	int k;
 
 	if (!v || json_is_null(v))
 		return 0;
@@ -340,10 +144,8 @@ static int config_rlimits(json_t *proc, struct config *c, struct moat_err **e)
 	{
 		t = json_object_get(r, "type");
 		type = json_is_string(t) ? json_string_value(t) : "";
-		for (k = 0; k < ARRAY_LEN(config_rlimit_names); k++)
-			if (!strcmp(type, config_rlimit_names[k].name))
-				break;
-		if (k == ARRAY_LEN(config_rlimit_names))
+		k = oci_lookup(oci_rlimit_names, type);
+		if (k < 0)
 			return moat_err_set(e, EINVAL,
 					    "process.rlimits[%zu]: unknown "
 					    "type",
@@ -364,8 +166,7 @@ static int config_rlimits(json_t *proc, struct config *c, struct moat_err **e)
 					    "process.rlimits[%zu]: soft over "
 					    "hard",
 					    i);
-		c->rlimits[c->nrlimits].resource =
-			config_rlimit_names[k].resource;
+		c->rlimits[c->nrlimits].resource = oci_rlimit_resources[k];
 		c->rlimits[c->nrlimits].lim.rlim_cur =
 			soft < 0 ? RLIM_INFINITY : (rlim_t)soft;
 		c->rlimits[c->nrlimits].lim.rlim_max =
@@ -386,18 +187,18 @@ static int config_user(json_t *proc, struct config *c, struct moat_err **e)
 	if (!json_is_object(u))
 		return moat_err_set(e, EINVAL, "process.user: not an object");
 	v = 0;
-	if (config_get_int(u, "uid", "process.user", 0, 0xfffffffe, NULL, &v,
-			   e))
+	if (oci_get_int(u, "uid", "process.user", 0, 0xfffffffe, false, NULL,
+			&v, e))
 		return -1;
 	c->uid = (uid_t)v;
 	v = 0;
-	if (config_get_int(u, "gid", "process.user", 0, 0xfffffffe, NULL, &v,
-			   e))
+	if (oci_get_int(u, "gid", "process.user", 0, 0xfffffffe, false, NULL,
+			&v, e))
 		return -1;
 	c->gid = (gid_t)v;
 	v = 0;
-	if (config_get_int(u, "umask", "process.user", 0, 0777, &c->has_umask,
-			   &v, e))
+	if (oci_get_int(u, "umask", "process.user", 0, 0777, false,
+			&c->has_umask, &v, e))
 		return -1;
 	c->umask = (mode_t)v;
 	if (json_object_get(u, "username"))
@@ -434,12 +235,11 @@ static int config_process(json_t *root, struct config *c, struct moat_err **e)
 
 	if (!json_is_object(p))
 		return moat_err_set(e, EINVAL, "process: required object");
-	if (config_get_strv(p, "args", "process", &c->args, e) ||
-	    config_get_strv(p, "env", "process", &c->env, e) ||
-	    config_get_str(p, "cwd", "process", &c->cwd, e) ||
-	    config_get_bool(p, "terminal", "process", &c->terminal, e) ||
-	    config_get_bool(p, "noNewPrivileges", "process", &c->no_new_privs,
-			    e))
+	if (oci_get_strv(p, "args", "process", false, &c->args, e) ||
+	    oci_get_strv(p, "env", "process", false, &c->env, e) ||
+	    oci_get_str(p, "cwd", "process", false, &c->cwd, e) ||
+	    oci_get_bool(p, "terminal", "process", &c->terminal, e) ||
+	    oci_get_bool(p, "noNewPrivileges", "process", &c->no_new_privs, e))
 		return -1;
 	if (!c->args[0])
 		return moat_err_set(e, EINVAL, "process.args: required");
@@ -447,8 +247,8 @@ static int config_process(json_t *root, struct config *c, struct moat_err **e)
 		return moat_err_set(e, EINVAL, "process.cwd: required");
 	if (c->cwd[0] != '/')
 		return moat_err_set(e, EINVAL, "process.cwd: not absolute");
-	if (config_get_int(p, "oomScoreAdj", "process", -1000, 1000, &has, &v,
-			   e))
+	if (oci_get_int(p, "oomScoreAdj", "process", -1000, 1000, false, &has,
+			&v, e))
 		return -1;
 	c->has_oom_score_adj = has;
 	c->oom_score_adj = (int)v;
@@ -601,13 +401,14 @@ static int config_mounts(json_t *root, struct config *c, struct moat_err **e)
 		cm = &c->mounts[c->nmounts++];
 		if (!json_is_object(m))
 			return moat_err_set(e, EINVAL, "mounts[%zu]", i);
-		if (config_get_str(m, "destination", "mounts", &cm->dest, e) ||
-		    config_get_str(m, "type", "mounts", &cm->type, e) ||
-		    config_get_str(m, "source", "mounts", &cm->source, e) ||
+		if (oci_get_str(m, "destination", "mounts", false, &cm->dest,
+				e) ||
+		    oci_get_str(m, "type", "mounts", false, &cm->type, e) ||
+		    oci_get_str(m, "source", "mounts", false, &cm->source, e) ||
 		    config_mount_options(json_object_get(m, "options"), cm, i,
 					 e))
 			return -1;
-		if (!cm->dest || !config_clean_abs(cm->dest))
+		if (!cm->dest || !oci_clean_abs(cm->dest))
 			return moat_err_set(e, EINVAL,
 					    "mounts[%zu].destination: not a "
 					    "clean absolute path",
@@ -621,7 +422,7 @@ static int config_mounts(json_t *root, struct config *c, struct moat_err **e)
 		 * spec's rule): config_bundle_binds() completes it. */
 		if (cm->bind &&
 		    (!cm->source || !cm->source[0] ||
-		     (cm->source[0] != '/' && !config_clean_rel(cm->source))))
+		     (cm->source[0] != '/' && !oci_clean_rel(cm->source))))
 			return moat_err_set(e, EINVAL,
 					    "mounts[%zu].source: a bind mount "
 					    "needs an absolute source or a "
@@ -664,19 +465,20 @@ static int config_devices(json_t *lx, struct config *c, struct moat_err **e)
 		maj = min = 0;
 		mode = 0666;
 		type = NULL;
-		r = config_get_str(d, "path", "linux.devices", &cd->path, e) ||
-		    config_get_str(d, "type", "linux.devices", &type, e) ||
-		    config_get_int(d, "major", "linux.devices", 0, 4095, NULL,
-				   &maj, e) ||
-		    config_get_int(d, "minor", "linux.devices", 0, 1048575,
-				   NULL, &min, e) ||
-		    config_get_int(d, "fileMode", "linux.devices", 0, 07777,
-				   NULL, &mode, e);
+		r = oci_get_str(d, "path", "linux.devices", false, &cd->path,
+				e) ||
+		    oci_get_str(d, "type", "linux.devices", false, &type, e) ||
+		    oci_get_int(d, "major", "linux.devices", 0, 4095, false,
+				NULL, &maj, e) ||
+		    oci_get_int(d, "minor", "linux.devices", 0, 1048575, false,
+				NULL, &min, e) ||
+		    oci_get_int(d, "fileMode", "linux.devices", 0, 07777, false,
+				NULL, &mode, e);
 		if (r) {
 			free(type);
 			return -1;
 		}
-		if (!cd->path || !config_clean_abs(cd->path) ||
+		if (!cd->path || !oci_clean_abs(cd->path) ||
 		    strncmp(cd->path, "/dev/", 5)) {
 			free(type);
 			return moat_err_set(e, EINVAL,
@@ -701,13 +503,13 @@ static int config_devices(json_t *lx, struct config *c, struct moat_err **e)
 			return -1;
 		cd->dev = makedev((unsigned)maj, (unsigned)min);
 		id = 0;
-		if (config_get_int(d, "uid", "linux.devices", 0, 0xfffffffe,
-				   NULL, &id, e))
+		if (oci_get_int(d, "uid", "linux.devices", 0, 0xfffffffe, false,
+				NULL, &id, e))
 			return -1;
 		cd->uid = (uid_t)id;
 		id = 0;
-		if (config_get_int(d, "gid", "linux.devices", 0, 0xfffffffe,
-				   NULL, &id, e))
+		if (oci_get_int(d, "gid", "linux.devices", 0, 0xfffffffe, false,
+				NULL, &id, e))
 			return -1;
 		cd->gid = (gid_t)id;
 	}
@@ -787,39 +589,39 @@ static int config_resources(json_t *lx, struct config *c, struct moat_err **e)
 	o = json_object_get(r, "memory");
 	if (json_is_object(o)) {
 		v = 0;
-		if (config_get_int(o, "limit", "linux.resources.memory", -1,
-				   INT64_MAX, NULL, &v, e))
+		if (oci_get_int(o, "limit", "linux.resources.memory", -1,
+				INT64_MAX, false, NULL, &v, e))
 			return -1;
 		c->mem_limit = v > 0 ? v : 0;
 		v = 0;
-		if (config_get_int(o, "swap", "linux.resources.memory", -1,
-				   INT64_MAX, NULL, &v, e))
+		if (oci_get_int(o, "swap", "linux.resources.memory", -1,
+				INT64_MAX, false, NULL, &v, e))
 			return -1;
 		c->mem_swap = v > 0 ? v : 0;
 	}
 	o = json_object_get(r, "cpu");
 	if (json_is_object(o)) {
 		v = 0;
-		if (config_get_int(o, "quota", "linux.resources.cpu", -1,
-				   INT64_MAX, NULL, &v, e))
+		if (oci_get_int(o, "quota", "linux.resources.cpu", -1,
+				INT64_MAX, false, NULL, &v, e))
 			return -1;
 		c->cpu_quota = v > 0 ? v : 0;
 		v = 0;
-		if (config_get_int(o, "period", "linux.resources.cpu", 0,
-				   1000000, NULL, &v, e))
+		if (oci_get_int(o, "period", "linux.resources.cpu", 0, 1000000,
+				false, NULL, &v, e))
 			return -1;
 		c->cpu_period = (uint64_t)v;
 		v = 0;
-		if (config_get_int(o, "shares", "linux.resources.cpu", 0,
-				   262144, NULL, &v, e))
+		if (oci_get_int(o, "shares", "linux.resources.cpu", 0, 262144,
+				false, NULL, &v, e))
 			return -1;
 		c->cpu_shares = (uint64_t)v;
 	}
 	o = json_object_get(r, "pids");
 	if (json_is_object(o)) {
 		v = 0;
-		if (config_get_int(o, "limit", "linux.resources.pids", -1,
-				   INT64_MAX, NULL, &v, e))
+		if (oci_get_int(o, "limit", "linux.resources.pids", -1,
+				INT64_MAX, false, NULL, &v, e))
 			return -1;
 		c->pids_limit = v > 0 ? v : 0;
 	}
@@ -838,11 +640,11 @@ static int config_linux(json_t *root, struct config *c, struct moat_err **e)
 	if (!json_is_object(l))
 		return moat_err_set(e, EINVAL, "linux: not an object");
 	if (config_namespaces(l, c, e) ||
-	    config_get_strv(l, "maskedPaths", "linux", &c->masked, e) ||
-	    config_get_strv(l, "readonlyPaths", "linux", &c->readonly, e) ||
+	    oci_get_strv(l, "maskedPaths", "linux", false, &c->masked, e) ||
+	    oci_get_strv(l, "readonlyPaths", "linux", false, &c->readonly, e) ||
 	    config_devices(l, c, e) || config_sysctls(l, c, e) ||
 	    config_resources(l, c, e) ||
-	    config_get_str(l, "rootfsPropagation", "linux", &prop, e))
+	    oci_get_str(l, "rootfsPropagation", "linux", false, &prop, e))
 		return -1;
 	if (prop) {
 		r = config_propagation_flags(prop, &c->root_propagation);
@@ -878,8 +680,8 @@ static int config_fill(json_t *root, struct config *c, struct moat_err **e)
 	r = json_object_get(root, "root");
 	if (!json_is_object(r))
 		return moat_err_set(e, EINVAL, "root: required object");
-	if (config_get_str(r, "path", "root", &c->root_path, e) ||
-	    config_get_bool(r, "readonly", "root", &c->root_readonly, e))
+	if (oci_get_str(r, "path", "root", false, &c->root_path, e) ||
+	    oci_get_bool(r, "readonly", "root", &c->root_readonly, e))
 		return -1;
 	if (!c->root_path || !c->root_path[0])
 		return moat_err_set(e, EINVAL, "root.path: required");
@@ -893,8 +695,9 @@ static int config_fill(json_t *root, struct config *c, struct moat_err **e)
 		    (c->root_path[i + 2] == '/' || !c->root_path[i + 2]))
 			return moat_err_set(e, EINVAL,
 					    "root.path: no '..' components");
-	if (config_get_str(root, "hostname", "config", &c->hostname, e) ||
-	    config_get_str(root, "domainname", "config", &c->domainname, e) ||
+	if (oci_get_str(root, "hostname", "config", false, &c->hostname, e) ||
+	    oci_get_str(root, "domainname", "config", false, &c->domainname,
+			e) ||
 	    config_process(root, c, e) || config_mounts(root, c, e) ||
 	    config_linux(root, c, e))
 		return -1;
@@ -942,8 +745,8 @@ void config_free(struct config *c)
 	if (!c)
 		return;
 	free(c->root_path);
-	config_strv_free(c->args);
-	config_strv_free(c->env);
+	oci_strv_free(c->args);
+	oci_strv_free(c->env);
 	free(c->cwd);
 	free(c->gids);
 	free(c->rlimits);
@@ -956,8 +759,8 @@ void config_free(struct config *c)
 		free(c->mounts[i].data);
 	}
 	free(c->mounts);
-	config_strv_free(c->masked);
-	config_strv_free(c->readonly);
+	oci_strv_free(c->masked);
+	oci_strv_free(c->readonly);
 	for (i = 0; i < c->ndevices; i++)
 		free(c->devices[i].path);
 	free(c->devices);

@@ -146,10 +146,10 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 		case 'c': {
 			size_t k;
 
-			for (k = 0; spec_cap_names[k]; k++)
-				if (!strcmp(spec_cap_names[k], optarg))
+			for (k = 0; oci_cap_names[k]; k++)
+				if (!strcmp(oci_cap_names[k], optarg))
 					break;
-			if (!spec_cap_names[k])
+			if (!oci_cap_names[k])
 				return moat_err_set(e, 0,
 						    "--cap %s: not a "
 						    "capability (CAP_...)",

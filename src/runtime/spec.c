@@ -22,73 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SPEC_PATH_MAX 256	  /* a JSON path in an error message */
 #define SPEC_FILE_MAX (16u << 20) /* config.json size limit */
-
-const char *const spec_cap_names[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",
-	"CAP_FSETID",
-	"CAP_KILL",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",
-	"CAP_NET_RAW",
-	"CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",
-	"CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",
-	"CAP_SYS_BOOT",
-	"CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",
-	"CAP_LEASE",
-	"CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",
-	"CAP_SYSLOG",
-	"CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",
-	"CAP_AUDIT_READ",
-	"CAP_PERFMON",
-	"CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-	NULL,
-};
-
-const char *const spec_rlimit_names[] = {
-	"RLIMIT_AS",
-	"RLIMIT_CORE",
-	"RLIMIT_CPU",
-	"RLIMIT_DATA",
-	"RLIMIT_FSIZE",
-	"RLIMIT_LOCKS",
-	"RLIMIT_MEMLOCK",
-	"RLIMIT_MSGQUEUE",
-	"RLIMIT_NICE",
-	"RLIMIT_NOFILE",
-	"RLIMIT_NPROC",
-	"RLIMIT_RSS",
-	"RLIMIT_RTPRIO",
-	"RLIMIT_RTTIME",
-	"RLIMIT_SIGPENDING",
-	"RLIMIT_STACK",
-	NULL,
-};
 
 const char *const spec_ns_names[] = {
 	[SPEC_NS_PID] = "pid",	   [SPEC_NS_NETWORK] = "network",
@@ -119,171 +53,6 @@ const char *const spec_mount_options[] = {
 	"rw",	      "shared",	    "slave",   "strictatime", "suid",
 	"sync",	      "unbindable", NULL,
 };
-
-static int spec_lookup(const char *const *names, const char *s)
-{
-	int i;
-
-	for (i = 0; names[i]; i++)
-		if (!strcmp(names[i], s))
-			return i;
-	return -1;
-}
-
-/* --- typed getters: absent is fine (unless required), a wrong type is not */
-
-static bool spec_is_absent(json_t *v)
-{
-	return !v || json_is_null(v);
-}
-
-/* A JSON string without NULs, strdup'd into *out. */
-static int spec_str(json_t *v, const char *path, char **out,
-		    struct moat_err **e)
-{
-	if (!json_is_string(v) ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return moat_err_code(e, EINVAL, "%s: must be a string", path);
-	*out = strdup(json_string_value(v));
-	if (!*out)
-		return moat_err_set(e, ENOMEM, "%s", path);
-	return 0;
-}
-
-static int spec_get_str(json_t *o, const char *key, const char *where,
-			bool required, char **out, struct moat_err **e)
-{
-	char path[SPEC_PATH_MAX];
-	json_t *v = json_object_get(o, key);
-
-	snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", key);
-	if (spec_is_absent(v)) {
-		if (required)
-			return moat_err_code(e, EINVAL, "%s: required", path);
-		return 0;
-	}
-	return spec_str(v, path, out, e);
-}
-
-static int spec_get_bool(json_t *o, const char *key, const char *where,
-			 bool *out, struct moat_err **e)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (spec_is_absent(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return moat_err_code(e, EINVAL, "%s.%s: must be a boolean",
-				     where, key);
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int spec_get_int(json_t *o, const char *key, const char *where,
-			json_int_t min, json_int_t max, bool required,
-			bool *has, json_int_t *out, struct moat_err **e)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (spec_is_absent(v)) {
-		if (required)
-			return moat_err_code(e, EINVAL, "%s.%s: required",
-					     where, key);
-		return 0;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < min ||
-	    json_integer_value(v) > max)
-		return moat_err_code(e, EINVAL,
-				     "%s.%s: must be an integer from %lld to "
-				     "%lld",
-				     where, key, (long long)min,
-				     (long long)max);
-	*out = json_integer_value(v);
-	if (has)
-		*has = true;
-	return 0;
-}
-
-static void spec_strv_free(char **v)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-/*
- * o[key]: an array of strings -> a NULL-terminated vector (an empty one
- * when absent). With nonempty, absent or [] is an error with msg.
- */
-static int spec_get_strv(json_t *o, const char *key, const char *where,
-			 bool nonempty, char ***out, struct moat_err **e)
-{
-	char path[SPEC_PATH_MAX];
-	json_t *v = json_object_get(o, key), *s;
-	size_t i, n;
-
-	snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", key);
-	if (!spec_is_absent(v) && !json_is_array(v))
-		goto bad;
-	n = json_is_array(v) ? json_array_size(v) : 0;
-	if (nonempty && !n)
-		goto bad;
-	*out = calloc(n + 1, sizeof(**out));
-	if (!*out)
-		return moat_err_set(e, ENOMEM, "%s", path);
-	for (i = 0; i < n; i++) {
-		s = json_array_get(v, i);
-		if (!json_is_string(s) ||
-		    strlen(json_string_value(s)) != json_string_length(s))
-			goto bad;
-		(*out)[i] = strdup(json_string_value(s));
-		if (!(*out)[i])
-			return moat_err_set(e, ENOMEM, "%s", path);
-	}
-	return 0;
-bad:
-	return moat_err_code(e, EINVAL, "%s: must be %sarray of strings", path,
-			     nonempty ? "a non-empty " : "an ");
-}
-
-static int spec_get_obj(json_t *o, const char *key, const char *where,
-			json_t **out, struct moat_err **e)
-{
-	json_t *v = json_object_get(o, key);
-
-	*out = NULL;
-	if (spec_is_absent(v))
-		return 0;
-	if (!json_is_object(v))
-		return moat_err_code(e, EINVAL, "%s%s%s: must be an object",
-				     where, *where ? "." : "", key);
-	*out = v;
-	return 0;
-}
-
-/* true when p is absolute and has no "." or ".." component. */
-static bool spec_clean_abs(const char *p)
-{
-	const char *c = p;
-
-	if (*p != '/')
-		return false;
-	while (*c) {
-		while (*c == '/')
-			c++;
-		if (c[0] == '.' && (c[1] == '/' || !c[1]))
-			return false;
-		if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || !c[2]))
-			return false;
-		while (*c && *c != '/')
-			c++;
-	}
-	return true;
-}
 
 /* --- ociVersion ----------------------------------------------------------- */
 
@@ -352,28 +121,28 @@ static int spec_user(json_t *proc, struct spec_process *p, struct moat_err **e)
 	json_int_t v = 0;
 	size_t i;
 
-	if (spec_get_obj(proc, "user", "process", &u, e))
+	if (oci_get_obj(proc, "user", "process", &u, e))
 		return -1;
 	if (!u)
 		return 0;
-	if (spec_get_int(u, "uid", "process.user", 0, 0xfffffffe, true, NULL,
-			 &v, e))
+	if (oci_get_int(u, "uid", "process.user", 0, 0xfffffffe, true, NULL, &v,
+			e))
 		return -1;
 	p->uid = (uint32_t)v;
-	if (spec_get_int(u, "gid", "process.user", 0, 0xfffffffe, true, NULL,
-			 &v, e))
+	if (oci_get_int(u, "gid", "process.user", 0, 0xfffffffe, true, NULL, &v,
+			e))
 		return -1;
 	p->gid = (uint32_t)v;
-	if (spec_get_int(u, "umask", "process.user", 0, 0777, false,
-			 &p->has_umask, &v, e))
+	if (oci_get_int(u, "umask", "process.user", 0, 0777, false,
+			&p->has_umask, &v, e))
 		return -1;
 	if (p->has_umask)
 		p->umask = (uint32_t)v;
-	if (!spec_is_absent(json_object_get(u, "username")))
+	if (!oci_absent(json_object_get(u, "username")))
 		return moat_err_code(e, EOPNOTSUPP,
 				     "process.user.username: only for Windows");
 	ag = json_object_get(u, "additionalGids");
-	if (spec_is_absent(ag))
+	if (oci_absent(ag))
 		return 0;
 	if (!json_is_array(ag) || json_array_size(ag) > 65536)
 		return moat_err_code(e, EINVAL,
@@ -410,14 +179,14 @@ static int spec_caps(json_t *proc, struct spec_process *p, struct moat_err **e)
 	size_t i, j;
 	int cap;
 
-	if (spec_get_obj(proc, "capabilities", "process", &caps, e))
+	if (oci_get_obj(proc, "capabilities", "process", &caps, e))
 		return -1;
 	if (!caps)
 		return 0;
 	p->has_caps = true;
 	for (i = 0; i < SPEC_CAP_SETS; i++) {
 		v = json_object_get(caps, sets[i]);
-		if (spec_is_absent(v))
+		if (oci_absent(v))
 			continue;
 		if (!json_is_array(v))
 			return moat_err_code(e, EINVAL,
@@ -431,7 +200,7 @@ static int spec_caps(json_t *proc, struct spec_process *p, struct moat_err **e)
 						     "process.capabilities.%s[%"
 						     "zu]: must be a string",
 						     sets[i], j);
-			cap = spec_lookup(spec_cap_names, json_string_value(n));
+			cap = oci_lookup(oci_cap_names, json_string_value(n));
 			if (cap < 0)
 				return moat_err_code(e, EINVAL,
 						     "process.capabilities.%s[%"
@@ -452,7 +221,7 @@ static int spec_rlimits(json_t *proc, struct spec_process *p,
 	size_t i, k;
 	int type;
 
-	if (spec_is_absent(v))
+	if (oci_absent(v))
 		return 0;
 	if (!json_is_array(v))
 		return moat_err_code(e, EINVAL,
@@ -467,8 +236,8 @@ static int spec_rlimits(json_t *proc, struct spec_process *p,
 			return moat_err_code(e, EINVAL, "%s: must be an object",
 					     where);
 		t = json_object_get(r, "type");
-		type = json_is_string(t) ? spec_lookup(spec_rlimit_names,
-						       json_string_value(t))
+		type = json_is_string(t) ? oci_lookup(oci_rlimit_names,
+						      json_string_value(t))
 					 : -1;
 		if (type < 0)
 			return moat_err_code(e, EINVAL,
@@ -479,14 +248,14 @@ static int spec_rlimits(json_t *proc, struct spec_process *p,
 			if (p->rlimits[k].type == (unsigned)type)
 				return moat_err_code(
 					e, EINVAL, "%s.type: %s given twice",
-					where, spec_rlimit_names[type]);
+					where, oci_rlimit_names[type]);
 		soft = hard = 0;
 		/* jansson's integers are signed: RLIM_INFINITY, 2^64-1, does
 		 * not fit; -1 is taken for it, as engines write. */
-		if (spec_get_int(r, "soft", where, -1, INT64_MAX, true, NULL,
-				 &soft, e) ||
-		    spec_get_int(r, "hard", where, -1, INT64_MAX, true, NULL,
-				 &hard, e))
+		if (oci_get_int(r, "soft", where, -1, INT64_MAX, true, NULL,
+				&soft, e) ||
+		    oci_get_int(r, "hard", where, -1, INT64_MAX, true, NULL,
+				&hard, e))
 			return -1;
 		p->rlimits[p->nrlimits].type = (unsigned)type;
 		p->rlimits[p->nrlimits].soft = (uint64_t)soft;
@@ -519,37 +288,37 @@ static int spec_process(json_t *root, struct spec *s, struct moat_err **e)
 	json_t *proc, *cs;
 	json_int_t v = 0;
 
-	if (spec_get_obj(root, "process", "", &proc, e))
+	if (oci_get_obj(root, "process", "", &proc, e))
 		return -1;
 	if (!proc)
 		return moat_err_code(e, EINVAL, "process: required");
-	if (spec_get_bool(proc, "terminal", "process", &p->terminal, e) ||
-	    spec_get_strv(proc, "args", "process", true, &p->args, e) ||
-	    spec_get_strv(proc, "env", "process", false, &p->env, e) ||
+	if (oci_get_bool(proc, "terminal", "process", &p->terminal, e) ||
+	    oci_get_strv(proc, "args", "process", true, &p->args, e) ||
+	    oci_get_strv(proc, "env", "process", false, &p->env, e) ||
 	    spec_env_check(p->env, e) ||
-	    spec_get_str(proc, "cwd", "process", true, &p->cwd, e) ||
-	    spec_get_bool(proc, "noNewPrivileges", "process",
-			  &p->no_new_privileges, e) ||
-	    spec_get_str(proc, "apparmorProfile", "process", false,
-			 &p->apparmor_profile, e) ||
-	    spec_get_str(proc, "selinuxLabel", "process", false,
-			 &p->selinux_label, e) ||
-	    spec_get_int(proc, "oomScoreAdj", "process", -1000, 1000, false,
-			 &p->has_oom_score_adj, &v, e))
+	    oci_get_str(proc, "cwd", "process", true, &p->cwd, e) ||
+	    oci_get_bool(proc, "noNewPrivileges", "process",
+			 &p->no_new_privileges, e) ||
+	    oci_get_str(proc, "apparmorProfile", "process", false,
+			&p->apparmor_profile, e) ||
+	    oci_get_str(proc, "selinuxLabel", "process", false,
+			&p->selinux_label, e) ||
+	    oci_get_int(proc, "oomScoreAdj", "process", -1000, 1000, false,
+			&p->has_oom_score_adj, &v, e))
 		return -1;
 	p->oom_score_adj = (int)v;
 	if (p->cwd[0] != '/')
 		return moat_err_code(e, EINVAL,
 				     "process.cwd: must be an absolute path");
-	if (spec_get_obj(proc, "consoleSize", "process", &cs, e))
+	if (oci_get_obj(proc, "consoleSize", "process", &cs, e))
 		return -1;
 	if (cs) {
-		if (spec_get_int(cs, "height", "process.consoleSize", 0, 65535,
-				 true, NULL, &v, e))
+		if (oci_get_int(cs, "height", "process.consoleSize", 0, 65535,
+				true, NULL, &v, e))
 			return -1;
 		p->console_height = (unsigned)v;
-		if (spec_get_int(cs, "width", "process.consoleSize", 0, 65535,
-				 true, NULL, &v, e))
+		if (oci_get_int(cs, "width", "process.consoleSize", 0, 65535,
+				true, NULL, &v, e))
 			return -1;
 		p->console_width = (unsigned)v;
 	}
@@ -568,7 +337,7 @@ static int spec_mounts(json_t *root, struct spec *s, struct moat_err **e)
 	char where[64];
 	size_t i;
 
-	if (spec_is_absent(v))
+	if (oci_absent(v))
 		return 0;
 	if (!json_is_array(v))
 		return moat_err_code(e, EINVAL, "mounts: must be an array");
@@ -582,20 +351,20 @@ static int spec_mounts(json_t *root, struct spec *s, struct moat_err **e)
 		if (!json_is_object(m))
 			return moat_err_code(e, EINVAL, "%s: must be an object",
 					     where);
-		if (spec_get_str(m, "destination", where, true,
-				 &sm->destination, e) ||
-		    spec_get_str(m, "type", where, false, &sm->type, e) ||
-		    spec_get_str(m, "source", where, false, &sm->source, e) ||
-		    spec_get_strv(m, "options", where, false, &sm->options, e))
+		if (oci_get_str(m, "destination", where, true, &sm->destination,
+				e) ||
+		    oci_get_str(m, "type", where, false, &sm->type, e) ||
+		    oci_get_str(m, "source", where, false, &sm->source, e) ||
+		    oci_get_strv(m, "options", where, false, &sm->options, e))
 			return -1;
-		if (!spec_clean_abs(sm->destination))
+		if (!oci_clean_abs(sm->destination))
 			return moat_err_code(e, EINVAL,
 					     "%s.destination: must be an "
 					     "absolute path without . or .. "
 					     "components",
 					     where);
-		if (!spec_is_absent(json_object_get(m, "uidMappings")) ||
-		    !spec_is_absent(json_object_get(m, "gidMappings")))
+		if (!oci_absent(json_object_get(m, "uidMappings")) ||
+		    !oci_absent(json_object_get(m, "gidMappings")))
 			return moat_err_code(e, EOPNOTSUPP,
 					     "%s.uidMappings: id-mapped mounts "
 					     "are not supported",
@@ -612,13 +381,13 @@ static int spec_hooks(json_t *root, struct spec *s, struct moat_err **e)
 	json_int_t t;
 	size_t i, k;
 
-	if (spec_get_obj(root, "hooks", "", &hooks, e))
+	if (oci_get_obj(root, "hooks", "", &hooks, e))
 		return -1;
 	if (!hooks)
 		return 0;
 	for (k = 0; k < SPEC_HOOK_KINDS; k++) {
 		v = json_object_get(hooks, spec_hook_names[k]);
-		if (spec_is_absent(v))
+		if (oci_absent(v))
 			continue;
 		if (!json_is_array(v))
 			return moat_err_code(e, EINVAL,
@@ -637,14 +406,12 @@ static int spec_hooks(json_t *root, struct spec *s, struct moat_err **e)
 						     "%s: must be an object",
 						     where);
 			t = 0;
-			if (spec_get_str(h, "path", where, true, &sh->path,
+			if (oci_get_str(h, "path", where, true, &sh->path, e) ||
+			    oci_get_strv(h, "args", where, false, &sh->args,
 					 e) ||
-			    spec_get_strv(h, "args", where, false, &sh->args,
-					  e) ||
-			    spec_get_strv(h, "env", where, false, &sh->env,
-					  e) ||
-			    spec_get_int(h, "timeout", where, 1, INT32_MAX,
-					 false, NULL, &t, e))
+			    oci_get_strv(h, "env", where, false, &sh->env, e) ||
+			    oci_get_int(h, "timeout", where, 1, INT32_MAX,
+					false, NULL, &t, e))
 				return -1;
 			sh->timeout = (int)t;
 			if (sh->path[0] != '/')
@@ -663,7 +430,7 @@ static int spec_annotations(json_t *root, struct spec *s, struct moat_err **e)
 	const char *key;
 	struct spec_annotation *sa;
 
-	if (spec_get_obj(root, "annotations", "", &a, e))
+	if (oci_get_obj(root, "annotations", "", &a, e))
 		return -1;
 	if (!a)
 		return 0;
@@ -699,7 +466,7 @@ static int spec_namespaces(json_t *lx, struct spec *s, struct moat_err **e)
 	size_t i;
 	int k;
 
-	if (spec_is_absent(v))
+	if (oci_absent(v))
 		return 0;
 	if (!json_is_array(v))
 		return moat_err_code(e, EINVAL,
@@ -714,7 +481,7 @@ static int spec_namespaces(json_t *lx, struct spec *s, struct moat_err **e)
 				i);
 		t = json_object_get(n, "type");
 		k = json_is_string(t)
-			    ? spec_lookup(spec_ns_names, json_string_value(t))
+			    ? oci_lookup(spec_ns_names, json_string_value(t))
 			    : -1;
 		if (k < 0)
 			return moat_err_code(e, EINVAL,
@@ -732,7 +499,7 @@ static int spec_namespaces(json_t *lx, struct spec *s, struct moat_err **e)
 					     "namespaces are not supported",
 					     i, spec_ns_names[k]);
 		t = json_object_get(n, "path");
-		if (!spec_is_absent(t) && !json_is_string(t))
+		if (!oci_absent(t) && !json_is_string(t))
 			return moat_err_code(e, EINVAL,
 					     "linux.namespaces[%zu].path: must "
 					     "be a string",
@@ -740,7 +507,7 @@ static int spec_namespaces(json_t *lx, struct spec *s, struct moat_err **e)
 		/* The container lives in a VM: a host namespace cannot be
 		 * joined from there. The network's is the exception: the
 		 * shim carries its interfaces into the VM (sandbox/net.h). */
-		if (!spec_is_absent(t) && k != SPEC_NS_NETWORK)
+		if (!oci_absent(t) && k != SPEC_NS_NETWORK)
 			return moat_err_code(e, EOPNOTSUPP,
 					     "linux.namespaces[%zu].path: "
 					     "joining a namespace by path is "
@@ -767,7 +534,7 @@ static int spec_linux(json_t *root, struct spec *s, struct moat_err **e)
 {
 	json_t *lx, *o;
 
-	if (spec_get_obj(root, "linux", "", &lx, e))
+	if (oci_get_obj(root, "linux", "", &lx, e))
 		return -1;
 	if (!lx) {
 		s->masked_paths = calloc(1, sizeof(char *));
@@ -777,25 +544,24 @@ static int spec_linux(json_t *root, struct spec *s, struct moat_err **e)
 		return 0;
 	}
 	if (spec_namespaces(lx, s, e) ||
-	    spec_get_strv(lx, "maskedPaths", "linux", false, &s->masked_paths,
-			  e) ||
+	    oci_get_strv(lx, "maskedPaths", "linux", false, &s->masked_paths,
+			 e) ||
 	    spec_paths(s->masked_paths, "linux.maskedPaths", e) ||
-	    spec_get_strv(lx, "readonlyPaths", "linux", false,
-			  &s->readonly_paths, e) ||
+	    oci_get_strv(lx, "readonlyPaths", "linux", false,
+			 &s->readonly_paths, e) ||
 	    spec_paths(s->readonly_paths, "linux.readonlyPaths", e) ||
-	    spec_get_str(lx, "cgroupsPath", "linux", false, &s->cgroups_path,
-			 e))
+	    oci_get_str(lx, "cgroupsPath", "linux", false, &s->cgroups_path, e))
 		return -1;
-	if (!spec_is_absent(json_object_get(lx, "uidMappings")) ||
-	    !spec_is_absent(json_object_get(lx, "gidMappings")))
+	if (!oci_absent(json_object_get(lx, "uidMappings")) ||
+	    !oci_absent(json_object_get(lx, "gidMappings")))
 		return moat_err_code(e, EOPNOTSUPP,
 				     "linux.uidMappings: user namespaces are "
 				     "not supported");
-	if (spec_get_obj(lx, "resources", "linux", &o, e))
+	if (oci_get_obj(lx, "resources", "linux", &o, e))
 		return -1;
 	if (o && !(s->resources_json = json_dumps(o, JSON_COMPACT)))
 		return moat_err_set(e, ENOMEM, "linux.resources");
-	if (spec_get_obj(lx, "seccomp", "linux", &o, e))
+	if (oci_get_obj(lx, "seccomp", "linux", &o, e))
 		return -1;
 	if (o && !json_is_string(json_object_get(o, "defaultAction")))
 		return moat_err_code(e, EINVAL,
@@ -814,21 +580,21 @@ static int spec_fill(json_t *root, struct spec *s, struct moat_err **e)
 
 	if (!json_is_object(root))
 		return moat_err_code(e, EINVAL, "must be a JSON object");
-	if (spec_get_str(root, "ociVersion", "", true, &s->oci_version, e) ||
+	if (oci_get_str(root, "ociVersion", "", true, &s->oci_version, e) ||
 	    spec_version_check(s->oci_version, &s->ver_major, &s->ver_minor,
 			       &s->ver_patch, e))
 		return -1;
-	if (spec_get_obj(root, "root", "", &r, e))
+	if (oci_get_obj(root, "root", "", &r, e))
 		return -1;
 	if (!r)
 		return moat_err_code(e, EINVAL, "root: required on Linux");
-	if (spec_get_str(r, "path", "root", true, &s->root_path, e) ||
-	    spec_get_bool(r, "readonly", "root", &s->root_readonly, e))
+	if (oci_get_str(r, "path", "root", true, &s->root_path, e) ||
+	    oci_get_bool(r, "readonly", "root", &s->root_readonly, e))
 		return -1;
 	if (!s->root_path[0])
 		return moat_err_code(e, EINVAL, "root.path: must not be empty");
-	if (spec_get_str(root, "hostname", "", false, &s->hostname, e) ||
-	    spec_get_str(root, "domainname", "", false, &s->domainname, e) ||
+	if (oci_get_str(root, "hostname", "", false, &s->hostname, e) ||
+	    oci_get_str(root, "domainname", "", false, &s->domainname, e) ||
 	    spec_process(root, s, e) || spec_mounts(root, s, e) ||
 	    spec_hooks(root, s, e) || spec_annotations(root, s, e) ||
 	    spec_linux(root, s, e))
@@ -969,8 +735,8 @@ void spec_free(struct spec *s)
 		return;
 	free(s->oci_version);
 	free(s->root_path);
-	spec_strv_free(s->process.args);
-	spec_strv_free(s->process.env);
+	oci_strv_free(s->process.args);
+	oci_strv_free(s->process.env);
 	free(s->process.cwd);
 	free(s->process.additional_gids);
 	free(s->process.rlimits);
@@ -982,14 +748,14 @@ void spec_free(struct spec *s)
 		free(s->mounts[i].destination);
 		free(s->mounts[i].type);
 		free(s->mounts[i].source);
-		spec_strv_free(s->mounts[i].options);
+		oci_strv_free(s->mounts[i].options);
 	}
 	free(s->mounts);
 	for (k = 0; k < SPEC_HOOK_KINDS; k++) {
 		for (i = 0; i < s->nhooks[k]; i++) {
 			free(s->hooks[k][i].path);
-			spec_strv_free(s->hooks[k][i].args);
-			spec_strv_free(s->hooks[k][i].env);
+			oci_strv_free(s->hooks[k][i].args);
+			oci_strv_free(s->hooks[k][i].env);
 		}
 		free(s->hooks[k]);
 	}
@@ -998,8 +764,8 @@ void spec_free(struct spec *s)
 		free(s->annotations[i].value);
 	}
 	free(s->annotations);
-	spec_strv_free(s->masked_paths);
-	spec_strv_free(s->readonly_paths);
+	oci_strv_free(s->masked_paths);
+	oci_strv_free(s->readonly_paths);
 	free(s->cgroups_path);
 	free(s->resources_json);
 	free(s->seccomp_json);

@@ -16,6 +16,7 @@
 #define MOAT_RUNTIME_SPEC_H
 
 #include "../common/err.h"
+#include "../common/oci.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,12 +59,11 @@ enum spec_hook_kind {
 	SPEC_HOOK_KINDS,
 };
 
-/* Name tables, NULL-terminated; the features document is built from them
- * so that it says exactly what spec_parse() accepts. */
-extern const char *const spec_cap_names[];    /* index = capability nr */
-extern const char *const spec_rlimit_names[]; /* "RLIMIT_..." */
-extern const char *const spec_ns_names[];     /* index = enum spec_ns */
-extern const char *const spec_hook_names[];   /* index = spec_hook_kind */
+/* Name tables, NULL-terminated (capabilities and rlimits: oci.h); the
+ * features document is built from them so that it says exactly what
+ * spec_parse() accepts. */
+extern const char *const spec_ns_names[];   /* index = enum spec_ns */
+extern const char *const spec_hook_names[]; /* index = spec_hook_kind */
 extern const char *const spec_mount_options[];
 /* Namespaces moat creates (the others are refused). */
 #define SPEC_NS_SUPPORTED                                                    \
@@ -72,7 +72,7 @@ extern const char *const spec_mount_options[];
 	 (1u << SPEC_NS_CGROUP))
 
 struct spec_rlimit {
-	unsigned type; /* index into spec_rlimit_names */
+	unsigned type; /* index into oci_rlimit_names */
 	uint64_t soft;
 	uint64_t hard;
 };
@@ -88,7 +88,7 @@ struct spec_process {
 	size_t nadditional_gids;
 	bool has_umask;
 	uint32_t umask;
-	uint64_t caps[SPEC_CAP_SETS]; /* bit n: spec_cap_names[n] */
+	uint64_t caps[SPEC_CAP_SETS]; /* bit n: oci_cap_names[n] */
 	bool has_caps;
 	struct spec_rlimit *rlimits;
 	size_t nrlimits;

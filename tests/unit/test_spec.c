@@ -108,7 +108,7 @@ TEST(spec_default_config_is_valid)
 	ASSERT(!strncmp(s->process.env[0], "PATH=", 5));
 	ASSERT(s->process.no_new_privileges);
 	ASSERT_EQ(s->process.nrlimits, 1);
-	ASSERT_STREQ(spec_rlimit_names[s->process.rlimits[0].type],
+	ASSERT_STREQ(oci_rlimit_names[s->process.rlimits[0].type],
 		     "RLIMIT_NOFILE");
 	ASSERT_EQ(s->process.rlimits[0].soft, 1024);
 	/* CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10) */
