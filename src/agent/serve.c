@@ -1540,10 +1540,21 @@ static void serve_frame(struct serve *s, const struct wire_frame *f)
 	}
 }
 
+static void serve_frame_cb(void *ctx, const struct wire_frame *f)
+{
+	serve_frame(ctx, f);
+}
+
+/* Frames wait in the buffer while control replies pile up unsent. */
+static bool serve_more_frames(void *ctx)
+{
+	const struct serve *s = ctx;
+
+	return !s->closing && !s->shutdown && s->ctl_bytes < SERVE_CTL_MAX;
+}
+
 static void serve_chan_event(struct serve *s, struct serve_fdh *h, uint32_t ev)
 {
-	struct wire_frame f;
-	size_t off = 0, need;
 	ssize_t n;
 	int r;
 
@@ -1562,24 +1573,10 @@ static void serve_chan_event(struct serve *s, struct serve_fdh *h, uint32_t ev)
 		return;
 	}
 	s->rlen += (size_t)n;
-	while (!s->closing && !s->shutdown && off < s->rlen &&
-	       s->ctl_bytes < SERVE_CTL_MAX) {
-		r = wire_frame_scan(s->rbuf + off, s->rlen - off, &need);
-		if (r == 0)
-			break;
-		if (r > 0)
-			r = wire_frame_decode(s->rbuf + off, (size_t)r, &f);
-		if (r < 0) {
-			serve_fatal(s, "frame", r);
-			break;
-		}
-		serve_frame(s, &f);
-		off += (size_t)r;
-	}
-	if (off) {
-		memmove(s->rbuf, s->rbuf + off, s->rlen - off);
-		s->rlen -= off;
-	}
+	r = wire_frames_consume(s->rbuf, &s->rlen, serve_frame_cb,
+				serve_more_frames, s);
+	if (r < 0)
+		serve_fatal(s, "frame", r);
 }
 
 /* --- the loop --------------------------------------------------------------

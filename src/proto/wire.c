@@ -107,6 +107,33 @@ int wire_frame_scan(const void *buf, size_t len, size_t *need)
 	return (int)total;
 }
 
+int wire_frames_consume(uint8_t *buf, size_t *len,
+			void (*frame)(void *ctx, const struct wire_frame *f),
+			bool (*more)(void *ctx), void *ctx)
+{
+	struct wire_frame f;
+	size_t off = 0, need;
+	int r = 0;
+
+	while (off < *len && more(ctx)) {
+		r = wire_frame_scan(buf + off, *len - off, &need);
+		if (r == 0)
+			break;
+		if (r > 0)
+			r = wire_frame_decode(buf + off, (size_t)r, &f);
+		if (r < 0)
+			break;
+		frame(ctx, &f);
+		off += (size_t)r;
+		r = 0;
+	}
+	if (off) {
+		memmove(buf, buf + off, *len - off);
+		*len -= off;
+	}
+	return r < 0 ? r : 0;
+}
+
 int wire_frame_decode(const void *buf, size_t len, struct wire_frame *f)
 {
 	const uint8_t *p = buf;

@@ -126,6 +126,19 @@ static inline void wire_put64(uint8_t *p, uint64_t v)
 int wire_frame_scan(const void *buf, size_t len, size_t *need);
 
 /*
+ * The reading loop both ends run on their channel's input buffer: while
+ * more(ctx) says so, scan and decode the whole frame at the front of
+ * buf[0..*len) and hand it to frame(ctx, f) (f's body points into buf and
+ * lives until the call returns); then move what is left (a partial frame,
+ * or frames more() held back) to the front and set *len to its length.
+ * Returns 0, or the first negative WIRE_E* from scan or decode, after
+ * which the channel is lost (the frames before it were handed on).
+ */
+int wire_frames_consume(uint8_t *buf, size_t *len,
+			void (*frame)(void *ctx, const struct wire_frame *f),
+			bool (*more)(void *ctx), void *ctx);
+
+/*
  * Decode the frame at buf[0..len): the header, the kind's rules and, for
  * CREDIT, the grant. Returns the frame's length (bytes consumed, <= len)
  * and fills *f, or a negative WIRE_E*; WIRE_ESHORT when len is too short.

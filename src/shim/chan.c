@@ -366,10 +366,20 @@ static void shim_frame(struct shim *s, const struct wire_frame *f)
 	}
 }
 
+static void shim_frame_cb(void *ctx, const struct wire_frame *f)
+{
+	shim_frame(ctx, f);
+}
+
+static bool shim_more_frames(void *ctx)
+{
+	const struct shim *s = ctx;
+
+	return s->phase != SHIM_DONE;
+}
+
 void shim_chan_read(struct shim *s)
 {
-	struct wire_frame f;
-	size_t off = 0, need;
 	ssize_t n;
 	int r;
 
@@ -381,21 +391,8 @@ void shim_chan_read(struct shim *s)
 		return;
 	}
 	s->rlen += (size_t)n;
-	while (s->phase != SHIM_DONE && off < s->rlen) {
-		r = wire_frame_scan(s->rbuf + off, s->rlen - off, &need);
-		if (r == 0)
-			break;
-		if (r > 0)
-			r = wire_frame_decode(s->rbuf + off, (size_t)r, &f);
-		if (r < 0) {
-			shim_lost(s, wire_strerror(r));
-			break;
-		}
-		shim_frame(s, &f);
-		off += (size_t)r;
-	}
-	if (off) {
-		memmove(s->rbuf, s->rbuf + off, s->rlen - off);
-		s->rlen -= off;
-	}
+	r = wire_frames_consume(s->rbuf, &s->rlen, shim_frame_cb,
+				shim_more_frames, s);
+	if (r < 0)
+		shim_lost(s, wire_strerror(r));
 }

@@ -174,6 +174,95 @@ TEST(wire_decode_frames)
 	ASSERT_EQ(f.len, 0);
 }
 
+/* wire_frames_consume's callbacks: record each frame, stop after max. */
+struct consumed {
+	unsigned n, max;
+	uint32_t ids[8];
+	char bodies[8][8];
+};
+
+static void consumed_frame(void *ctx, const struct wire_frame *f)
+{
+	struct consumed *c = ctx;
+
+	c->ids[c->n] = f->id;
+	memcpy(c->bodies[c->n], f->body, f->len < 7 ? f->len : 7);
+	c->n++;
+}
+
+static bool consumed_more(void *ctx)
+{
+	const struct consumed *c = ctx;
+
+	return c->n < c->max;
+}
+
+TEST(wire_frames_consume_hands_on_whole_frames)
+{
+	uint8_t buf[256], tmp[64];
+	struct consumed c = { .max = 8 };
+	size_t len = 0, whole;
+	int n;
+
+	len += (size_t)wire_data_encode(buf + len, sizeof(buf) - len, 1, "ab",
+					2);
+	len += (size_t)wire_eof_encode(buf + len, sizeof(buf) - len, 2);
+	len += (size_t)wire_data_encode(buf + len, sizeof(buf) - len, 3, "xyz",
+					3);
+	whole = len;
+	/* and the first 5 bytes of a fourth */
+	wire_data_encode(buf + len, sizeof(buf) - len, 4, "q", 1);
+	len = whole + 5;
+	ASSERT_EQ(wire_frames_consume(buf, &len, consumed_frame, consumed_more,
+				      &c),
+		  0);
+	ASSERT_EQ(c.n, 3);
+	ASSERT_EQ(c.ids[0], 1);
+	ASSERT_EQ(c.ids[1], 2);
+	ASSERT_EQ(c.ids[2], 3);
+	ASSERT_STREQ(c.bodies[2], "xyz");
+	/* The partial frame moved to the front, whole once the rest comes. */
+	ASSERT_EQ(len, 5);
+	n = wire_data_encode(tmp, sizeof(tmp), 4, "q", 1);
+	ASSERT(memcmp(buf, tmp, 5) == 0);
+	memcpy(buf + 5, tmp + 5, (size_t)n - 5);
+	len = (size_t)n;
+	ASSERT_EQ(wire_frames_consume(buf, &len, consumed_frame, consumed_more,
+				      &c),
+		  0);
+	ASSERT_EQ(c.n, 4);
+	ASSERT_EQ(c.ids[3], 4);
+	ASSERT_EQ(len, 0);
+}
+
+TEST(wire_frames_consume_stops_when_asked_and_at_bad_input)
+{
+	uint8_t buf[256];
+	struct consumed c = { .max = 1 };
+	size_t len = 0, first;
+
+	first = (size_t)wire_eof_encode(buf, sizeof(buf), 7);
+	len = first;
+	len += (size_t)wire_eof_encode(buf + len, sizeof(buf) - len, 8);
+	/* more() holds the second frame back, in the buffer. */
+	ASSERT_EQ(wire_frames_consume(buf, &len, consumed_frame, consumed_more,
+				      &c),
+		  0);
+	ASSERT_EQ(c.n, 1);
+	ASSERT_EQ(len, first);
+	/* A bad header after a good frame: the good one is handed on, the
+	 * error returned, the bad bytes left. */
+	c.max = 8;
+	memcpy(buf + len, "garbage-garbage!", 16);
+	len += 16;
+	ASSERT_EQ(wire_frames_consume(buf, &len, consumed_frame, consumed_more,
+				      &c),
+		  WIRE_EMAGIC);
+	ASSERT_EQ(c.n, 2);
+	ASSERT_EQ(c.ids[1], 8);
+	ASSERT_EQ(len, 16);
+}
+
 TEST(wire_encode_errors)
 {
 	static uint8_t big[WIRE_DATA_MAX + 1];
