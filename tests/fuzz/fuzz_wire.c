@@ -6,7 +6,8 @@
  * the scanner's answers on prefixes, headers re-encode to the same bytes,
  * every decoded message re-encodes, decodes back equal, and its encoding
  * is a fixed point; stream frames drive the flow-control accounting,
- * whose bounds must hold. Any violation aborts.
+ * whose bounds must hold; wire_frames_consume() hands on the same frames.
+ * Any violation aborts.
  */
 #include "../../src/proto/msg.h"
 
@@ -201,10 +202,47 @@ static void fuzz_frame(struct fuzz_streams *s, const uint8_t *p, size_t n)
 		fuzz_msg(&f, n);
 }
 
+static void fuzz_count(void *ctx, const struct wire_frame *f)
+{
+	size_t *count = ctx;
+
+	fuzz_check(f->len <= WIRE_FRAME_MAX);
+	(*count)++;
+}
+
+static bool fuzz_always(void *ctx)
+{
+	(void)ctx;
+	return true;
+}
+
+/*
+ * wire_frames_consume() on the same stream hands on the frames that scan
+ * and decode up to the first error (good of them), returns an error
+ * exactly when there was one (bad), and leaves the input's tail.
+ */
+static void fuzz_consume(const uint8_t *data, size_t size, size_t good,
+			 bool bad)
+{
+	uint8_t *copy = malloc(size ? size : 1);
+	size_t len = size, count = 0;
+	int r;
+
+	fuzz_check(copy != NULL);
+	memcpy(copy, data, size);
+	r = wire_frames_consume(copy, &len, fuzz_count, fuzz_always, &count);
+	fuzz_check(count == good);
+	fuzz_check(bad ? r < 0 : r == 0);
+	fuzz_check(len <= size && !memcmp(copy, data + size - len, len));
+	free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_streams s;
-	size_t off = 0, need, i;
+	struct wire_frame f;
+	size_t off = 0, need, i, good = 0;
+	bool bad = false;
 	int n;
 
 	for (i = 0; i < FUZZ_STREAMS; i++) {
@@ -219,6 +257,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_check(n == WIRE_EMAGIC || n == WIRE_EVERSION ||
 				   n == WIRE_EKIND || n == WIRE_EHEADER ||
 				   n == WIRE_ETOOBIG);
+			bad = true;
 			break;
 		}
 		if (n == 0) {
@@ -229,8 +268,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check((size_t)n >= WIRE_HDR_LEN &&
 			   (size_t)n <= size - off);
 		fuzz_prefixes(data + off, (size_t)n);
+		if (!bad && wire_frame_decode(data + off, (size_t)n, &f) >= 0)
+			good++;
+		else
+			bad = true;
 		fuzz_frame(&s, data + off, (size_t)n);
 		off += (size_t)n;
 	}
+	fuzz_consume(data, size, good, bad);
 	return 0;
 }
