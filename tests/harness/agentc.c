@@ -462,6 +462,36 @@ const char *agentc_wait_eof(struct agentc *c, uint32_t id)
 	return s->data ? (const char *)s->data : "";
 }
 
+/* Forget a finished output stream (its slot is free again). */
+static void agentc_stream_drop(struct agentc *c, uint32_t id)
+{
+	struct agentc_stream *s = agentc_stream(c, id);
+
+	free(s->data);
+	memset(s, 0, sizeof(*s));
+}
+
+const char *agentc_run(struct agentc *c, const char *const *argv, int *code)
+{
+	static char buf[16384];
+	uint32_t out = 0x100000 + 2 * c->run_streams, err = out + 1;
+	uint32_t proc, ec = 0, sig = 0;
+
+	c->run_streams++;
+	agentc_out(c, out, 65536);
+	agentc_out(c, err, 65536);
+	if (agentc_exec(c, argv, 0, out, err, 0, &proc, NULL))
+		FAIL("exec %s: %s", argv[0], c->error);
+	snprintf(buf, sizeof(buf), "%s", agentc_wait_eof(c, out));
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+		 agentc_wait_eof(c, err));
+	ASSERT_EQ(agentc_wait(c, proc, &ec, &sig), 0);
+	agentc_stream_drop(c, out);
+	agentc_stream_drop(c, err);
+	*code = sig ? 128 + (int)sig : (int)ec;
+	return buf;
+}
+
 int agentc_create(struct agentc *c, const char *id, const char *tag,
 		  const char *config, const void *bpf, size_t bpf_len,
 		  uint32_t in, uint32_t out, uint32_t err, uint32_t tty,

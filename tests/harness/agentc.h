@@ -65,6 +65,7 @@ struct agentc {
 	size_t oom_nexits[AGENTC_MAX_EXITS];   /* nexits when each came */
 	size_t nooms;
 	char error[MSG_TEXT_MAX + 1]; /* text of the last ERROR */
+	uint32_t run_streams;	      /* agentc_run's, counted */
 	uint8_t msgbuf[WIRE_FRAME_MAX];
 };
 
@@ -119,6 +120,11 @@ void agentc_eof(struct agentc *c, uint32_t id);
 /* Wait for EOF on output stream id; returns its collected bytes,
  * NUL-terminated. */
 const char *agentc_wait_eof(struct agentc *c, uint32_t id);
+/* Run argv (EXEC with stdout and stderr on two streams of its own, ids
+ * from 0x100000 up) and wait for its exit: returns its stdout, then its
+ * stderr (in a static buffer, up to 16 KiB), and *code its exit status
+ * (128 + the signal that killed it). An EXEC error fails the test. */
+const char *agentc_run(struct agentc *c, const char *const *argv, int *code);
 
 /* CREATE: config JSON text, optional BPF, stream ids (0: none). Returns
  * 0 with *proc set, or the error code. */

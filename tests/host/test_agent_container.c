@@ -24,7 +24,6 @@ struct ct {
 	char dir[256];
 	struct agentc c;
 	uint32_t pid;
-	uint32_t next_stream;
 };
 
 /* Start a container running "sleep 1000" with config changes. */
@@ -56,7 +55,6 @@ static void ct_start(struct ct *t, const char *const *sets,
 	if (r)
 		FAIL("create: %d %s", r, t->c.error);
 	ASSERT_EQ(agentc_simple(&t->c, MSG_OP_START), 0);
-	t->next_stream = 100;
 }
 
 static void ct_stop(struct ct *t)
@@ -70,20 +68,7 @@ static void ct_stop(struct ct *t)
 /* Run argv in the container; returns its stdout+stderr, *code its exit. */
 static const char *ct_exec(struct ct *t, const char *const *argv, int *code)
 {
-	uint32_t proc, c = 0, s = 0, out = t->next_stream++,
-		       err = t->next_stream++;
-	static char buf[8192];
-
-	agentc_out(&t->c, out, 65536);
-	agentc_out(&t->c, err, 65536);
-	if (agentc_exec(&t->c, argv, 0, out, err, 0, &proc, NULL))
-		FAIL("exec %s: %s", argv[0], t->c.error);
-	snprintf(buf, sizeof(buf), "%s", agentc_wait_eof(&t->c, out));
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
-		 agentc_wait_eof(&t->c, err));
-	ASSERT_EQ(agentc_wait(&t->c, proc, &c, &s), 0);
-	*code = s ? 128 + (int)s : (int)c;
-	return buf;
+	return agentc_run(&t->c, argv, code);
 }
 
 /* The value of "Key:" in /proc/<pid>/status. */

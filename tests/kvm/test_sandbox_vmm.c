@@ -113,21 +113,9 @@ static bool gone(pid_t pid)
 
 static const char *sbt_sh(struct sbt *t, const char *script, int *code)
 {
-	static uint32_t next = 100;
 	const char *const argv[] = { "sh", "-c", script, NULL };
-	uint32_t proc, c = 0, s = 0, out = next++, err = next++;
-	static char buf[4096];
 
-	agentc_out(&t->ac, out, 65536);
-	agentc_out(&t->ac, err, 65536);
-	if (agentc_exec(&t->ac, argv, 0, out, err, 0, &proc, NULL))
-		FAIL("exec: %s", t->ac.error);
-	snprintf(buf, sizeof(buf), "%s", agentc_wait_eof(&t->ac, out));
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
-		 agentc_wait_eof(&t->ac, err));
-	ASSERT_EQ(agentc_wait(&t->ac, proc, &c, &s), 0);
-	*code = s ? 128 + (int)s : (int)c;
-	return buf;
+	return agentc_run(&t->ac, argv, code);
 }
 
 TEST_TIMEOUT(vmm_backend_runs_a_container_on_the_rootfs_share, 300)

@@ -46,7 +46,6 @@ struct vm9p {
 	char sock[96], log[96], ctl[96];
 	pid_t pid;
 	struct agentc c;
-	uint32_t next_stream;
 	struct stat marker; /* before the guest ran */
 };
 
@@ -192,7 +191,6 @@ static void vm_up(struct vm9p *v)
 	v->pid = spawn_vmm(v);
 	agentc_attach(&v->c, vmmtest_connect(v->sock, v->pid, v->log), v->pid);
 	agentc_handshake(&v->c);
-	v->next_stream = 100;
 }
 
 /* Create and start container id on share tag, running sleep, with
@@ -234,20 +232,8 @@ static void ct_up(struct vm9p *v, const char *id, const char *tag)
 static const char *ct_sh(struct vm9p *v, const char *script, int *code)
 {
 	const char *const argv[] = { "sh", "-c", script, NULL };
-	uint32_t proc, c = 0, s = 0, out = v->next_stream++,
-		       err = v->next_stream++;
-	static char buf[16384];
 
-	agentc_out(&v->c, out, 65536);
-	agentc_out(&v->c, err, 65536);
-	if (agentc_exec(&v->c, argv, 0, out, err, 0, &proc, NULL))
-		FAIL("exec sh -c '%s': %s", script, v->c.error);
-	snprintf(buf, sizeof(buf), "%s", agentc_wait_eof(&v->c, out));
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
-		 agentc_wait_eof(&v->c, err));
-	ASSERT_EQ(agentc_wait(&v->c, proc, &c, &s), 0);
-	*code = s ? 128 + (int)s : (int)c;
-	return buf;
+	return agentc_run(&v->c, argv, code);
 }
 
 static const char *ct_ok(struct vm9p *v, const char *script)

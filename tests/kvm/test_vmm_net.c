@@ -63,7 +63,6 @@ struct vmnet {
 	pid_t pid;
 	int tap_fd; /* TAP_FD's, for moat-vmm to inherit */
 	struct agentc c;
-	uint32_t next_stream;
 };
 
 /* A one-connection TCP server on the host's end of the tap. */
@@ -278,20 +277,8 @@ static void ct_up(struct vmnet *v)
 static const char *ct_sh(struct vmnet *v, const char *script, int *code)
 {
 	const char *const argv[] = { "sh", "-c", script, NULL };
-	uint32_t proc, c = 0, s = 0, out = v->next_stream++,
-		       err = v->next_stream++;
-	static char buf[16384];
 
-	agentc_out(&v->c, out, 65536);
-	agentc_out(&v->c, err, 65536);
-	if (agentc_exec(&v->c, argv, 0, out, err, 0, &proc, NULL))
-		FAIL("exec sh -c '%s': %s", script, v->c.error);
-	snprintf(buf, sizeof(buf), "%s", agentc_wait_eof(&v->c, out));
-	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
-		 agentc_wait_eof(&v->c, err));
-	ASSERT_EQ(agentc_wait(&v->c, proc, &c, &s), 0);
-	*code = s ? 128 + (int)s : (int)c;
-	return buf;
+	return agentc_run(&v->c, argv, code);
 }
 
 static const char *ct_ok(struct vmnet *v, const char *script)
@@ -412,7 +399,6 @@ TEST_TIMEOUT(vmm_net_tap_ping_and_tcp_both_ways, 900)
 	close(v.tap_fd); /* moat-vmm's is now the last */
 	agentc_attach(&v.c, vmmtest_connect(v.sock, v.pid, v.log), v.pid);
 	agentc_handshake(&v.c);
-	v.next_stream = 100;
 	/* main, one vCPU, the 9p share's thread, two net threads */
 	ASSERT_EQ(vmmtest_threads_filtered(v.pid), 5);
 	ct_up(&v);
