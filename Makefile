@@ -304,7 +304,7 @@ $(BENCH_AGENT): $(call host_obj,bench/agent.c bench/bench.c tests/harness/agentc
 BENCH_MONITORS := $(O)/bench/monitors
 $(BENCH_MONITORS): $(call host_obj,bench/monitors.c bench/bench.c \
 	tests/harness/agentc.c tests/harness/rootfs.c tests/harness/ociconf.c \
-	tests/harness/vmrun.c) $(LIB)
+	tests/harness/vmrun.c tests/harness/vmmtest.c) $(LIB)
 	$(call msg,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -ljansson

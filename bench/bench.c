@@ -48,6 +48,14 @@ void test_diag(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* A block of text (a guest console) to stderr, as is. */
+void test_diag_block(const char *title, const char *buf, size_t len)
+{
+	fprintf(stderr, "# ---- %s (%zu bytes) ----\n", title, len);
+	fwrite(buf, 1, len, stderr);
+	fprintf(stderr, "\n# ---- end of %s ----\n", title);
+}
+
 double bench_now(void)
 {
 	struct timespec ts;

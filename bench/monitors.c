@@ -37,6 +37,7 @@
 #include "../tests/harness/ociconf.h"
 #include "../tests/harness/rootfs.h"
 #include "../tests/harness/test.h"
+#include "../tests/harness/vmmtest.h"
 #include "../tests/harness/vmrun.h"
 #include "bench.h"
 
@@ -121,15 +122,15 @@ static void mon_show_log(const struct mon_vm *v)
 static void mon_spawn(struct mon_vm *v, int kind, const char *rootdir,
 		      const char *benchdir, const char *tmp)
 {
-	const char *vmm = vmrun_env_path("MOAT_VMM");
 	const char *kernel = vmrun_env_path("MOAT_KERNEL");
 	const char *initrd = vmrun_env_path("MOAT_INITRAMFS");
 	char mem[16], fs0[400], fs1[400], sh0[400], sh1[400];
-	const char *argv[48];
+	const char *argv[48], *const *args;
+	struct vmmtest_cmd cmd;
 	int sv[2], n = 0;
 
-	if (!vmm || !kernel || !initrd)
-		FAIL("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS is not set");
+	if (!kernel || !initrd)
+		FAIL("MOAT_KERNEL or MOAT_INITRAMFS is not set");
 	memset(v, 0, sizeof(*v));
 	v->kind = kind;
 	v->next_stream = 100;
@@ -164,8 +165,10 @@ static void mon_spawn(struct mon_vm *v, int kind, const char *rootdir,
 		argv[n++] = "-initrd";
 		argv[n++] = initrd;
 		argv[n++] = "-append";
-		argv[n++] = "console=ttyS0 reboot=t panic=-1 quiet "
-			    "moat.channel=/dev/hvc0";
+		/* no_timer_check, as moat's QEMU backend and moat-vmm
+		 * (its base command line) boot the guest */
+		argv[n++] = "console=ttyS0 reboot=t panic=-1 no_timer_check "
+			    "quiet moat.channel=/dev/hvc0";
 		argv[n++] = "-chardev";
 		argv[n++] = "socket,id=chan,fd=3,server=off";
 		argv[n++] = "-device";
@@ -180,31 +183,23 @@ static void mon_spawn(struct mon_vm *v, int kind, const char *rootdir,
 		argv[n++] = fs1;
 		argv[n++] = "-device";
 		argv[n++] = "virtio-9p-device,fsdev=fs1,mount_tag=bench";
+		argv[n] = NULL;
+		args = argv;
 	} else {
 		snprintf(mem, sizeof(mem), "%u", MON_MEM_MIB);
 		snprintf(sh0, sizeof(sh0), ROOTFS_TAG "=%s/b", rootdir);
 		snprintf(sh1, sizeof(sh1), "bench=%s", benchdir);
-		argv[n++] = vmm;
-		argv[n++] = "--kernel";
-		argv[n++] = kernel;
-		argv[n++] = "--initrd";
-		argv[n++] = initrd;
-		argv[n++] = "--memory";
-		argv[n++] = mem;
-		argv[n++] = "--cpus";
-		argv[n++] = "1";
-		argv[n++] = "--console";
-		argv[n++] = "stdio";
-		argv[n++] = "--vconsole";
-		argv[n++] = "fd:3";
-		argv[n++] = "--share";
-		argv[n++] = sh0;
-		argv[n++] = "--share";
-		argv[n++] = sh1;
-		argv[n++] = "--cmdline";
-		argv[n++] = "quiet moat.channel=/dev/hvc0";
+		vmmtest_cmd_init(&cmd);
+		vmmtest_cmd_add(&cmd, "--memory", mem);
+		vmmtest_cmd_add(&cmd, "--cpus", "1");
+		vmmtest_cmd_add(&cmd, "--console", "stdio");
+		vmmtest_cmd_add(&cmd, "--vconsole", "fd:3");
+		vmmtest_cmd_add(&cmd, "--share", sh0);
+		vmmtest_cmd_add(&cmd, "--share", sh1);
+		vmmtest_cmd_add(&cmd, "--cmdline",
+				"quiet moat.channel=/dev/hvc0");
+		args = cmd.argv;
 	}
-	argv[n] = NULL;
 	ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	v->pid = fork();
 	ASSERT_OK(v->pid);
@@ -220,7 +215,7 @@ static void mon_spawn(struct mon_vm *v, int kind, const char *rootdir,
 		    dup2(log, 1) < 0 || dup2(log, 2) < 0 ||
 		    dup2(sv[1], MON_CHAN_FD) < 0)
 			_exit(126);
-		execvp(argv[0], (char *const *)argv);
+		execvp(args[0], (char *const *)args);
 		_exit(127);
 	}
 	close(sv[1]);

@@ -3,6 +3,7 @@
  */
 #include "vmmtest.h"
 #include "test.h"
+#include "vmrun.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,59 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+void vmmtest_cmd_init(struct vmmtest_cmd *c)
+{
+	const char *vmm = vmrun_env_path("MOAT_VMM");
+	const char *kernel = vmrun_env_path("MOAT_KERNEL");
+	const char *initrd = vmrun_env_path("MOAT_INITRAMFS");
+
+	if (!vmm || !kernel || !initrd)
+		FAIL("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS is not set");
+	c->n = 0;
+	c->argv[c->n++] = vmm;
+	c->argv[c->n] = NULL;
+	vmmtest_cmd_add(c, "--kernel", kernel);
+	vmmtest_cmd_add(c, "--initrd", initrd);
+}
+
+void vmmtest_cmd_add(struct vmmtest_cmd *c, const char *opt, const char *value)
+{
+	ASSERT(c->n + 3 <= (int)(sizeof(c->argv) / sizeof(c->argv[0])));
+	c->argv[c->n++] = opt;
+	if (value)
+		c->argv[c->n++] = value;
+	c->argv[c->n] = NULL;
+}
+
+void vmmtest_cmd_consoles(struct vmmtest_cmd *c, const char *log,
+			  const char *sock)
+{
+	snprintf(c->con, sizeof(c->con), "%s%s",
+		 strncmp(log, "fd:", 3) ? "file:" : "", log);
+	vmmtest_cmd_add(c, "--console", c->con);
+	if (sock) {
+		snprintf(c->vcon, sizeof(c->vcon), "unix:%s", sock);
+		vmmtest_cmd_add(c, "--vconsole", c->vcon);
+	}
+}
+
+pid_t vmmtest_cmd_spawn(struct vmmtest_cmd *c, int keep_fd)
+{
+	pid_t pid = fork();
+
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		dup2(nul, 0);
+		if (keep_fd >= 0)
+			fcntl(keep_fd, F_SETFD, 0);
+		execv(c->argv[0], (char *const *)c->argv);
+		_exit(127);
+	}
+	return pid;
+}
 
 void vmmtest_show_log(const char *path)
 {

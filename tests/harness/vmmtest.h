@@ -9,6 +9,27 @@
 
 #include <sys/types.h>
 
+/*
+ * moat-vmm's command line for a test: MOAT_VMM booting MOAT_KERNEL and
+ * MOAT_INITRAMFS (the test fails when one is not set), then the options
+ * added in order. Strings given to vmmtest_cmd_add must outlive the spawn.
+ */
+struct vmmtest_cmd {
+	const char *argv[48];
+	int n;
+	char con[400], vcon[400];
+};
+void vmmtest_cmd_init(struct vmmtest_cmd *c);
+/* --opt value, or the flag --opt alone when value is NULL. */
+void vmmtest_cmd_add(struct vmmtest_cmd *c, const char *opt, const char *value);
+/* The serial console to the file log ("fd:N" as it is), the agent's
+ * channel on the unix socket sock (NULL: none). */
+void vmmtest_cmd_consoles(struct vmmtest_cmd *c, const char *log,
+			  const char *sock);
+/* Fork and exec it, stdin on /dev/null, fd keep_fd (>= 0) inherited;
+ * returns its pid. */
+pid_t vmmtest_cmd_spawn(struct vmmtest_cmd *c, int keep_fd);
+
 /* Print the first 64 KiB of the console log at path as a TAP diagnostic. */
 void vmmtest_show_log(const char *path);
 

@@ -129,50 +129,19 @@ static void plant(struct vm9p *v)
 
 static pid_t spawn_vmm(struct vm9p *v)
 {
-	const char *vmm = vmrun_env_path("MOAT_VMM");
-	const char *kernel = vmrun_env_path("MOAT_KERNEL");
-	const char *initrd = vmrun_env_path("MOAT_INITRAMFS");
-	char vcon[400], con[400], rw[300], ro[300];
-	const char *argv[24];
-	int n = 0;
-	pid_t pid;
+	struct vmmtest_cmd c;
+	char rw[300], ro[300];
 
-	if (!vmm || !kernel || !initrd)
-		FAIL("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS is not set");
-	snprintf(vcon, sizeof(vcon), "unix:%s", v->sock);
-	snprintf(con, sizeof(con), "file:%s", v->log);
 	snprintf(rw, sizeof(rw), "b=%s/b", v->rw);
 	snprintf(ro, sizeof(ro), "ro=%s/b,ro", v->ro);
-	argv[n++] = vmm;
-	argv[n++] = "--kernel";
-	argv[n++] = kernel;
-	argv[n++] = "--initrd";
-	argv[n++] = initrd;
-	argv[n++] = "--memory";
-	argv[n++] = "256";
-	argv[n++] = "--console";
-	argv[n++] = con;
-	argv[n++] = "--vconsole";
-	argv[n++] = vcon;
-	argv[n++] = "--share";
-	argv[n++] = rw;
-	argv[n++] = "--share";
-	argv[n++] = ro;
-	argv[n++] = "--control";
-	argv[n++] = v->ctl;
-	argv[n++] = "--cmdline";
-	argv[n++] = "quiet moat.channel=/dev/hvc0";
-	argv[n] = NULL;
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-
-		dup2(nul, 0);
-		execv(vmm, (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
+	vmmtest_cmd_init(&c);
+	vmmtest_cmd_add(&c, "--memory", "256");
+	vmmtest_cmd_consoles(&c, v->log, v->sock);
+	vmmtest_cmd_add(&c, "--share", rw);
+	vmmtest_cmd_add(&c, "--share", ro);
+	vmmtest_cmd_add(&c, "--control", v->ctl);
+	vmmtest_cmd_add(&c, "--cmdline", "quiet moat.channel=/dev/hvc0");
+	return vmmtest_cmd_spawn(&c, -1);
 }
 
 static void vm_up(struct vm9p *v)

@@ -25,47 +25,16 @@
 static pid_t spawn_vmm_full(const char *sock, const char *log, bool rng,
 			    const char *ctl, const char *cmdline)
 {
-	const char *vmm = vmrun_env_path("MOAT_VMM");
-	const char *kernel = vmrun_env_path("MOAT_KERNEL");
-	const char *initrd = vmrun_env_path("MOAT_INITRAMFS");
-	char vcon[256], con[256];
-	const char *argv[20];
-	int n = 0;
-	pid_t pid;
+	struct vmmtest_cmd c;
 
-	if (!vmm || !kernel || !initrd)
-		FAIL("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS is not set");
-	snprintf(vcon, sizeof(vcon), "unix:%s", sock);
-	snprintf(con, sizeof(con), "%s%s",
-		 strncmp(log, "fd:", 3) ? "file:" : "", log);
-	argv[n++] = vmm;
-	argv[n++] = "--kernel";
-	argv[n++] = kernel;
-	argv[n++] = "--initrd";
-	argv[n++] = initrd;
-	argv[n++] = "--console";
-	argv[n++] = con;
-	argv[n++] = "--vconsole";
-	argv[n++] = vcon;
-	argv[n++] = "--cmdline";
-	argv[n++] = cmdline;
+	vmmtest_cmd_init(&c);
+	vmmtest_cmd_consoles(&c, log, sock);
+	vmmtest_cmd_add(&c, "--cmdline", cmdline);
 	if (rng)
-		argv[n++] = "--rng";
-	if (ctl) {
-		argv[n++] = "--control";
-		argv[n++] = ctl;
-	}
-	argv[n] = NULL;
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-
-		dup2(nul, 0);
-		execv(vmm, (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
+		vmmtest_cmd_add(&c, "--rng", NULL);
+	if (ctl)
+		vmmtest_cmd_add(&c, "--control", ctl);
+	return vmmtest_cmd_spawn(&c, -1);
 }
 
 static pid_t spawn_vmm(const char *sock, const char *log, bool rng,

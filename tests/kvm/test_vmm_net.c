@@ -177,54 +177,21 @@ static void write_file(const char *path, const void *p, size_t n)
 
 static pid_t spawn_vmm(struct vmnet *v)
 {
-	const char *vmm = vmrun_env_path("MOAT_VMM");
-	const char *kernel = vmrun_env_path("MOAT_KERNEL");
-	const char *initrd = vmrun_env_path("MOAT_INITRAMFS");
-	char vcon[400], con[400], share[300], net[96], netfd[96];
-	const char *argv[28];
-	int n = 0;
-	pid_t pid;
+	struct vmmtest_cmd c;
+	char share[300], net[96], netfd[96];
 
-	if (!vmm || !kernel || !initrd)
-		FAIL("MOAT_VMM, MOAT_KERNEL or MOAT_INITRAMFS is not set");
-	snprintf(vcon, sizeof(vcon), "unix:%s", v->sock);
-	snprintf(con, sizeof(con), "file:%s", v->log);
 	snprintf(share, sizeof(share), "%s=%s/b", ROOTFS_TAG, v->dir);
 	snprintf(net, sizeof(net), "tap:%s,mac=%s,mtu=%d", TAP, GUEST_MAC, MTU);
 	snprintf(netfd, sizeof(netfd), "fd:%d,mac=%s", v->tap_fd, GUEST_MAC_FD);
-	argv[n++] = vmm;
-	argv[n++] = "--kernel";
-	argv[n++] = kernel;
-	argv[n++] = "--initrd";
-	argv[n++] = initrd;
-	argv[n++] = "--memory";
-	argv[n++] = "256";
-	argv[n++] = "--console";
-	argv[n++] = con;
-	argv[n++] = "--vconsole";
-	argv[n++] = vcon;
-	argv[n++] = "--share";
-	argv[n++] = share;
-	argv[n++] = "--net";
-	argv[n++] = net;
-	argv[n++] = "--net";
-	argv[n++] = netfd;
-	argv[n++] = "--control";
-	argv[n++] = v->ctl;
-	argv[n++] = "--cmdline";
-	argv[n++] = "quiet moat.channel=/dev/hvc0";
-	argv[n] = NULL;
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-
-		dup2(nul, 0);
-		fcntl(v->tap_fd, F_SETFD, 0); /* inherited */
-		execv(vmm, (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
+	vmmtest_cmd_init(&c);
+	vmmtest_cmd_add(&c, "--memory", "256");
+	vmmtest_cmd_consoles(&c, v->log, v->sock);
+	vmmtest_cmd_add(&c, "--share", share);
+	vmmtest_cmd_add(&c, "--net", net);
+	vmmtest_cmd_add(&c, "--net", netfd);
+	vmmtest_cmd_add(&c, "--control", v->ctl);
+	vmmtest_cmd_add(&c, "--cmdline", "quiet moat.channel=/dev/hvc0");
+	return vmmtest_cmd_spawn(&c, v->tap_fd); /* the tap is inherited */
 }
 
 /* The default container without a network namespace (it shares the
