@@ -149,7 +149,8 @@ TEST(cpuid_fixup_hides_nested_virt_and_sets_topology)
 	e[1].ecx = (1u << 2) | 1u;
 	e[2].function = 0xb;
 	e[3].function = 6;
-	e[3].eax = 0x77;
+	e[3].eax = 0x77; /* ARAT (bit 2) and others */
+	e[3].ecx = 9;
 	cpuid_fixup(e, 4, 3, 4, false);
 	ASSERT_EQ(e[0].ecx, (1u << 31) | 1u); /* no VMX/MONITOR, hypervisor */
 	ASSERT_EQ(e[0].ebx >> 24, 3);
@@ -157,7 +158,8 @@ TEST(cpuid_fixup_hides_nested_virt_and_sets_topology)
 	ASSERT(e[0].edx & (1u << 28));
 	ASSERT_EQ(e[1].ecx, 1u); /* no SVM */
 	ASSERT_EQ(e[2].edx, 3);
-	ASSERT_EQ(e[3].eax, 0);
+	ASSERT_EQ(e[3].eax, 1u << 2); /* ARAT alone */
+	ASSERT_EQ(e[3].ecx, 0);
 	cpuid_fixup(e, 4, 0, 1, true);
 	ASSERT_EQ(e[0].edx & (1u << 28), 0);
 	/* the TSC-deadline timer, when KVM's LAPIC has it */

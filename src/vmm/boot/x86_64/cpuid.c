@@ -1,6 +1,7 @@
 /*
  * cpuid.c: the CPUID a vCPU sees (see cpu.h): KVM's supported set with
- * nested virtualization, MONITOR/MWAIT and thermal/power management hidden,
+ * nested virtualization, MONITOR/MWAIT and thermal/power management (but
+ * ARAT) hidden,
  * the hypervisor bit set, the TSC-deadline timer shown when KVM's LAPIC has
  * it (KVM_GET_SUPPORTED_CPUID leaves that bit to the VMM: without it Linux
  * calibrates the LAPIC timer against the PIT at boot, slowly, and may fall
@@ -18,7 +19,12 @@
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EDX_HTT (1u << 28)
 #define CPUID_80000001_ECX_SVM (1u << 2)
-#define CPUID_6_EAX_ALL 0xffffffffu /* thermal and power: none */
+/* Thermal and power management: none but ARAT, the LAPIC timer that keeps
+ * running in deep C-states (KVM's always does). With ARAT and the
+ * TSC-deadline timer Linux leaves the PIT alone (apic_needs_pit()); without
+ * ARAT it kept the PIT as a clock event device, and KVM's PIT worker in the
+ * nested test host was seen stuck delivering its ticks. */
+#define CPUID_6_EAX_ARAT (1u << 2)
 
 void cpuid_fixup(struct kvm_cpuid_entry2 *ent, unsigned n, unsigned index,
 		 unsigned ncpus, bool tsc_deadline)
@@ -43,8 +49,8 @@ void cpuid_fixup(struct kvm_cpuid_entry2 *ent, unsigned n, unsigned index,
 				c->edx &= ~CPUID_1_EDX_HTT;
 			break;
 		case 6:
-			c->eax &= ~CPUID_6_EAX_ALL;
-			c->ecx = 0;
+			c->eax &= CPUID_6_EAX_ARAT;
+			c->ebx = c->ecx = c->edx = 0;
 			break;
 		case 0xb:
 		case 0x1f:
