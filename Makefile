@@ -332,6 +332,7 @@ BENCH_NESTED_CAP ?= 4
 # there moves about 0.4 MiB/s (docs/design.md), so 1 GiB would take 45
 # minutes a run.
 BENCH_NESTED_SIZES ?= 64 64 1000
+BENCH_NESTED_RUNS ?= $(BENCH_RUNS)
 # The runtimes run in the test host (docs/design.md, "Measured"): crun, moat
 # on QEMU with KVM, moat on moat-vmm.
 BENCH_NESTED_RUNTIMES ?= crun moat-qemu moat-vmm
@@ -343,6 +344,7 @@ bench: all $(BENCH_BOOT) $(BENCH_AGENT) $(BENCH_MONITORS) $(BENCH_SUITE) \
 		MOAT_CLI=$(abspath $(MOAT)) MOAT_SHIM=$(abspath $(SHIM)) \
 		BENCH_NESTED_RUNTIMES="$(BENCH_NESTED_RUNTIMES)" \
 		BENCH_NESTED_SIZES="$(BENCH_NESTED_SIZES)" \
+		BENCH_NESTED_RUNS="$(BENCH_NESTED_RUNS)" \
 		bench/run $(abspath $(O)) $(BENCH_RUNS) "$(BENCH_SIZES)" \
 		$(BENCH_LEVELS) $(BENCH_CAP) $(BENCH_NESTED_LEVELS) $(BENCH_NESTED_CAP)
 
