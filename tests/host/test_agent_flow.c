@@ -163,9 +163,12 @@ TEST_TIMEOUT(agent_flow_flood_does_not_delay_control, 120)
 	ASSERT_EQ(agentc_exec(&c, yes, 0, 2, 0, 0, &f1, NULL), 0);
 	stalled = agentc_out(&c, 3, 65536);
 	stalled->on_data = flow_discard;
-	stalled->paused = false;
+	/* No credit while EXEC's reply is awaited (data pumped with it
+	 * would be granted again), then one window and never more. */
+	stalled->paused = true;
 	ASSERT_EQ(agentc_exec(&c, yes, 0, 3, 0, 0, &f2, NULL), 0);
-	agentc_pause(&c, 3, true);
+	agentc_pause(&c, 3, false);
+	stalled->paused = true;
 	while (flood->total < 64ULL << 20)
 		ASSERT(agentc_pump(&c, 1000));
 	for (i = 0; i < 30; i++) {
