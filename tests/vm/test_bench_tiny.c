@@ -2,9 +2,8 @@
  * test_bench_tiny.c: level 3. The whole-system benchmark (bench/whole,
  * bench/suite.c, bench/report) run once in a tiny configuration, so that
  * `make bench` cannot rot: crun and moat on the QEMU backend (TCG), one
- * run of each workload, a 4 MiB stdout stream, a 128 MiB file, 2000 small
- * files (enough for the container clock's 10 ms),
- * concurrency 1 and 2, a density cap of 2; the nested-KVM part is left
+ * run of each workload, a 4 MiB stdout stream, a 16 MiB file, 200 small
+ * files, concurrency 1 and 2, a density cap of 2; the nested-KVM part is left
  * out (it is `make bench`'s, and takes the test host's boot). Checked: the
  * suite exits 0, the CSV has every workload for both runtimes (a header
  * and 2 x 19 rows, each a number), the table gives moat's ratios to crun,
@@ -47,7 +46,7 @@ TEST_TIMEOUT(bench_tiny_run_reports_every_workload_for_both_runtimes, 1800)
 	ASSERT(mkdtemp(res));
 	/* longer than engine_sh()'s timeout: system(), under the test's */
 	snprintf(cmd, sizeof(cmd),
-		 "BENCH_RESULTS=%s %s/bench/whole %s 1 4 128 2000 1,2 2 none 0 "
+		 "BENCH_RESULTS=%s %s/bench/whole %s 1 4 16 200 1,2 2 none 0 "
 		 ">%s/log 2>&1",
 		 res, MOAT_SRCDIR, o, res);
 	st = system(cmd);
