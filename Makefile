@@ -322,7 +322,8 @@ $(call host_obj,tests/vm/test_bench_tiny.c): HOST_CFLAGS += -DMOAT_SRCDIR='"$(CU
 
 # RUNS; stdout MiB, file MiB, small files; concurrency levels and density
 # cap here, then inside the nested-KVM test host (2 GiB: fewer), or none.
-BENCH_RUNS ?= 5
+# 3 runs give median, min and max, and keep `make bench` near an hour here.
+BENCH_RUNS ?= 3
 BENCH_SIZES ?= 1024 256 10000
 BENCH_LEVELS ?= 1,4,16
 BENCH_CAP ?= 8
