@@ -165,3 +165,21 @@ TEST(cpuid_fixup_hides_nested_virt_and_sets_topology)
 	/* the TSC-deadline timer, when KVM's LAPIC has it */
 	ASSERT_EQ(e[0].ecx, (1u << 31) | (1u << 24) | 1u);
 }
+
+TEST(cpuid_xcr0_is_leaf_0xd_0s_mask_or_none)
+{
+	struct kvm_cpuid_entry2 e[3];
+
+	memset(e, 0, sizeof(e));
+	e[0].function = 1;
+	e[1].function = 0xd;
+	e[1].index = 1; /* a subleaf: not the mask */
+	e[1].eax = 0xf;
+	e[2].function = 0xd;
+	e[2].eax = 0x207; /* x87, SSE, AVX, PKRU */
+	e[2].edx = 0x1;
+	ASSERT_EQ(cpuid_xcr0(e, 3), 0x100000207ULL);
+	ASSERT_EQ(cpuid_xcr0(e, 2), 0); /* no leaf 0xD.0: no XSAVE */
+	e[2].eax = 0x206; /* no x87 bit: not a mask XSETBV takes */
+	ASSERT_EQ(cpuid_xcr0(e, 3), 0);
+}

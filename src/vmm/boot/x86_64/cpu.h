@@ -20,6 +20,9 @@
  * tsc_deadline: KVM has KVM_CAP_TSC_DEADLINE_TIMER. */
 void cpuid_fixup(struct kvm_cpuid_entry2 *ent, unsigned n, unsigned index,
 		 unsigned ncpus, bool tsc_deadline);
+/* The XCR0 a guest with this CPUID starts with: the xsave features leaf
+ * 0xD.0 EDX:EAX offers, or 0 when it offers no XSAVE. Pure. */
+uint64_t cpuid_xcr0(const struct kvm_cpuid_entry2 *ent, unsigned n);
 
 struct kvm;
 

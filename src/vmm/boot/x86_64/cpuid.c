@@ -65,3 +65,18 @@ void cpuid_fixup(struct kvm_cpuid_entry2 *ent, unsigned n, unsigned index,
 		}
 	}
 }
+
+uint64_t cpuid_xcr0(const struct kvm_cpuid_entry2 *ent, unsigned n)
+{
+	uint64_t mask;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (ent[i].function != 0xd || ent[i].index != 0)
+			continue;
+		mask = ent[i].eax | (uint64_t)ent[i].edx << 32;
+		/* x87 state is architecturally always on in XCR0 */
+		return mask & 1 ? mask : 0;
+	}
+	return 0;
+}
