@@ -95,7 +95,7 @@ vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
 	src/vmm/devices/legacy/i8042.c src/vmm/mem/gmem.c \
 	src/vmm/devices/virtio/virtq.c src/vmm/devices/virtio/mmio.c \
 	src/vmm/devices/virtio/blkreq.c src/vmm/devices/virtio/netreq.c \
-	src/vmm/ctlproto.c
+	src/vmm/devices/virtio/consctl.c src/vmm/ctlproto.c
 vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
 	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \

@@ -37,7 +37,11 @@ static void vmm_usage(FILE *f)
 		"                     none, file:PATH (appended), fd:N\n"
 		"  --vconsole SPEC    a virtio console (hvc0, hvc1, ... in order),\n"
 		"                     a byte channel to fd:N or unix:PATH (moat-vmm\n"
-		"                     listens there); up to %d\n"
+		"                     listens there); up to %d with --vport\n"
+		"  --vport NAME=SPEC  a virtio console whose port 0 is the generic\n"
+		"                     port NAME (multiport; the guest's\n"
+		"                     /sys/class/virtio-ports/*/name), SPEC as\n"
+		"                     for --vconsole; in order with them\n"
 		"  --rng              a virtio-rng device fed by getrandom(2)\n"
 		"  --block PATH[,ro][,id=ID]\n"
 		"                     a virtio-blk device (vda, vdb, ... in order)\n"
@@ -300,6 +304,7 @@ int main(int argc, char **argv)
 		{ "console", required_argument, NULL, 'C' },
 		{ "kvm", required_argument, NULL, 'K' },
 		{ "vconsole", required_argument, NULL, 'v' },
+		{ "vport", required_argument, NULL, 'p' },
 		{ "rng", no_argument, NULL, 'r' },
 		{ "block", required_argument, NULL, 'b' },
 		{ "share", required_argument, NULL, 's' },
@@ -359,6 +364,20 @@ int main(int argc, char **argv)
 						"too many");
 			c.vconsole[c.nvconsole++] = optarg;
 			break;
+		case 'p': {
+			char *eq = strchr(optarg, '=');
+
+			if (c.nvconsole >= VM_MAX_VCONSOLES)
+				return vmm_fail(VMM_EXIT_USAGE, "--vport",
+						"too many");
+			if (!eq || eq == optarg)
+				return vmm_fail(VMM_EXIT_USAGE, "--vport",
+						"not NAME=SPEC");
+			*eq = '\0';
+			c.vport[c.nvconsole] = optarg;
+			c.vconsole[c.nvconsole++] = eq + 1;
+			break;
+		}
 		case 'r':
 			c.rng = true;
 			break;

@@ -386,13 +386,13 @@ static int vm_add_devices(struct vm *vm, char *cmdline, size_t cap,
 	for (i = 0; i < c->nvconsole; i++) {
 		struct console *con = &vm->cons[i];
 
-		if (console_open(con, c->vconsole[i], e) < 0)
+		if (console_open(con, c->vport[i], c->vconsole[i], e) < 0)
 			return moat_err_wrap(e, "virtio console %u", i);
 		vm->ncons++;
 		vd = vm_add_virtio(vm, cmdline, cap, &console_ops, e);
 		if (!vd)
 			return -1;
-		console_setup(vd);
+		console_setup(vd, con);
 		if (console_attach(con, vd, &vm->loop, e) < 0)
 			return -1;
 	}

@@ -74,6 +74,7 @@ struct vm_config {
 	int console_in;				/* -1: none */
 	const char *kvm_dev;			/* NULL: /dev/kvm */
 	const char *vconsole[VM_MAX_VCONSOLES]; /* hvc0, hvc1, ...: backends */
+	const char *vport[VM_MAX_VCONSOLES];	/* NULL, or the port's name */
 	unsigned nvconsole;
 	bool rng;				     /* a virtio-rng device */
 	struct vm_block_config block[VM_MAX_BLOCKS]; /* vda, vdb, ... */

@@ -1,5 +1,7 @@
 /*
- * console.c: virtio-console, one port (see console.h).
+ * console.c: virtio-console, one port, an hvc console or a named port of
+ * a multiport device (see console.h; the control channel's logic is the
+ * pure consctl.c).
  * Locking: every function that touches the queues runs with vd->lock held:
  * the virtio ops are called so by dev.c, the loop handlers take it.
  */
@@ -18,6 +20,92 @@
 #define CONSOLE_QUEUE_SIZE 256
 #define CONSOLE_RXQ 0
 #define CONSOLE_TXQ 1
+#define CONSOLE_CTL_RXQ 2 /* multiport: control, device to driver */
+#define CONSOLE_CTL_TXQ 3 /* multiport: control, driver to device */
+/* A notification serves at most this many control messages each way. */
+#define CONSOLE_CTL_ROUNDS 64
+
+static bool console_multiport(const struct console *c)
+{
+	return c->ctl.name[0] != '\0';
+}
+
+/* Hand the guest what the control channel has for it, while it offers
+ * buffers. */
+static void console_ctl_flush(struct console *c)
+{
+	struct virtq *q = &c->vd->mmio.q[CONSOLE_CTL_RXQ];
+	uint8_t buf[CONSCTL_MSG_SIZE + CONSCTL_NAME_MAX];
+	struct consctl_msg m;
+	int r, used = 0, rounds;
+
+	if (!console_multiport(c) || !mmio_driver_ok(&c->vd->mmio))
+		return;
+	for (rounds = 0;
+	     rounds < CONSOLE_CTL_ROUNDS && c->ctl.nout + c->ctl.open_due;
+	     rounds++) {
+		size_t n;
+
+		r = virtq_pop(q, c->vd->mem, &c->ctl_ch);
+		if (r == VIRTQ_EBROKEN) {
+			virtio_dev_broken(c->vd);
+			return;
+		}
+		if (r == VIRTQ_EEMPTY)
+			break; /* it waits for the guest's buffers */
+		if (!consctl_next(&c->ctl, &m)) {
+			virtq_unpop(q);
+			break;
+		}
+		n = consctl_encode(&c->ctl, &m, buf, sizeof(buf));
+		/* a buffer too small for it gets nothing: the guest's loss */
+		if (c->ctl_ch.write_len < n)
+			n = 0;
+		virtq_push(q, c->ctl_ch.head,
+			   (uint32_t)virtq_chain_write(&c->ctl_ch, 0, buf, n));
+		used = 1;
+	}
+	if (used)
+		virtio_dev_used(c->vd, CONSOLE_CTL_RXQ);
+}
+
+/* Take the guest's control messages, then answer them. */
+static void console_ctl_tx(struct console *c)
+{
+	struct virtq *q = &c->vd->mmio.q[CONSOLE_CTL_TXQ];
+	uint8_t buf[CONSCTL_MSG_SIZE];
+	struct consctl_msg m;
+	int r, used = 0, rounds;
+
+	for (rounds = 0; rounds < CONSOLE_CTL_ROUNDS; rounds++) {
+		r = virtq_pop(q, c->vd->mem, &c->ctl_ch);
+		if (r == VIRTQ_EBROKEN) {
+			virtio_dev_broken(c->vd);
+			return;
+		}
+		if (r == VIRTQ_EEMPTY)
+			break;
+		if (consctl_decode(
+			    buf,
+			    virtq_chain_read(&c->ctl_ch, 0, buf, sizeof(buf)),
+			    &m) == 0)
+			consctl_guest(&c->ctl, &m);
+		virtq_push(q, c->ctl_ch.head, 0);
+		used = 1;
+	}
+	if (used)
+		virtio_dev_used(c->vd, CONSOLE_CTL_TXQ);
+	console_ctl_flush(c);
+}
+
+/* The host end got or lost its peer: a multiport guest is told. */
+static void console_host_open(struct console *c, bool open)
+{
+	if (!console_multiport(c))
+		return;
+	consctl_host(&c->ctl, open);
+	console_ctl_flush(c);
+}
 
 static void console_update_events(struct console *c)
 {
@@ -39,6 +127,7 @@ static void console_drop_peer(struct console *c)
 	loop_del(c->loop, &c->h_peer);
 	close(c->fd);
 	c->fd = -1;
+	console_host_open(c, false);
 	/* What the guest was sending has nowhere to go: complete it. */
 	if (c->tx_pending) {
 		virtq_push(&c->vd->mmio.q[CONSOLE_TXQ], c->tx.head, 0);
@@ -183,6 +272,7 @@ static void console_set_peer(struct console *c, int fd)
 	c->h_peer.fn = console_peer_event;
 	c->rx_wait = false;
 	loop_add(c->loop, &c->h_peer, 0);
+	console_host_open(c, true);
 	if (mmio_driver_ok(&c->vd->mmio))
 		console_tx(c);
 	console_update_events(c);
@@ -207,10 +297,20 @@ static void console_accept(struct loop_handler *h, uint32_t events)
 	pthread_mutex_unlock(&c->vd->lock);
 }
 
-int console_open(struct console *c, const char *spec, struct moat_err **e)
+int console_open(struct console *c, const char *name, const char *spec,
+		 struct moat_err **e)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = c->listen_fd = -1;
+	if (name && (!*name || strlen(name) > CONSCTL_NAME_MAX ||
+		     strspn(name, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+			     strlen(name)))
+		return moat_err_set(e, EINVAL,
+				    "port name %s: 1 to %d of [A-Za-z0-9._-]",
+				    name, CONSCTL_NAME_MAX);
+	/* the host end is open from the start when it is an fd */
+	consctl_init(&c->ctl, name ? name : "", !strncmp(spec, "fd:", 3));
 	if (!strncmp(spec, "fd:", 3)) {
 		char *end;
 		long v;
@@ -286,9 +386,17 @@ void console_close(struct console *c)
 	c->path = NULL;
 }
 
-void console_setup(struct virtio_dev *vd)
+void console_setup(struct virtio_dev *vd, const struct console *c)
 {
-	mmio_init(&vd->mmio, VIRTIO_ID_CONSOLE, 0, 2, CONSOLE_QUEUE_SIZE);
+	if (!console_multiport(c)) {
+		mmio_init(&vd->mmio, VIRTIO_ID_CONSOLE, 0, 2,
+			  CONSOLE_QUEUE_SIZE);
+		return;
+	}
+	mmio_init(&vd->mmio, VIRTIO_ID_CONSOLE, VIRTIO_CONSOLE_F_MULTIPORT, 4,
+		  CONSOLE_QUEUE_SIZE);
+	consctl_config(vd->mmio.config);
+	vd->mmio.config_len = CONSCTL_CONFIG_LEN;
 }
 
 static void console_notify(struct virtio_dev *vd, unsigned q)
@@ -300,7 +408,10 @@ static void console_notify(struct virtio_dev *vd, unsigned q)
 	else if (q == CONSOLE_RXQ && c->rx_wait) {
 		c->rx_wait = false;
 		console_update_events(c);
-	}
+	} else if (q == CONSOLE_CTL_TXQ && console_multiport(c))
+		console_ctl_tx(c);
+	else if (q == CONSOLE_CTL_RXQ)
+		console_ctl_flush(c);
 }
 
 static void console_activate(struct virtio_dev *vd)
@@ -308,15 +419,20 @@ static void console_activate(struct virtio_dev *vd)
 	struct console *c = vd->priv;
 
 	c->rx_wait = false;
+	console_ctl_flush(c);
 	console_update_events(c);
 }
 
 static void console_reset(struct virtio_dev *vd)
 {
 	struct console *c = vd->priv;
+	char name[CONSCTL_NAME_MAX + 1];
 
 	c->tx_pending = false; /* the queues are gone with the reset */
 	c->rx_wait = false;
+	/* the driver starts the handshake again */
+	memcpy(name, c->ctl.name, sizeof(name));
+	consctl_init(&c->ctl, name, c->fd >= 0);
 	console_update_events(c);
 }
 

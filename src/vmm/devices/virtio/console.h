@@ -1,6 +1,9 @@
 /*
- * console.h: virtio-console (ID 3) with one port and no multiport
- * feature: the guest sees /dev/hvcN, a clean byte channel to a host fd.
+ * console.h: virtio-console (ID 3) with one port: without a name, no
+ * multiport feature, and the guest sees /dev/hvcN; with a name, the
+ * multiport feature and port 0 a generic port of that name (consctl.h:
+ * the guest sees /dev/vportNp0, whose writes do not wait for the host).
+ * Either is a clean byte channel to a host fd.
  * Guest output goes out through the fd without ever blocking a vCPU (a
  * slow host reader leaves the guest's buffers pending, so the guest
  * waits); host input is read straight into the guest's buffers, only as
@@ -19,6 +22,7 @@
 
 #include "../../../common/err.h"
 #include "../../../common/loop.h"
+#include "consctl.h"
 #include "dev.h"
 
 #define VIRTIO_ID_CONSOLE 3
@@ -34,17 +38,21 @@ struct console {
 	bool tx_pending; /* tx holds a chain not fully sent */
 	uint64_t tx_off;
 	struct virtq_chain tx;
+	struct consctl ctl;	   /* multiport: name[0] != 0 */
+	struct virtq_chain ctl_ch; /* a control chain being served */
 };
 
 /* Parse "fd:N" or "unix:PATH" and open the backend (a unix listener is
- * bound and listening when this returns). */
-int console_open(struct console *c, const char *spec, struct moat_err **e);
+ * bound and listening when this returns); name NULL for an hvc console,
+ * else the port's name (1 to CONSCTL_NAME_MAX of [A-Za-z0-9._-]). */
+int console_open(struct console *c, const char *name, const char *spec,
+		 struct moat_err **e);
 /* Attach to its virtio device and the main loop. */
 int console_attach(struct console *c, struct virtio_dev *vd, struct loop *l,
 		   struct moat_err **e);
 void console_close(struct console *c);
 
-void console_setup(struct virtio_dev *vd);
+void console_setup(struct virtio_dev *vd, const struct console *c);
 extern const struct virtio_dev_ops console_ops;
 
 #endif

@@ -1,0 +1,126 @@
+/*
+ * consctl.c: a multiport virtio-console's control channel, one port (see
+ * consctl.h). Pure.
+ */
+#include "consctl.h"
+
+#include <string.h>
+
+static uint32_t consctl_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void consctl_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+int consctl_decode(const uint8_t *b, size_t n, struct consctl_msg *m)
+{
+	if (n < CONSCTL_MSG_SIZE)
+		return -1;
+	m->id = consctl_le32(b);
+	m->event = (uint16_t)(b[4] | b[5] << 8);
+	m->value = (uint16_t)(b[6] | b[7] << 8);
+	return 0;
+}
+
+size_t consctl_encode(const struct consctl *s, const struct consctl_msg *m,
+		      uint8_t *out, size_t cap)
+{
+	size_t name = m->event == CONSCTL_PORT_NAME ? strlen(s->name) : 0;
+
+	if (cap < CONSCTL_MSG_SIZE || cap - CONSCTL_MSG_SIZE < name)
+		return 0;
+	consctl_put_le32(out, m->id);
+	out[4] = (uint8_t)m->event;
+	out[5] = (uint8_t)(m->event >> 8);
+	out[6] = (uint8_t)m->value;
+	out[7] = (uint8_t)(m->value >> 8);
+	memcpy(out + CONSCTL_MSG_SIZE, s->name, name);
+	return CONSCTL_MSG_SIZE + name;
+}
+
+void consctl_init(struct consctl *s, const char *name, bool host_open)
+{
+	memset(s, 0, sizeof(*s));
+	strncpy(s->name, name, CONSCTL_NAME_MAX);
+	s->host_open = host_open;
+}
+
+/* Queue a message for the guest; a full outbox drops it (each message is
+ * queued once per device reset, so it never fills). */
+static void consctl_queue(struct consctl *s, uint16_t event, uint16_t value)
+{
+	if (s->nout == CONSCTL_OUTBOX)
+		return;
+	s->out[s->nout].id = 0;
+	s->out[s->nout].event = event;
+	s->out[s->nout].value = value;
+	s->nout++;
+}
+
+void consctl_guest(struct consctl *s, const struct consctl_msg *m)
+{
+	switch (m->event) {
+	case CONSCTL_DEVICE_READY:
+		/* the driver's id here is VIRTIO_CONSOLE_BAD_ID: not checked */
+		if (m->value == 1 && !s->added) {
+			s->added = true;
+			consctl_queue(s, CONSCTL_PORT_ADD, 0);
+		}
+		break;
+	case CONSCTL_PORT_READY:
+		if (m->id != 0 || m->value != 1 || !s->added || s->ready)
+			break;
+		s->ready = true;
+		consctl_queue(s, CONSCTL_PORT_NAME, 0);
+		s->open_due = true;
+		break;
+	case CONSCTL_PORT_OPEN:
+		if (m->id == 0 && s->ready)
+			s->guest_open = m->value != 0;
+		break;
+	default:
+		break;
+	}
+}
+
+void consctl_host(struct consctl *s, bool open)
+{
+	if (s->host_open == open)
+		return;
+	s->host_open = open;
+	if (s->ready)
+		s->open_due = true;
+}
+
+int consctl_next(struct consctl *s, struct consctl_msg *m)
+{
+	if (!s->nout) {
+		if (!s->open_due)
+			return 0;
+		/* the host end's state as it is now, however often it
+		 * changed since the last one the guest took */
+		s->open_due = false;
+		m->id = 0;
+		m->event = CONSCTL_PORT_OPEN;
+		m->value = s->host_open;
+		return 1;
+	}
+	*m = s->out[0];
+	memmove(s->out, s->out + 1, (s->nout - 1) * sizeof(s->out[0]));
+	s->nout--;
+	return 1;
+}
+
+void consctl_config(uint8_t *cfg)
+{
+	memset(cfg, 0, CONSCTL_CONFIG_LEN);
+	consctl_put_le32(cfg + 4, 1); /* max_nr_ports: port 0 alone */
+}
