@@ -9,8 +9,11 @@
  *
  * Guest mode (PID 1, no arguments): mount /proc and print the ready line
  * (src/proto/ready.h) with the guest's uptime on the console. Then, when
- * the kernel command line has moat.channel=<path> (a virtio-console port
- * such as /dev/hvc1), mount /sys, /dev, /dev/pts, /dev/shm, /run and
+ * the kernel command line has moat.channel=<path> (a virtio console such
+ * as /dev/hvc1) or moat.channel=<name> (the virtio-serial port of that
+ * name, found in /sys/class/virtio-ports: the backends' choice, since a
+ * port's writes do not wait for the host the way an hvc console's do),
+ * mount /sys, /dev, /dev/pts, /dev/shm, /run and
  * cgroup2 on /sys/fs/cgroup, and serve the wire protocol on that port
  * (bundles are 9p shares by tag); without it, or when serving ends, end
  * the VM.
@@ -44,11 +47,19 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define AGENT_CHANNEL_ARG "moat.channel="
+#define AGENT_PORTS "/sys/class/virtio-ports"
+#define AGENT_PORT_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+#define AGENT_PORT_WAIT_MS                         \
+	10000 /* a port appears after the driver's \
+	       * handshake with the device */
 
 void agent_log(const char *fmt, ...)
 {
@@ -109,7 +120,8 @@ static int agent_uptime_ms(unsigned long long *ms)
 
 /*
  * The value of moat.channel= on the kernel command line, copied into
- * out[0..cap): 1 when found (an absolute path under /dev), else 0.
+ * out[0..cap): 1 when found (an absolute path under /dev, or a port name
+ * of [A-Za-z0-9._-]), else 0.
  */
 static int agent_channel_arg(char *out, size_t cap)
 {
@@ -132,13 +144,64 @@ static int agent_channel_arg(char *out, size_t cap)
 		p += strlen(AGENT_CHANNEL_ARG);
 		end = p + strcspn(p, " \n");
 		len = (size_t)(end - p);
-		if (len >= cap || strncmp(p, "/dev/", 5) || strstr(p, ".."))
+		if (!len || len >= cap)
+			return 0;
+		if (!strncmp(p, "/dev/", 5) ? memmem(p, len, "..", 2) != NULL
+					    : strspn(p, AGENT_PORT_CHARS) < len)
 			return 0;
 		memcpy(out, p, len);
 		out[len] = '\0';
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * The device of the virtio-serial port named name into path[0..cap): 0,
+ * or -1 when none appears within AGENT_PORT_WAIT_MS (the port is added by
+ * the driver's handshake with the device, maybe after init started).
+ */
+static int agent_find_port(const char *name, char *path, size_t cap)
+{
+	int waited;
+
+	for (waited = 0; waited <= AGENT_PORT_WAIT_MS; waited += 10) {
+		DIR *d = opendir(AGENT_PORTS);
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			char f[300], got[128];
+			ssize_t n;
+			int fd;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(f, sizeof(f), AGENT_PORTS "/%s/name",
+				 de->d_name);
+			fd = open(f, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue; /* no name (yet) */
+			n = read(fd, got, sizeof(got) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			got[n] = '\0';
+			got[strcspn(got, "\n")] = '\0';
+			if (strcmp(got, name))
+				continue;
+			n = (ssize_t)strlen(de->d_name);
+			if ((size_t)n + 6 > cap)
+				continue;
+			memcpy(path, "/dev/", 5);
+			memcpy(path + 5, de->d_name, (size_t)n + 1);
+			closedir(d);
+			return 0;
+		}
+		if (d)
+			closedir(d);
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+	return -1;
 }
 
 static void agent_mount(const char *src, const char *dir, const char *type,
@@ -191,12 +254,21 @@ static void agent_guest_serve(void)
 	agent_mount("cgroup2", "/sys/fs/cgroup", "cgroup2",
 		    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	o.cgroup_root = "/sys/fs/cgroup";
+	if (path[0] != '/') {
+		char name[sizeof(path)];
+
+		memcpy(name, path, sizeof(name));
+		if (agent_find_port(name, path, sizeof(path)) < 0) {
+			agent_log("no virtio-serial port %s", name);
+			return;
+		}
+	}
 	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		agent_log("open %s: %s", path, strerror(errno));
 		return;
 	}
-	if (tcgetattr(fd, &t) == 0) {
+	if (tcgetattr(fd, &t) == 0) { /* a console; a port is no tty */
 		cfmakeraw(&t);
 		tcsetattr(fd, TCSANOW, &t);
 	}

@@ -5,8 +5,8 @@
  * its virtio-mmio devices on the kernel command line), -nodefaults
  * -no-user-config -display none -no-reboot (the agent's restart, reboot=t,
  * ends QEMU), the guest kernel and initramfs, the serial console appended
- * to the container's log, one virtio-serial-device whose virtconsole is
- * the agent's channel (/dev/hvc0 in the guest), and the bundle's root
+ * to the container's log, one virtio-serial-device whose virtserialport
+ * named SANDBOX_CHANNEL is the agent's channel, and the bundle's root
  * filesystem as a virtio-fs share tagged "rootfs": a vhost-user-fs-device
  * served by QEMU's virtiofsd (MOAT_VIRTIOFSD, else
  * /usr/lib/qemu/virtiofsd), with guest memory in a shared memfd as
@@ -225,7 +225,7 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 	argv[n++] = "-device";
 	argv[n++] = "virtio-serial-device";
 	argv[n++] = "-device";
-	argv[n++] = "virtconsole,chardev=chan";
+	argv[n++] = "virtserialport,chardev=chan,name=" SANDBOX_CHANNEL;
 	argv[n++] = "-chardev";
 	argv[n++] = vfschar;
 	argv[n++] = "-device";
@@ -252,11 +252,12 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 		moat_err_set(e, errno, "qemu: socketpair");
 		goto fail;
 	}
-	/* QEMU's virtconsole drops what its chardev cannot take at once
+	/* QEMU's virtconsole dropped what its chardev could not take at once
 	 * (hw/char/virtio-console.c: consoles are never throttled), which
-	 * breaks the channel's framing under a fast stream: give QEMU's end
-	 * room for the credit windows in flight (SO_SNDBUFFORCE: we are
-	 * root; the limit is then not net.core.wmem_max). */
+	 * broke the channel's framing under a fast stream. The port used now
+	 * is throttled, but the room stays: QEMU's end gets room for the
+	 * credit windows in flight (SO_SNDBUFFORCE: we are root; the limit
+	 * is then not net.core.wmem_max). */
 	if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE,
 		       &(int){ QEMU_CHAN_BUF }, sizeof(int)) < 0) {
 		moat_err_set(e, errno, "qemu: channel send buffer");

@@ -21,7 +21,10 @@
 #include <sys/types.h>
 
 #define SANDBOX_ROOTFS_TAG "rootfs"
-#define SANDBOX_CHANNEL "/dev/hvc0"
+/* The agent's channel: the virtio-serial port of this name (the agent
+ * finds it in /sys/class/virtio-ports); its writes do not wait for the
+ * host page by page as an hvc console's do. */
+#define SANDBOX_CHANNEL "moat.channel"
 #define SANDBOX_MEM_DEFAULT_MIB 256
 #define SANDBOX_CPUS_DEFAULT 1
 

@@ -3,14 +3,14 @@
  *
  * The VM: moat-vmm --kernel --initrd --memory --cpus, the serial console
  * to the container's log (moat-vmm's stdout and stderr are the log fd, and
- * --console fd:1), a virtio-rng device, one virtio console whose port is
- * the agent's channel (/dev/hvc0 in the guest): one end of a socketpair
- * passed as fd 3 (--vconsole fd:3), so it is connected before the guest
- * runs and nothing the agent writes is lost; and the bundle's root
+ * --console fd:1), a virtio-rng device, one virtio console whose port 0,
+ * named SANDBOX_CHANNEL, is the agent's channel: one end of a socketpair
+ * passed as fd 3 (--vport moat.channel=fd:3), so it is connected before the
+ * guest runs and nothing the agent writes is lost; and the bundle's root
  * filesystem as the virtio-9p share tagged SANDBOX_ROOTFS_TAG (--share
  * rootfs=PATH, with ,ro for root.readonly: the device itself then refuses
  * every change). moat-vmm boots with "console=ttyS0 reboot=k panic=-1
- * no_timer_check", to which "quiet moat.channel=/dev/hvc0" is added: the
+ * no_timer_check", to which "quiet moat.channel=moat.channel" is added: the
  * agent's reboot at the end reaches the i8042 and ends moat-vmm with status 0.
  * moat-vmm dies with the caller (PR_SET_PDEATHSIG).
  *
@@ -38,7 +38,7 @@ static int vmm_start(struct sandbox *sb, const struct sandbox_config *c,
 		     struct moat_err **e)
 {
 	const char *bin = c->vmm && *c->vmm ? c->vmm : SANDBOX_VMM_NAME;
-	char mem[32], cpus[32], vcon[32], share[PATH_MAX + 32];
+	char mem[32], cpus[32], vcon[64], share[PATH_MAX + 32];
 	char net[SANDBOX_NICS_MAX][64];
 	const char *argv[VMM_ARGS_MAX];
 	int sv[2], n = 0;
@@ -57,7 +57,7 @@ static int vmm_start(struct sandbox *sb, const struct sandbox_config *c,
 				    "comma");
 	snprintf(mem, sizeof(mem), "%u", c->mem_mib);
 	snprintf(cpus, sizeof(cpus), "%u", c->cpus);
-	snprintf(vcon, sizeof(vcon), "fd:%d", VMM_CHAN_FD);
+	snprintf(vcon, sizeof(vcon), SANDBOX_CHANNEL "=fd:%d", VMM_CHAN_FD);
 	argv[n++] = bin;
 	argv[n++] = "--kernel";
 	argv[n++] = c->kernel;
@@ -70,7 +70,7 @@ static int vmm_start(struct sandbox *sb, const struct sandbox_config *c,
 	/* stdout is the log fd (sandbox_spawn), or /dev/null without one */
 	argv[n++] = "--console";
 	argv[n++] = c->log_fd >= 0 ? "fd:1" : "none";
-	argv[n++] = "--vconsole";
+	argv[n++] = "--vport";
 	argv[n++] = vcon;
 	argv[n++] = "--rng";
 	argv[n++] = "--share";
