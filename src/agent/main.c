@@ -48,6 +48,7 @@
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <dirent.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -204,6 +205,24 @@ static int agent_find_port(const char *name, char *path, size_t cap)
 	return -1;
 }
 
+/*
+ * A port's poll says POLLHUP until the device has told the guest that the
+ * host end is open (its PORT_OPEN comes just after the name the port was
+ * found by), and a read then is EOF: wait for it, as long as for the port.
+ */
+static void agent_wait_host(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int waited;
+
+	for (waited = 0; waited <= AGENT_PORT_WAIT_MS; waited += 10) {
+		if (poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP))
+			return;
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+	agent_log("the channel's host end is not open");
+}
+
 static void agent_mount(const char *src, const char *dir, const char *type,
 			unsigned long flags, const char *data)
 {
@@ -268,6 +287,7 @@ static void agent_guest_serve(void)
 		agent_log("open %s: %s", path, strerror(errno));
 		return;
 	}
+	agent_wait_host(fd);
 	if (tcgetattr(fd, &t) == 0) { /* a console; a port is no tty */
 		cfmakeraw(&t);
 		tcsetattr(fd, TCSANOW, &t);
