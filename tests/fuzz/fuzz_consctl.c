@@ -9,9 +9,10 @@
  * (any bytes, decoded as the device would).
  * Checks: the outbox stays within CONSCTL_OUTBOX; every message for the
  * guest is for port 0 and one of PORT_ADD, PORT_NAME, PORT_OPEN (value 0
- * or 1, equal to the host end's state when taken); PORT_ADD comes at most
- * once, before PORT_NAME, which comes at most once, and an encoded message
- * is 8 bytes (+ the name) or nothing.
+ * or 1, only after PORT_NAME); PORT_ADD and PORT_NAME come at most once;
+ * an encoded message is 8 bytes (+ the name) or nothing (no room: it
+ * stays, as the device keeps it); once everything was taken, the last
+ * PORT_OPEN the guest got is the host end's state.
  */
 #include "../../src/vmm/devices/virtio/consctl.h"
 
@@ -30,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct consctl_msg m;
 	uint8_t out[80];
 	size_t i, nl;
-	int adds = 0, nm = 0;
+	int adds = 0, nm = 0, last = -1;
 
 	if (size < 1)
 		return 0;
@@ -51,35 +52,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (!(r[0] & 4))
 			continue;
-		while (consctl_next(&s, &m)) {
+		while (consctl_peek(&s, &m)) {
 			size_t cap = r[1] % sizeof(out), n;
 
 			if (m.id != 0)
 				abort();
+			n = consctl_encode(&s, &m, out, cap);
+			if (n > cap ||
+			    (n && n != 8 + (m.event == CONSCTL_PORT_NAME
+						    ? strlen(s.name)
+						    : 0)))
+				abort();
+			if (!n)
+				break; /* no room: it waits, as in the device */
+			consctl_pop(&s);
 			switch (m.event) {
 			case CONSCTL_PORT_ADD:
-				if (adds++ || nm)
+				if (adds++)
 					abort();
 				break;
 			case CONSCTL_PORT_NAME:
-				if (nm++ || !adds)
+				if (nm++)
 					abort();
 				break;
 			case CONSCTL_PORT_OPEN:
-				if (m.value != (s.host_open ? 1 : 0) || !nm)
+				if (m.value > 1 || !nm)
 					abort();
+				last = m.value;
 				break;
 			default:
 				abort();
 			}
-			n = consctl_encode(&s, &m, out, cap);
-			if (n && n != 8 + (m.event == CONSCTL_PORT_NAME
-						   ? strlen(s.name)
-						   : 0))
-				abort();
-			if (n > cap)
-				abort();
 		}
+		/* all told: the guest's last word of the host end is true */
+		if (!consctl_peek(&s, &m) && s.ready &&
+		    last != (s.host_open ? 1 : 0))
+			abort();
 	}
 	return 0;
 }

@@ -96,6 +96,39 @@ TEST(consctl_host_end_state_is_sent_once_ready_and_coalesced)
 	ASSERT_EQ(consctl_next(&s, &m), 0);
 	consctl_host(&s, false); /* no change: no message */
 	ASSERT_EQ(consctl_next(&s, &m), 0);
+	/* a close and a reopen before the guest looks: it hears both, so
+	 * the new peer is not taken for the old one */
+	consctl_host(&s, true);
+	expect(&s, CONSCTL_PORT_OPEN, 1);
+	consctl_host(&s, false);
+	consctl_host(&s, true);
+	consctl_host(&s, false);
+	consctl_host(&s, true);
+	expect(&s, CONSCTL_PORT_OPEN, 0);
+	expect(&s, CONSCTL_PORT_OPEN, 1);
+	ASSERT_EQ(consctl_next(&s, &m), 0);
+	/* a message is taken only by pop: peek leaves it */
+	consctl_host(&s, false);
+	ASSERT_EQ(consctl_peek(&s, &m), 1);
+	ASSERT_EQ(consctl_peek(&s, &m), 1);
+	consctl_pop(&s);
+	ASSERT_EQ(consctl_peek(&s, &m), 0);
+}
+
+TEST(consctl_resuming_driver_sends_port_ready_alone)
+{
+	struct consctl s;
+
+	/* Linux's restore: PORT_READY for the ports it had, no
+	 * DEVICE_READY; the port is there from the start */
+	consctl_init(&s, "moat.channel", true);
+	guest(&s, 0, CONSCTL_PORT_READY, 1);
+	expect(&s, CONSCTL_PORT_NAME, 0);
+	expect(&s, CONSCTL_PORT_OPEN, 1);
+	guest(&s, 0, CONSCTL_PORT_OPEN, 1);
+	ASSERT(s.guest_open);
+	guest(&s, 0, CONSCTL_PORT_READY, 1); /* once per reset */
+	ASSERT_EQ(s.nout, 0);
 }
 
 TEST(consctl_misbehaving_guest_gets_nothing_and_a_bounded_outbox)
@@ -105,8 +138,9 @@ TEST(consctl_misbehaving_guest_gets_nothing_and_a_bounded_outbox)
 	int i;
 
 	consctl_init(&s, "p", true);
-	/* PORT_READY before the port was added, other ids, bad values */
-	guest(&s, 0, CONSCTL_PORT_READY, 1);
+	/* other ids, bad values, opening a port not ready */
+	guest(&s, 1, CONSCTL_PORT_READY, 1);
+	guest(&s, 0, CONSCTL_PORT_READY, 0);
 	guest(&s, 0xffffffffu, CONSCTL_DEVICE_READY, 0);
 	guest(&s, 0, CONSCTL_PORT_OPEN, 1);
 	guest(&s, 0, 0xffff, 0xffff);

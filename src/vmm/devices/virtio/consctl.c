@@ -76,7 +76,9 @@ void consctl_guest(struct consctl *s, const struct consctl_msg *m)
 		}
 		break;
 	case CONSCTL_PORT_READY:
-		if (m->id != 0 || m->value != 1 || !s->added || s->ready)
+		/* port 0 exists from the start: a driver that resumes sends
+		 * PORT_READY again without DEVICE_READY (Linux's restore) */
+		if (m->id != 0 || m->value != 1 || s->ready)
 			break;
 		s->ready = true;
 		consctl_queue(s, CONSCTL_PORT_NAME, 0);
@@ -96,26 +98,50 @@ void consctl_host(struct consctl *s, bool open)
 	if (s->host_open == open)
 		return;
 	s->host_open = open;
-	if (s->ready)
-		s->open_due = true;
+	if (!s->ready)
+		return;
+	s->open_due = true;
+	/* a close the guest has not been told of yet is told before a
+	 * reopen: the new peer is another conversation */
+	if (!open)
+		s->close_due = true;
+}
+
+int consctl_peek(const struct consctl *s, struct consctl_msg *m)
+{
+	if (s->nout) {
+		*m = s->out[0];
+		return 1;
+	}
+	if (!s->close_due && !s->open_due)
+		return 0;
+	m->id = 0;
+	m->event = CONSCTL_PORT_OPEN;
+	/* a close owed, else the host end's state as it is now, however
+	 * often it changed since the guest was last told */
+	m->value = s->close_due ? 0 : s->host_open;
+	return 1;
+}
+
+void consctl_pop(struct consctl *s)
+{
+	if (s->nout) {
+		memmove(s->out, s->out + 1, (s->nout - 1) * sizeof(s->out[0]));
+		s->nout--;
+	} else if (s->close_due) {
+		s->close_due = false;
+		if (!s->host_open)
+			s->open_due = false; /* that was the state now */
+	} else {
+		s->open_due = false;
+	}
 }
 
 int consctl_next(struct consctl *s, struct consctl_msg *m)
 {
-	if (!s->nout) {
-		if (!s->open_due)
-			return 0;
-		/* the host end's state as it is now, however often it
-		 * changed since the last one the guest took */
-		s->open_due = false;
-		m->id = 0;
-		m->event = CONSCTL_PORT_OPEN;
-		m->value = s->host_open;
-		return 1;
-	}
-	*m = s->out[0];
-	memmove(s->out, s->out + 1, (s->nout - 1) * sizeof(s->out[0]));
-	s->nout--;
+	if (!consctl_peek(s, m))
+		return 0;
+	consctl_pop(s);
 	return 1;
 }
 

@@ -12,12 +12,16 @@
  * bounded outbox until the guest offers receive buffers:
  *   guest DEVICE_READY(1)  -> PORT_ADD(0)
  *   guest PORT_READY(0, 1) -> PORT_NAME(0, name), PORT_OPEN(0, host open)
+ *                             (once per reset, with or without PORT_ADD
+ *                             before: a resuming driver sends it alone)
  *   guest PORT_OPEN(0, v)  -> the guest's end is open (v != 0) or closed
- *   host end opens/closes  -> PORT_OPEN(0, 1/0), once the port is ready
+ *   host end opens/closes  -> PORT_OPEN(0, 1/0), once the port is ready;
+ *                             a close not yet told is told before a reopen
  * Anything else (other ids, events, values, repeats) changes nothing; the
  * outbox never grows past CONSCTL_OUTBOX messages, whatever the guest
- * sends, and PORT_OPEN is not queued but sent last with the host end's
- * state at that time (so opens and closes on the host never pile up).
+ * sends, and PORT_OPEN is not queued but sent last: at most a close owed,
+ * then the host end's state at that time (so opens and closes on the host
+ * never pile up).
  * Inputs: every control message is guest-controlled.
  * Spec: Virtio 1.2, 5.3.6.2 "Multiport Device Operation"; 5.3.4 config.
  */
@@ -58,6 +62,7 @@ struct consctl {
 	bool host_open;	 /* the host end has a peer */
 	bool guest_open; /* the guest has the port open */
 	bool open_due;	 /* PORT_OPEN(host_open) is to be sent */
+	bool close_due;	 /* PORT_OPEN(0) is, before any other */
 	struct consctl_msg out[CONSCTL_OUTBOX];
 	unsigned nout;
 };
@@ -76,8 +81,11 @@ void consctl_init(struct consctl *s, const char *name, bool host_open);
 void consctl_guest(struct consctl *s, const struct consctl_msg *m);
 /* The host end opened or closed. */
 void consctl_host(struct consctl *s, bool open);
-/* Take the oldest message waiting for the guest into *m: 1, or 0 when
- * there is none. */
+/* The oldest message waiting for the guest into *m: 1, or 0 when there is
+ * none; consctl_pop() then takes it (once the guest had room for it), and
+ * consctl_next() does both. */
+int consctl_peek(const struct consctl *s, struct consctl_msg *m);
+void consctl_pop(struct consctl *s);
 int consctl_next(struct consctl *s, struct consctl_msg *m);
 /* The config space for one port into cfg[0..CONSCTL_CONFIG_LEN). */
 void consctl_config(uint8_t *cfg);

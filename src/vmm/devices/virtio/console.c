@@ -25,10 +25,28 @@
 /* A notification serves at most this many control messages each way. */
 #define CONSOLE_CTL_ROUNDS 64
 
-static bool console_multiport(const struct console *c)
+/* A named port offers the multiport feature ... */
+static bool console_named(const struct console *c)
 {
 	return c->ctl.name[0] != '\0';
 }
+
+/* ... and is one when the driver took it. */
+static bool console_multiport(const struct console *c)
+{
+	return console_named(c) &&
+	       (c->vd->mmio.driver_features & VIRTIO_CONSOLE_F_MULTIPORT);
+}
+
+/* Whether to read the peer into the guest: a port's driver drops what
+ * comes while the guest has it closed, so nothing is read until then. */
+static bool console_may_read(const struct console *c)
+{
+	return mmio_driver_ok(&c->vd->mmio) &&
+	       (!console_multiport(c) || c->ctl.guest_open);
+}
+
+static void console_update_events(struct console *c);
 
 /* Hand the guest what the control channel has for it, while it offers
  * buffers. */
@@ -41,10 +59,11 @@ static void console_ctl_flush(struct console *c)
 
 	if (!console_multiport(c) || !mmio_driver_ok(&c->vd->mmio))
 		return;
-	for (rounds = 0;
-	     rounds < CONSOLE_CTL_ROUNDS && c->ctl.nout + c->ctl.open_due;
-	     rounds++) {
+	for (rounds = 0; rounds < CONSOLE_CTL_ROUNDS; rounds++) {
 		size_t n;
+
+		if (!consctl_peek(&c->ctl, &m))
+			break;
 
 		r = virtq_pop(q, c->vd->mem, &c->ctl_ch);
 		if (r == VIRTQ_EBROKEN) {
@@ -53,14 +72,13 @@ static void console_ctl_flush(struct console *c)
 		}
 		if (r == VIRTQ_EEMPTY)
 			break; /* it waits for the guest's buffers */
-		if (!consctl_next(&c->ctl, &m)) {
-			virtq_unpop(q);
-			break;
-		}
 		n = consctl_encode(&c->ctl, &m, buf, sizeof(buf));
-		/* a buffer too small for it gets nothing: the guest's loss */
+		/* a buffer too small for it is given back empty, and the
+		 * message waits for the next one */
 		if (c->ctl_ch.write_len < n)
 			n = 0;
+		else
+			consctl_pop(&c->ctl);
 		virtq_push(q, c->ctl_ch.head,
 			   (uint32_t)virtq_chain_write(&c->ctl_ch, 0, buf, n));
 		used = 1;
@@ -96,12 +114,13 @@ static void console_ctl_tx(struct console *c)
 	if (used)
 		virtio_dev_used(c->vd, CONSOLE_CTL_TXQ);
 	console_ctl_flush(c);
+	console_update_events(c); /* the guest may have opened the port */
 }
 
 /* The host end got or lost its peer: a multiport guest is told. */
 static void console_host_open(struct console *c, bool open)
 {
-	if (!console_multiport(c))
+	if (!console_named(c))
 		return;
 	consctl_host(&c->ctl, open);
 	console_ctl_flush(c);
@@ -113,7 +132,7 @@ static void console_update_events(struct console *c)
 
 	if (c->fd < 0)
 		return;
-	if (mmio_driver_ok(&c->vd->mmio) && !c->rx_wait)
+	if (console_may_read(c) && !c->rx_wait)
 		ev |= EPOLLIN;
 	if (c->tx_pending)
 		ev |= EPOLLOUT;
@@ -257,7 +276,7 @@ static void console_peer_event(struct loop_handler *h, uint32_t events)
 	if (events & EPOLLOUT)
 		console_tx(c);
 	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-		if (mmio_driver_ok(&c->vd->mmio))
+		if (console_may_read(c))
 			console_rx(c);
 		else if (events & (EPOLLHUP | EPOLLERR))
 			console_drop_peer(c);
