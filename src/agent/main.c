@@ -210,17 +210,17 @@ static int agent_find_port(const char *name, char *path, size_t cap)
  * host end is open (its PORT_OPEN comes just after the name the port was
  * found by), and a read then is EOF: wait for it, as long as for the port.
  */
-static void agent_wait_host(int fd)
+static int agent_wait_host(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	int waited;
 
 	for (waited = 0; waited <= AGENT_PORT_WAIT_MS; waited += 10) {
 		if (poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP))
-			return;
+			return 0;
 		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	}
-	agent_log("the channel's host end is not open");
+	return -1;
 }
 
 static void agent_mount(const char *src, const char *dir, const char *type,
@@ -287,7 +287,12 @@ static void agent_guest_serve(void)
 		agent_log("open %s: %s", path, strerror(errno));
 		return;
 	}
-	agent_wait_host(fd);
+	if (agent_wait_host(fd) < 0) {
+		agent_log("%s: the host end did not open within %d ms", path,
+			  AGENT_PORT_WAIT_MS);
+		close(fd);
+		return;
+	}
 	if (tcgetattr(fd, &t) == 0) { /* a console; a port is no tty */
 		cfmakeraw(&t);
 		tcsetattr(fd, TCSANOW, &t);
