@@ -107,10 +107,12 @@ static void suite_id(char *id, size_t cap)
 /*
  * A stalled run (a VM that stops, in the nested test host) must end the
  * suite rather than hang it: every spawn arms an alarm of suite_limit s
- * ($BENCH_RUN_LIMIT, default 1800), and a process still waited for when it
- * fires ends the suite with status 1, naming the command.
+ * ($BENCH_RUN_LIMIT, default 600: the longest command here, a run of the
+ * file steps in the test host, takes under 5 minutes), and a process still
+ * waited for when it fires ends the suite with status 3, "stalled", naming
+ * the command (bench/whole tells it apart from a failure).
  */
-static unsigned suite_limit = 1800;
+static unsigned suite_limit = 600;
 static char suite_last[200];
 
 static void suite_stalled(int sig)
@@ -125,7 +127,7 @@ static void suite_stalled(int sig)
 	if (write(2, msg, (size_t)n) < 0) {
 		/* nothing more to say */
 	}
-	_exit(1);
+	_exit(3);
 }
 
 /*
