@@ -407,7 +407,7 @@ void console_close(struct console *c)
 
 void console_setup(struct virtio_dev *vd, const struct console *c)
 {
-	if (!console_multiport(c)) {
+	if (!console_named(c)) {
 		mmio_init(&vd->mmio, VIRTIO_ID_CONSOLE, 0, 2,
 			  CONSOLE_QUEUE_SIZE);
 		return;
