@@ -229,6 +229,9 @@ $(O)/tests/unit/test_vmm_blk: $(call host_obj,src/vmm/devices/virtio/block.c \
 # filter.
 $(O)/tests/unit/test_vmm_p9dev: $(call host_obj,src/vmm/devices/virtio/p9dev.c \
 	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)
+# The console test runs the device on a socketpair with a loop of its own.
+$(O)/tests/unit/test_vmm_console: $(call host_obj,src/vmm/devices/virtio/console.c \
+	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)
 # The net device test runs its thread on a socketpair under its filter.
 $(O)/tests/unit/test_vmm_net: $(call host_obj,src/vmm/devices/virtio/net.c \
 	src/vmm/devices/virtio/dev.c src/vmm/kvm/kvm.c src/vmm/seccomp/filter.c)

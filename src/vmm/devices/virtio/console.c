@@ -126,11 +126,20 @@ static void console_host_open(struct console *c, bool open)
 	console_ctl_flush(c);
 }
 
+/* Watch a parked peer again (it hung up while the guest had no buffer). */
+static void console_unpark(struct console *c)
+{
+	if (c->fd >= 0 && c->parked) {
+		c->parked = false;
+		loop_add(c->loop, &c->h_peer, 0);
+	}
+}
+
 static void console_update_events(struct console *c)
 {
 	uint32_t ev = 0;
 
-	if (c->fd < 0)
+	if (c->fd < 0 || c->parked)
 		return;
 	if (console_may_read(c) && !c->rx_wait)
 		ev |= EPOLLIN;
@@ -143,7 +152,9 @@ static void console_drop_peer(struct console *c)
 {
 	if (c->fd < 0)
 		return;
-	loop_del(c->loop, &c->h_peer);
+	if (!c->parked)
+		loop_del(c->loop, &c->h_peer);
+	c->parked = false;
 	close(c->fd);
 	c->fd = -1;
 	console_host_open(c, false);
@@ -276,9 +287,17 @@ static void console_peer_event(struct loop_handler *h, uint32_t events)
 	if (events & EPOLLOUT)
 		console_tx(c);
 	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-		if (console_may_read(c))
+		if (console_may_read(c)) {
 			console_rx(c);
-		else if (events & (EPOLLHUP | EPOLLERR))
+			/* A hang-up is reported whatever we ask for: with no
+			 * buffer to read the rest into, stop watching the
+			 * peer until the guest offers one, or we would spin. */
+			if (c->fd >= 0 && c->rx_wait &&
+			    (events & (EPOLLHUP | EPOLLERR))) {
+				loop_del(c->loop, &c->h_peer);
+				c->parked = true;
+			}
+		} else if (events & (EPOLLHUP | EPOLLERR))
 			console_drop_peer(c);
 	}
 	pthread_mutex_unlock(&c->vd->lock);
@@ -290,6 +309,7 @@ static void console_set_peer(struct console *c, int fd)
 	c->h_peer.fd = fd;
 	c->h_peer.fn = console_peer_event;
 	c->rx_wait = false;
+	c->parked = false;
 	loop_add(c->loop, &c->h_peer, 0);
 	console_host_open(c, true);
 	if (mmio_driver_ok(&c->vd->mmio))
@@ -426,6 +446,7 @@ static void console_notify(struct virtio_dev *vd, unsigned q)
 		console_tx(c);
 	else if (q == CONSOLE_RXQ && c->rx_wait) {
 		c->rx_wait = false;
+		console_unpark(c);
 		console_update_events(c);
 	} else if (q == CONSOLE_CTL_TXQ && console_multiport(c))
 		console_ctl_tx(c);
@@ -449,6 +470,7 @@ static void console_reset(struct virtio_dev *vd)
 
 	c->tx_pending = false; /* the queues are gone with the reset */
 	c->rx_wait = false;
+	console_unpark(c);
 	/* the driver starts the handshake again */
 	memcpy(name, c->ctl.name, sizeof(name));
 	consctl_init(&c->ctl, name, c->fd >= 0);

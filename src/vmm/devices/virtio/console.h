@@ -36,6 +36,7 @@ struct console {
 	struct loop_handler h_peer, h_listen;
 	bool rx_wait;	 /* waiting for the guest's buffers */
 	bool tx_pending; /* tx holds a chain not fully sent */
+	bool parked; /* the peer hung up with no guest buffer: off the loop */
 	uint64_t tx_off;
 	struct virtq_chain tx;
 	struct consctl ctl;	   /* multiport: name[0] != 0 */
