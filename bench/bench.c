@@ -7,6 +7,7 @@
 #include "bench.h"
 #include "../tests/harness/test.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,40 @@ void test_fail_at(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	_exit(1);
+}
+
+static char bench_stall_msg[512];
+static size_t bench_stall_len;
+
+static void bench_stalled(int sig)
+{
+	(void)sig;
+	if (write(2, bench_stall_msg, bench_stall_len) < 0) {
+		/* nothing more to say */
+	}
+	_exit(BENCH_STALLED);
+}
+
+void bench_watch(unsigned s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	alarm(0);
+	if (!s)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(bench_stall_msg, sizeof(bench_stall_msg) - 40, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(bench_stall_msg) - 41)
+		n = (int)sizeof(bench_stall_msg) - 41;
+	n += snprintf(bench_stall_msg + n, sizeof(bench_stall_msg) - (size_t)n,
+		      ": no end in %u s: stalled\n", s);
+	bench_stall_len = (size_t)n;
+	signal(SIGALRM, bench_stalled);
+	alarm(s);
 }
 
 void test_skip(const char *fmt, ...)

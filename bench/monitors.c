@@ -317,26 +317,10 @@ static void mon_container(struct mon_vm *v)
 	ASSERT_EQ(agentc_simple(&v->c, MSG_OP_START), 0);
 }
 
-/*
- * A guest that stops (the nested guest's stall, docs/design.md, level 4)
- * can leave any wait of the harness without an end: an alarm of
- * MON_EXEC_S + 60 s around each command ends the benchmark with status 3,
- * "stalled", which bench/run tells apart from a failure.
- */
-static void mon_stalled(int sig)
-{
-	static const char msg[] = "monitors: a guest command did not end "
-				  "(a stalled guest): status 3\n";
-
-	(void)sig;
-	if (write(2, msg, sizeof(msg) - 1) < 0) {
-		/* nothing more to say */
-	}
-	_exit(3);
-}
-
-/* Run "sh -c script" in the container, waiting up to MON_EXEC_S; returns
- * its stdout (stderr after it in *err), failing unless it exits 0. */
+/* Run "sh -c script" in the container, waiting up to MON_EXEC_S (then the
+ * watchdog ends the benchmark as stalled, status 3, which bench/run tells
+ * apart from a failure); returns its stdout (stderr after it in *err),
+ * failing unless it exits 0. */
 static const char *mon_sh(struct mon_vm *v, const char *script,
 			  const char **err)
 {
@@ -345,10 +329,8 @@ static const char *mon_sh(struct mon_vm *v, const char *script,
 	uint32_t proc, code = 0, sig = 0, out = v->next_stream++,
 		       errs = v->next_stream++;
 	struct agentc_stream *so, *se;
-	double end = bench_now() + MON_EXEC_S;
-
-	signal(SIGALRM, mon_stalled);
-	alarm(MON_EXEC_S + 60);
+	bench_watch(MON_EXEC_S, "monitors: %s: '%s'", mon_name[v->kind],
+		    script);
 	agentc_out(&v->c, out, 65536);
 	agentc_out(&v->c, errs, 65536);
 	if (agentc_exec(&v->c, argv, 0, out, errs, 0, &proc, NULL))
@@ -358,12 +340,6 @@ static const char *mon_sh(struct mon_vm *v, const char *script,
 	se = agentc_stream(&v->c, errs);
 	/* agentc_wait_eof allows 20 s; a workload may take minutes. */
 	while (!so->eof || !se->eof) {
-		if (bench_now() > end) {
-			fprintf(stderr,
-				"monitors: %s: '%s' still runs after %d s\n",
-				mon_name[v->kind], script, MON_EXEC_S);
-			mon_stalled(0);
-		}
 		if (!agentc_pump(&v->c, 100)) {
 			mon_show_log(v);
 			FAIL("%s: the channel ended during '%s'",
@@ -376,7 +352,7 @@ static const char *mon_sh(struct mon_vm *v, const char *script,
 	if (code || sig)
 		FAIL("%s: '%s' exited %u (signal %u): %s%s", mon_name[v->kind],
 		     script, code, sig, obuf, ebuf);
-	alarm(0);
+	bench_watch(0, NULL);
 	if (err)
 		*err = ebuf;
 	return obuf;

@@ -106,29 +106,12 @@ static void suite_id(char *id, size_t cap)
 
 /*
  * A stalled run (a VM that stops, in the nested test host) must end the
- * suite rather than hang it: every spawn arms an alarm of suite_limit s
- * ($BENCH_RUN_LIMIT, default 600: the longest command here, a run of the
- * file steps in the test host, takes under 5 minutes), and a process still
- * waited for when it fires ends the suite with status 3, "stalled", naming
- * the command (bench/whole tells it apart from a failure).
+ * suite rather than hang it: every spawn arms the watchdog (bench_watch)
+ * for suite_limit s ($BENCH_RUN_LIMIT, default 600: the longest command
+ * here, a run of the file steps in the test host, takes under 5 minutes),
+ * naming the command; its status 3 tells bench/whole it was a stall.
  */
 static unsigned suite_limit = 600;
-static char suite_last[200];
-
-static void suite_stalled(int sig)
-{
-	char msg[320];
-	int n;
-
-	(void)sig;
-	n = snprintf(msg, sizeof(msg),
-		     "suite: %s: no end in %u s after `%s`: stalled\n",
-		     suite_rt, suite_limit, suite_last);
-	if (write(2, msg, (size_t)n) < 0) {
-		/* nothing more to say */
-	}
-	_exit(3);
-}
 
 /*
  * Fork the runtime with argv after "<cli> --root R" (NULL-terminated);
@@ -150,12 +133,11 @@ static pid_t suite_spawn(const char *const *argv, int out)
 	while (*argv && n < 23)
 		v[n++] = *argv++;
 	v[n] = NULL;
-	snprintf(suite_last, sizeof(suite_last), "%s %s", v[3],
-		 n > 4 ? v[n - 1] : "");
 	pid = fork();
 	ASSERT_OK(pid);
 	if (pid) {
-		alarm(suite_limit);
+		bench_watch(suite_limit, "suite: %s: `%s %s`", suite_rt, v[3],
+			    n > 4 ? v[n - 1] : "");
 		return pid;
 	}
 	null = open("/dev/null", O_RDWR);
@@ -671,7 +653,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "suite: bad BENCH_RUN_LIMIT\n");
 		return 2;
 	}
-	signal(SIGALRM, suite_stalled);
 	if (strcmp(suite_rt, "crun")) {
 		if (!getenv("MOAT_CLI"))
 			FAIL("MOAT_CLI is not set");
