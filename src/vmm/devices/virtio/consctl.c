@@ -53,6 +53,14 @@ void consctl_init(struct consctl *s, const char *name, bool host_open)
 	s->host_open = host_open;
 }
 
+void consctl_reset(struct consctl *s, bool host_open)
+{
+	char name[sizeof(s->name)];
+
+	memcpy(name, s->name, sizeof(name));
+	consctl_init(s, name, host_open);
+}
+
 /* Queue a message for the guest; a full outbox drops it (each message is
  * queued once per device reset, so it never fills). */
 static void consctl_queue(struct consctl *s, uint16_t event, uint16_t value)
@@ -135,14 +143,6 @@ void consctl_pop(struct consctl *s)
 	} else {
 		s->open_due = false;
 	}
-}
-
-int consctl_next(struct consctl *s, struct consctl_msg *m)
-{
-	if (!consctl_peek(s, m))
-		return 0;
-	consctl_pop(s);
-	return 1;
 }
 
 void consctl_config(uint8_t *cfg)

@@ -75,18 +75,18 @@ size_t consctl_encode(const struct consctl *s, const struct consctl_msg *m,
 		      uint8_t *out, size_t cap);
 
 /* A fresh state for a port of that name (cut to CONSCTL_NAME_MAX) whose
- * host end is open or not; also what a device reset returns to. */
+ * host end is open or not. */
 void consctl_init(struct consctl *s, const char *name, bool host_open);
+/* What a device reset returns to: the same, with the name kept. */
+void consctl_reset(struct consctl *s, bool host_open);
 /* The guest sent m. */
 void consctl_guest(struct consctl *s, const struct consctl_msg *m);
 /* The host end opened or closed. */
 void consctl_host(struct consctl *s, bool open);
 /* The oldest message waiting for the guest into *m: 1, or 0 when there is
- * none; consctl_pop() then takes it (once the guest had room for it), and
- * consctl_next() does both. */
+ * none; consctl_pop() then takes it (once the guest had room for it). */
 int consctl_peek(const struct consctl *s, struct consctl_msg *m);
 void consctl_pop(struct consctl *s);
-int consctl_next(struct consctl *s, struct consctl_msg *m);
 /* The config space for one port into cfg[0..CONSCTL_CONFIG_LEN). */
 void consctl_config(uint8_t *cfg);
 

@@ -348,8 +348,8 @@ int console_open(struct console *c, const char *name, const char *spec,
 		return moat_err_set(e, EINVAL,
 				    "port name %s: 1 to %d of [A-Za-z0-9._-]",
 				    name, CONSCTL_NAME_MAX);
-	/* the host end is open from the start when it is an fd */
-	consctl_init(&c->ctl, name ? name : "", !strncmp(spec, "fd:", 3));
+	/* the host end opens with its peer (console_set_peer) */
+	consctl_init(&c->ctl, name ? name : "", false);
 	if (!strncmp(spec, "fd:", 3)) {
 		char *end;
 		long v;
@@ -466,14 +466,11 @@ static void console_activate(struct virtio_dev *vd)
 static void console_reset(struct virtio_dev *vd)
 {
 	struct console *c = vd->priv;
-	char name[CONSCTL_NAME_MAX + 1];
 
 	c->tx_pending = false; /* the queues are gone with the reset */
 	c->rx_wait = false;
 	console_unpark(c);
-	/* the driver starts the handshake again */
-	memcpy(name, c->ctl.name, sizeof(name));
-	consctl_init(&c->ctl, name, c->fd >= 0);
+	consctl_reset(&c->ctl, c->fd >= 0); /* the driver starts again */
 	console_update_events(c);
 }
 
