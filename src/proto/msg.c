@@ -450,12 +450,12 @@ static int msg_get_value(const struct msg_field *fd, const uint8_t *v,
 	case MSG_T_U32:
 		if (n != 4)
 			return WIRE_EFIELD;
-		*(uint32_t *)slot = wire_get32(v);
+		*(uint32_t *)slot = le_get32(v);
 		break;
 	case MSG_T_U64:
 		if (n != 8)
 			return WIRE_EFIELD;
-		*(uint64_t *)slot = wire_get64(v);
+		*(uint64_t *)slot = le_get64(v);
 		break;
 	case MSG_T_STR:
 	case MSG_T_NAME:
@@ -509,8 +509,8 @@ int msg_decode(const struct wire_frame *f, struct msg *m)
 
 		if (f->len - off < MSG_FIELD_HDR)
 			return WIRE_ESHORT;
-		tag = wire_get16(b + off);
-		n = wire_get32(b + off + 2);
+		tag = le_get16(b + off);
+		n = le_get32(b + off + 2);
 		off += MSG_FIELD_HDR;
 		if (n > f->len - off)
 			return WIRE_ESHORT;
@@ -640,18 +640,18 @@ static int msg_put_body(const struct msg_schema *s, const void *body,
 			off += MSG_FIELD_HDR + n;
 			continue;
 		}
-		wire_put16(out + off, fd->tag);
-		wire_put32(out + off + 2, n);
+		le_put16(out + off, fd->tag);
+		le_put32(out + off + 2, n);
 		off += MSG_FIELD_HDR;
 		switch (fd->type) {
 		case MSG_T_BOOL:
 			out[off] = *(const bool *)slot;
 			break;
 		case MSG_T_U32:
-			wire_put32(out + off, *(const uint32_t *)slot);
+			le_put32(out + off, *(const uint32_t *)slot);
 			break;
 		case MSG_T_U64:
-			wire_put64(out + off, *(const uint64_t *)slot);
+			le_put64(out + off, *(const uint64_t *)slot);
 			break;
 		case MSG_T_STR:
 		case MSG_T_NAME:
@@ -842,7 +842,7 @@ int msg_strlist_pack(char *buf, size_t cap, const char *const *v, uint32_t n,
 
 uint32_t msg_u32list_get(const struct msg_u32list *l, uint32_t i)
 {
-	return i < l->count ? wire_get32(l->p + (size_t)i * 4) : 0;
+	return i < l->count ? le_get32(l->p + (size_t)i * 4) : 0;
 }
 
 int msg_u32list_pack(uint8_t *buf, size_t cap, const uint32_t *v, uint32_t n,
@@ -855,7 +855,7 @@ int msg_u32list_pack(uint8_t *buf, size_t cap, const uint32_t *v, uint32_t n,
 	if (cap / 4 < n)
 		return WIRE_ENOSPC;
 	for (i = 0; i < n; i++)
-		wire_put32(buf + (size_t)i * 4, v[i]);
+		le_put32(buf + (size_t)i * 4, v[i]);
 	out->p = buf;
 	out->count = n;
 	return (int)(n * 4);

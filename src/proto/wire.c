@@ -79,10 +79,10 @@ static int wire_header_check(const uint8_t *p, size_t n)
 		return WIRE_EKIND;
 	if (n < WIRE_HDR_LEN)
 		return 0;
-	if (wire_get16(p + 6) != 0) /* flags: none defined in version 1 */
+	if (le_get16(p + 6) != 0) /* flags: none defined in version 1 */
 		return WIRE_EHEADER;
-	return wire_kind_check(p[3], wire_get16(p + 4), wire_get32(p + 8),
-			       wire_get32(p + 12));
+	return wire_kind_check(p[3], le_get16(p + 4), le_get32(p + 8),
+			       le_get32(p + 12));
 }
 
 int wire_frame_scan(const void *buf, size_t len, size_t *need)
@@ -99,7 +99,7 @@ int wire_frame_scan(const void *buf, size_t len, size_t *need)
 		return 0;
 	}
 	/* The length was checked against WIRE_BODY_MAX: no overflow. */
-	total = WIRE_HDR_LEN + wire_get32(p + 12);
+	total = WIRE_HDR_LEN + le_get32(p + 12);
 	if (len < total) {
 		*need = total - len;
 		return 0;
@@ -143,13 +143,13 @@ int wire_frame_decode(const void *buf, size_t len, struct wire_frame *f)
 	if (n <= 0)
 		return n ? n : WIRE_ESHORT;
 	f->kind = p[3];
-	f->op = wire_get16(p + 4);
-	f->id = wire_get32(p + 8);
-	f->len = wire_get32(p + 12);
+	f->op = le_get16(p + 4);
+	f->id = le_get32(p + 8);
+	f->len = le_get32(p + 12);
 	f->body = p + WIRE_HDR_LEN;
 	f->grant = 0;
 	if (f->kind == WIRE_K_CREDIT) {
-		f->grant = wire_get32(f->body);
+		f->grant = le_get32(f->body);
 		if (f->grant == 0 || f->grant > WIRE_WINDOW_MAX)
 			return WIRE_ERANGE;
 	}
@@ -166,10 +166,10 @@ int wire_header_encode(uint8_t hdr[WIRE_HDR_LEN], const struct wire_frame *f)
 	hdr[1] = WIRE_MAGIC1;
 	hdr[2] = WIRE_VERSION;
 	hdr[3] = f->kind;
-	wire_put16(hdr + 4, f->op);
-	wire_put16(hdr + 6, 0);
-	wire_put32(hdr + 8, f->id);
-	wire_put32(hdr + 12, f->len);
+	le_put16(hdr + 4, f->op);
+	le_put16(hdr + 6, 0);
+	le_put32(hdr + 8, f->id);
+	le_put32(hdr + 12, f->len);
 	return WIRE_HDR_LEN;
 }
 
@@ -189,7 +189,7 @@ int wire_frame_encode(void *buf, size_t cap, const struct wire_frame *f)
 		return WIRE_ENOSPC;
 	wire_header_encode(p, f);
 	if (f->kind == WIRE_K_CREDIT)
-		wire_put32(p + WIRE_HDR_LEN, f->grant);
+		le_put32(p + WIRE_HDR_LEN, f->grant);
 	else if (f->len)
 		memcpy(p + WIRE_HDR_LEN, f->body, f->len);
 	return WIRE_HDR_LEN + (int)f->len;

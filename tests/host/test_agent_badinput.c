@@ -26,10 +26,10 @@ static void hdr(uint8_t *b, uint8_t kind, uint16_t op, uint16_t flags,
 	b[1] = WIRE_MAGIC1;
 	b[2] = WIRE_VERSION;
 	b[3] = kind;
-	wire_put16(b + 4, op);
-	wire_put16(b + 6, flags);
-	wire_put32(b + 8, id);
-	wire_put32(b + 12, len);
+	le_put16(b + 4, op);
+	le_put16(b + 6, flags);
+	le_put32(b + 8, id);
+	le_put32(b + 12, len);
 }
 
 /* Send bytes after the handshake; the agent must close the channel and
@@ -88,7 +88,7 @@ TEST(agent_badinput_framing_errors_end_the_connection)
 	hdr(b, WIRE_K_DATA, 0, 0, 5, WIRE_DATA_MAX + 1);
 	expect_fatal("data too big", b, 16, true);
 	hdr(b, WIRE_K_CREDIT, 0, 0, 5, 4);
-	wire_put32(b + 16, 0);
+	le_put32(b + 16, 0);
 	expect_fatal("credit of 0", b, 20, true);
 	hdr(b, WIRE_K_DATA, 0, 0, 5, 1);
 	expect_fatal("data on no stream", b, 17, true);
@@ -104,12 +104,12 @@ TEST(agent_badinput_framing_errors_end_the_connection)
 	expect_fatal("no hello first", b, 16, false);
 	/* A HELLO with no common version. */
 	hdr(b, WIRE_K_HELLO, 0, 0, 0, 20);
-	wire_put16(b + 16, 1);
-	wire_put32(b + 18, 4);
-	wire_put32(b + 22, 2);
-	wire_put16(b + 26, 2);
-	wire_put32(b + 28, 4);
-	wire_put32(b + 32, 3);
+	le_put16(b + 16, 1);
+	le_put32(b + 18, 4);
+	le_put32(b + 22, 2);
+	le_put16(b + 26, 2);
+	le_put32(b + 28, 4);
+	le_put32(b + 32, 3);
 	expect_fatal("hello v2..3", b, 36, false);
 }
 

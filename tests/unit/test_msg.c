@@ -15,8 +15,8 @@ static uint8_t frame_buf[WIRE_FRAME_MAX];
 static void tlv(uint8_t *b, size_t *off, uint16_t tag, const void *v,
 		uint32_t n)
 {
-	wire_put16(b + *off, tag);
-	wire_put32(b + *off + 2, n);
+	le_put16(b + *off, tag);
+	le_put32(b + *off + 2, n);
 	if (n)
 		memcpy(b + *off + MSG_FIELD_HDR, v, n);
 	*off += MSG_FIELD_HDR + n;
@@ -26,7 +26,7 @@ static void tlv32(uint8_t *b, size_t *off, uint16_t tag, uint32_t v)
 {
 	uint8_t le[4];
 
-	wire_put32(le, v);
+	le_put32(le, v);
 	tlv(b, off, tag, le, 4);
 }
 
@@ -322,7 +322,7 @@ TEST(msg_field_framing)
 	ASSERT_EQ(req(MSG_OP_WAIT, b, off, &m), 0);
 	ASSERT_EQ(m.u.target.proc, 5);
 	/* A length that would wrap the offset. */
-	wire_put32(b + 2, 0xfffffffc);
+	le_put32(b + 2, 0xfffffffc);
 	ASSERT_EQ(req(MSG_OP_WAIT, b, off, &m), WIRE_ESHORT);
 
 	/* Tag 0, order, duplicates. */

@@ -15,10 +15,10 @@ static void hdr(uint8_t *p, uint8_t kind, uint16_t op, uint32_t id,
 	p[1] = WIRE_MAGIC1;
 	p[2] = WIRE_VERSION;
 	p[3] = kind;
-	wire_put16(p + 4, op);
-	wire_put16(p + 6, 0);
-	wire_put32(p + 8, id);
-	wire_put32(p + 12, len);
+	le_put16(p + 4, op);
+	le_put16(p + 6, 0);
+	le_put32(p + 8, id);
+	le_put32(p + 12, len);
 }
 
 static int scan(const uint8_t *p, size_t len)
@@ -163,9 +163,9 @@ TEST(wire_decode_frames)
 	n = wire_credit_encode(buf, sizeof(buf), 2, WIRE_WINDOW_MAX);
 	ASSERT_EQ(wire_frame_decode(buf, (size_t)n, &f), n);
 	ASSERT_EQ(f.grant, WIRE_WINDOW_MAX);
-	wire_put32(buf + WIRE_HDR_LEN, 0);
+	le_put32(buf + WIRE_HDR_LEN, 0);
 	ASSERT_EQ(wire_frame_decode(buf, (size_t)n, &f), WIRE_ERANGE);
-	wire_put32(buf + WIRE_HDR_LEN, WIRE_WINDOW_MAX + 1);
+	le_put32(buf + WIRE_HDR_LEN, WIRE_WINDOW_MAX + 1);
 	ASSERT_EQ(wire_frame_decode(buf, (size_t)n, &f), WIRE_ERANGE);
 
 	n = wire_eof_encode(buf, sizeof(buf), 4);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "../../../common/le.h"
 
 #define BZ_OFF_E820_ENTRIES 0x1e8
 #define BZ_OFF_SETUP_SECTS 0x1f1
@@ -32,35 +33,6 @@
 #define BZ_XLF_KERNEL_64 0x01
 #define BZ_LOADER_UNDEFINED 0xff
 
-static uint16_t bz_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t bz_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void bz_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void bz_put32(uint8_t *p, uint32_t v)
-{
-	bz_put16(p, (uint16_t)v);
-	bz_put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void bz_put64(uint8_t *p, uint64_t v)
-{
-	bz_put32(p, (uint32_t)v);
-	bz_put32(p + 4, (uint32_t)(v >> 32));
-}
-
 int bzimage_parse(const uint8_t *img, size_t len, struct bzimage *bz)
 {
 	size_t setup_sects, setup_size;
@@ -68,20 +40,20 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage *bz)
 	memset(bz, 0, sizeof(*bz));
 	if (len < BZ_HDR_MIN_END)
 		return BZ_ESHORT;
-	if (bz_get16(img + BZ_OFF_BOOT_FLAG) != 0xaa55 ||
-	    bz_get32(img + BZ_OFF_HEADER) != BZ_MAGIC_HDRS)
+	if (le_get16(img + BZ_OFF_BOOT_FLAG) != 0xaa55 ||
+	    le_get32(img + BZ_OFF_HEADER) != BZ_MAGIC_HDRS)
 		return BZ_EMAGIC;
-	bz->version = bz_get16(img + BZ_OFF_VERSION);
+	bz->version = le_get16(img + BZ_OFF_VERSION);
 	if (bz->version < 0x020c)
 		return BZ_EVERSION;
 	bz->loadflags = img[BZ_OFF_LOADFLAGS];
-	bz->xloadflags = bz_get16(img + BZ_OFF_XLOADFLAGS);
+	bz->xloadflags = le_get16(img + BZ_OFF_XLOADFLAGS);
 	if (!(bz->xloadflags & BZ_XLF_KERNEL_64) ||
 	    !(bz->loadflags & BZ_LOADED_HIGH))
 		return BZ_ENOT64;
-	bz->initrd_addr_max = bz_get32(img + BZ_OFF_INITRD_ADDR_MAX);
-	bz->cmdline_size = bz_get32(img + BZ_OFF_CMDLINE_SIZE);
-	bz->init_size = bz_get32(img + BZ_OFF_INIT_SIZE);
+	bz->initrd_addr_max = le_get32(img + BZ_OFF_INITRD_ADDR_MAX);
+	bz->cmdline_size = le_get32(img + BZ_OFF_CMDLINE_SIZE);
+	bz->init_size = le_get32(img + BZ_OFF_INIT_SIZE);
 	/* The byte at 0x201 is the jump's offset: the header ends there. */
 	bz->hdr_end = BZ_OFF_HEADER + (size_t)img[BZ_OFF_JUMP + 1];
 	if (bz->hdr_end < BZ_HDR_MIN_END || bz->hdr_end > BZ_HDR_MAX_END)
@@ -145,16 +117,16 @@ int bz_zero_page(uint8_t zp[BZ_ZERO_PAGE_SIZE], const uint8_t *img,
 	memcpy(zp + BZ_OFF_SETUP_SECTS, img + BZ_OFF_SETUP_SECTS,
 	       bz->hdr_end - BZ_OFF_SETUP_SECTS);
 	zp[BZ_OFF_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
-	bz_put32(zp + BZ_OFF_CMD_LINE_PTR, (uint32_t)p->cmdline_gpa);
-	bz_put32(zp + BZ_OFF_RAMDISK_IMAGE, (uint32_t)p->initrd_gpa);
-	bz_put32(zp + BZ_OFF_RAMDISK_SIZE, (uint32_t)p->initrd_size);
+	le_put32(zp + BZ_OFF_CMD_LINE_PTR, (uint32_t)p->cmdline_gpa);
+	le_put32(zp + BZ_OFF_RAMDISK_IMAGE, (uint32_t)p->initrd_gpa);
+	le_put32(zp + BZ_OFF_RAMDISK_SIZE, (uint32_t)p->initrd_size);
 	zp[BZ_OFF_E820_ENTRIES] = (uint8_t)p->ne820;
 	for (i = 0; i < p->ne820; i++) {
 		uint8_t *e = zp + BZ_OFF_E820_TABLE + 20 * i;
 
-		bz_put64(e, p->e820[i].addr);
-		bz_put64(e + 8, p->e820[i].size);
-		bz_put32(e + 16, p->e820[i].type);
+		le_put64(e, p->e820[i].addr);
+		le_put64(e + 8, p->e820[i].size);
+		le_put32(e + 16, p->e820[i].type);
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "../../../common/le.h"
 
 #define MP_FLOATING_SIZE 16
 #define MP_HEADER_SIZE 44
@@ -23,18 +24,6 @@ enum {
 	MP_LINTSRC = 4
 };
 enum { MP_INT = 0, MP_NMI = 1, MP_EXTINT = 3 };
-
-static void mp_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void mp_put32(uint8_t *p, uint32_t v)
-{
-	mp_put16(p, (uint16_t)v);
-	mp_put16(p + 2, (uint16_t)(v >> 16));
-}
 
 static uint8_t mp_checksum(const uint8_t *p, size_t n)
 {
@@ -57,7 +46,7 @@ static uint8_t *mp_intsrc(uint8_t *p, uint8_t kind, uint8_t type,
 {
 	p[0] = kind;
 	p[1] = type;
-	mp_put16(p + 2, 0); /* polarity and trigger: conform to the bus */
+	le_put16(p + 2, 0); /* polarity and trigger: conform to the bus */
 	p[4] = 0;	    /* source bus: ISA, id 0 */
 	p[5] = src_irq;
 	p[6] = dst_id;
@@ -79,7 +68,7 @@ int mptable_build(uint8_t *buf, size_t len, uint32_t gpa, unsigned ncpus,
 
 	/* The floating pointer structure, pointing just past itself. */
 	memcpy(buf, "_MP_", 4);
-	mp_put32(buf + 4, gpa + MP_FLOATING_SIZE);
+	le_put32(buf + 4, gpa + MP_FLOATING_SIZE);
 	buf[8] = 1; /* length in 16-byte units */
 	buf[9] = MP_SPEC_REV;
 	/* feature bytes 0: a configuration table is present */
@@ -91,8 +80,8 @@ int mptable_build(uint8_t *buf, size_t len, uint32_t gpa, unsigned ncpus,
 		p[1] = (uint8_t)i; /* local APIC id */
 		p[2] = MP_APIC_VERSION;
 		p[3] = (uint8_t)(0x01 | (i == 0 ? 0x02 : 0)); /* EN, BP */
-		mp_put32(p + 4, 0x600); /* CPU signature: family 6 */
-		mp_put32(p + 8, 0x201); /* features: FPU, APIC */
+		le_put32(p + 4, 0x600); /* CPU signature: family 6 */
+		le_put32(p + 8, 0x201); /* features: FPU, APIC */
 		p += MP_CPU_SIZE;
 	}
 	p[0] = MP_BUS;
@@ -104,7 +93,7 @@ int mptable_build(uint8_t *buf, size_t len, uint32_t gpa, unsigned ncpus,
 	p[1] = ioapic_id;
 	p[2] = MP_IOAPIC_VERSION;
 	p[3] = 1; /* enabled */
-	mp_put32(p + 4, (uint32_t)LAYOUT_IOAPIC);
+	le_put32(p + 4, (uint32_t)LAYOUT_IOAPIC);
 	p += MP_ENTRY_SIZE;
 	entries++;
 	for (i = 0; i <= max_irq; i++, entries++)
@@ -116,12 +105,12 @@ int mptable_build(uint8_t *buf, size_t len, uint32_t gpa, unsigned ncpus,
 	entries += 2;
 
 	memcpy(hdr, "PCMP", 4);
-	mp_put16(hdr + 4, (uint16_t)(p - hdr)); /* base table length */
+	le_put16(hdr + 4, (uint16_t)(p - hdr)); /* base table length */
 	hdr[6] = MP_SPEC_REV;
 	memcpy(hdr + 8, "MOAT    ", 8);
 	memcpy(hdr + 16, "MOAT-VMM    ", 12);
-	mp_put16(hdr + 34, (uint16_t)entries);
-	mp_put32(hdr + 36, (uint32_t)LAYOUT_LAPIC);
+	le_put16(hdr + 34, (uint16_t)entries);
+	le_put32(hdr + 36, (uint32_t)LAYOUT_LAPIC);
 	hdr[7] = mp_checksum(hdr, (size_t)(p - hdr));
 	return (int)(p - buf);
 }

@@ -4,19 +4,9 @@
  * data and status stay in guest memory and are only pointed at.
  */
 #include "blkreq.h"
+#include "../../../common/le.h"
 
 #include <string.h>
-
-static uint32_t blkreq_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t blkreq_le64(const uint8_t *p)
-{
-	return (uint64_t)blkreq_le32(p) | (uint64_t)blkreq_le32(p + 4) << 32;
-}
 
 /* Point r->seg[] at bytes [off, off + len) of bufs [first, last) of c.
  * The caller has checked that the range lies within those buffers. */
@@ -73,8 +63,8 @@ int blkreq_parse(const struct virtq_chain *c, const struct blkreq_limits *lim,
 	if (c->read_len < BLKREQ_HDR_SIZE ||
 	    virtq_chain_read(c, 0, hdr, sizeof(hdr)) != sizeof(hdr))
 		return BLKREQ_EHDR;
-	r->type = blkreq_le32(hdr);
-	r->sector = blkreq_le64(hdr + 8);
+	r->type = le_get32(hdr);
+	r->sector = le_get64(hdr + 8);
 	rdata = c->read_len - BLKREQ_HDR_SIZE; /* data the guest sends */
 	wdata = c->write_len - 1;	       /* room before the status */
 	switch (r->type) {

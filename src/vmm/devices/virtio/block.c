@@ -6,6 +6,7 @@
  * fd, which the vCPU seccomp filter allows (docs/threat-model.md).
  */
 #include "block.h"
+#include "../../../common/le.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,14 +17,6 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-static void block_put_le(uint8_t *p, uint64_t v, unsigned n)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 int block_open(struct block *b, const char *path, bool ro, const char *id,
 	       struct moat_err **e)
@@ -82,11 +75,11 @@ void block_setup(struct block *b, struct virtio_dev *vd)
 		f |= 1ULL << VIRTIO_BLK_F_RO;
 	mmio_init(&vd->mmio, VIRTIO_ID_BLOCK, f, 1, BLOCK_QUEUE_SIZE);
 	/* struct virtio_blk_config, little-endian (5.2.4). */
-	block_put_le(vd->mmio.config + 0, b->capacity, 8);
-	block_put_le(vd->mmio.config + 8, BLOCK_SIZE_MAX, 4);
-	block_put_le(vd->mmio.config + 12, BLOCK_SEG_MAX, 4);
+	le_put(vd->mmio.config + 0, b->capacity, 8);
+	le_put(vd->mmio.config + 8, BLOCK_SIZE_MAX, 4);
+	le_put(vd->mmio.config + 12, BLOCK_SEG_MAX, 4);
 	/* 16..19: geometry, not offered */
-	block_put_le(vd->mmio.config + 20, BLKREQ_SECTOR_SIZE, 4);
+	le_put(vd->mmio.config + 20, BLKREQ_SECTOR_SIZE, 4);
 	vd->mmio.config_len = BLOCK_CONFIG_LEN;
 	vd->priv = b;
 	b->vd = vd;

@@ -3,30 +3,17 @@
  * consctl.h). Pure.
  */
 #include "consctl.h"
+#include "../../../common/le.h"
 
 #include <string.h>
-
-static uint32_t consctl_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void consctl_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 int consctl_decode(const uint8_t *b, size_t n, struct consctl_msg *m)
 {
 	if (n < CONSCTL_MSG_SIZE)
 		return -1;
-	m->id = consctl_le32(b);
-	m->event = (uint16_t)(b[4] | b[5] << 8);
-	m->value = (uint16_t)(b[6] | b[7] << 8);
+	m->id = le_get32(b);
+	m->event = le_get16(b + 4);
+	m->value = le_get16(b + 6);
 	return 0;
 }
 
@@ -37,11 +24,9 @@ size_t consctl_encode(const struct consctl *s, const struct consctl_msg *m,
 
 	if (cap < CONSCTL_MSG_SIZE || cap - CONSCTL_MSG_SIZE < name)
 		return 0;
-	consctl_put_le32(out, m->id);
-	out[4] = (uint8_t)m->event;
-	out[5] = (uint8_t)(m->event >> 8);
-	out[6] = (uint8_t)m->value;
-	out[7] = (uint8_t)(m->value >> 8);
+	le_put32(out, m->id);
+	le_put16(out + 4, m->event);
+	le_put16(out + 6, m->value);
 	memcpy(out + CONSCTL_MSG_SIZE, s->name, name);
 	return CONSCTL_MSG_SIZE + name;
 }
@@ -148,5 +133,5 @@ void consctl_pop(struct consctl *s)
 void consctl_config(uint8_t *cfg)
 {
 	memset(cfg, 0, CONSCTL_CONFIG_LEN);
-	consctl_put_le32(cfg + 4, 1); /* max_nr_ports: port 0 alone */
+	le_put32(cfg + 4, 1); /* max_nr_ports: port 0 alone */
 }

@@ -12,6 +12,7 @@
  * (docs/threat-model.md).
  */
 #include "net.h"
+#include "../../../common/le.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,12 +28,6 @@
 #define NET_TAG_KICK 1
 #define NET_TAG_TAP 2
 #define NET_EIDLE (-10) /* the queue is not running */
-
-static void net_put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 static void net_count(uint64_t *c, uint64_t n)
 {
@@ -147,9 +142,9 @@ void net_setup(struct net *d, struct virtio_dev *vd)
 	mmio_init(&vd->mmio, VIRTIO_ID_NET, f, 2, NET_QUEUE_SIZE);
 	/* struct virtio_net_config, little-endian (5.1.4). */
 	memcpy(vd->mmio.config, d->mac, sizeof(d->mac));
-	net_put_le16(vd->mmio.config + 6, VIRTIO_NET_S_LINK_UP);
-	net_put_le16(vd->mmio.config + 8, 1);
-	net_put_le16(vd->mmio.config + 10, d->mtu);
+	le_put16(vd->mmio.config + 6, VIRTIO_NET_S_LINK_UP);
+	le_put16(vd->mmio.config + 8, 1);
+	le_put16(vd->mmio.config + 10, d->mtu);
 	vd->mmio.config_len = NET_CONFIG_LEN;
 	vd->priv = d;
 	d->vd = vd;

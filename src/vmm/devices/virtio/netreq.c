@@ -5,40 +5,30 @@
  * pointed at.
  */
 #include "netreq.h"
+#include "../../../common/le.h"
 
 #include <string.h>
-
-static uint16_t netreq_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void netreq_put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 void netreq_hdr_parse(const uint8_t b[NETREQ_HDR_SIZE], struct netreq_hdr *h)
 {
 	h->flags = b[0];
 	h->gso_type = b[1];
-	h->hdr_len = netreq_le16(b + 2);
-	h->gso_size = netreq_le16(b + 4);
-	h->csum_start = netreq_le16(b + 6);
-	h->csum_offset = netreq_le16(b + 8);
-	h->num_buffers = netreq_le16(b + 10);
+	h->hdr_len = le_get16(b + 2);
+	h->gso_size = le_get16(b + 4);
+	h->csum_start = le_get16(b + 6);
+	h->csum_offset = le_get16(b + 8);
+	h->num_buffers = le_get16(b + 10);
 }
 
 void netreq_hdr_build(uint8_t b[NETREQ_HDR_SIZE], const struct netreq_hdr *h)
 {
 	b[0] = h->flags;
 	b[1] = h->gso_type;
-	netreq_put_le16(b + 2, h->hdr_len);
-	netreq_put_le16(b + 4, h->gso_size);
-	netreq_put_le16(b + 6, h->csum_start);
-	netreq_put_le16(b + 8, h->csum_offset);
-	netreq_put_le16(b + 10, h->num_buffers);
+	le_put16(b + 2, h->hdr_len);
+	le_put16(b + 4, h->gso_size);
+	le_put16(b + 6, h->csum_start);
+	le_put16(b + 8, h->csum_offset);
+	le_put16(b + 10, h->num_buffers);
 }
 
 int netreq_tx_parse(const struct virtq_chain *c, uint64_t max_frame,

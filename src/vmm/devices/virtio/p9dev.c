@@ -12,17 +12,12 @@
  */
 #include "p9dev.h"
 #include "9p/p9codec.h"
+#include "../../../common/le.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-
-static void p9dev_put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 int p9dev_open(struct p9dev *d, const char *path, const char *tag, bool ro,
 	       bool submounts, struct moat_err **e)
@@ -58,7 +53,7 @@ void p9dev_setup(struct p9dev *d, struct virtio_dev *vd)
 	mmio_init(&vd->mmio, VIRTIO_ID_9P, 1ULL << VIRTIO_9P_MOUNT_TAG, 1,
 		  P9DEV_QUEUE_SIZE);
 	/* struct virtio_9p_config: le16 tag_len, then the tag, no NUL. */
-	p9dev_put_le16(vd->mmio.config, (uint16_t)n);
+	le_put16(vd->mmio.config, (uint16_t)n);
 	memcpy(vd->mmio.config + 2, tag, n);
 	vd->mmio.config_len = (uint32_t)(2 + n);
 	vd->priv = d;

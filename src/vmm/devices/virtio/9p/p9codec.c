@@ -3,6 +3,7 @@
  * allocation, no globals.
  */
 #include "p9codec.h"
+#include "../../../../common/le.h"
 
 #include <errno.h>
 #include <string.h>
@@ -41,16 +42,14 @@ uint16_t p9_get_u16(struct p9_r *r)
 {
 	const uint8_t *p = p9_get_bytes(r, 2);
 
-	return p ? (uint16_t)(p[0] | p[1] << 8) : 0;
+	return p ? le_get16(p) : 0;
 }
 
 uint32_t p9_get_u32(struct p9_r *r)
 {
 	const uint8_t *p = p9_get_bytes(r, 4);
 
-	return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-			       (uint32_t)p[3] << 24
-		 : 0;
+	return p ? le_get32(p) : 0;
 }
 
 uint64_t p9_get_u64(struct p9_r *r)
@@ -300,11 +299,10 @@ int p9_decode(const uint8_t *buf, size_t len, uint32_t msize, struct p9_tmsg *m)
 	m->tag = P9_NOTAG;
 	if (!buf || len < P9_HDR_SIZE)
 		return P9_EMSG;
-	size = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
-	       (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
+	size = le_get32(buf);
 	m->size = size;
 	m->type = buf[4];
-	m->tag = (uint16_t)(buf[5] | buf[6] << 8);
+	m->tag = le_get16(buf + 5);
 	if (size < P9_HDR_SIZE || size > len)
 		return P9_EMSG;
 	if (size > msize)
@@ -357,12 +355,9 @@ void p9_w_unreserve(struct p9_w *w, size_t n)
 static void put_le(struct p9_w *w, uint64_t v, unsigned n)
 {
 	uint8_t *p = p9_w_reserve(w, n);
-	unsigned i;
 
-	if (!p)
-		return;
-	for (i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	if (p)
+		le_put(p, v, n);
 }
 
 void p9_w_init(struct p9_w *w, uint8_t *buf, size_t cap, uint8_t type,
@@ -433,12 +428,9 @@ void p9_put_qid(struct p9_w *w, const struct p9_qid *q)
 
 void p9_w_patch_u32(struct p9_w *w, size_t off, uint32_t v)
 {
-	unsigned i;
-
 	if (w->err || off > w->len || w->len - off < 4)
 		return;
-	for (i = 0; i < 4; i++)
-		w->buf[off + i] = (uint8_t)(v >> (8 * i));
+	le_put32(w->buf + off, v);
 }
 
 int p9_w_finish(struct p9_w *w)
