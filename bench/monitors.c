@@ -10,12 +10,12 @@
  *  1. boot (tests/harness/vmrun, 256 MiB, quiet console, no devices but
  *     the serial port): wall time from the monitor's start to the agent's
  *     ready line on the console, and the guest's uptime in that line;
- *  2. memory: a 128 MiB guest with the agent's channel (a virtio console
- *     on a socketpair) and two 9p shares, idle for two seconds after the
- *     agent's HELLO: the monitor's RSS summed over /proc/PID/smaps, the
- *     RSS of the guest's RAM (the one anonymous mapping of exactly the
- *     guest's size: both monitors map it so), and their difference, the
- *     monitor's own memory;
+ *  2. memory: a 128 MiB guest with the agent's channel (a virtio-serial
+ *     port on a socketpair, as moat's backends give it) and two 9p
+ *     shares, idle for two seconds after the agent's HELLO: the monitor's
+ *     RSS summed over /proc/PID/smaps, the RSS of the guest's RAM (the one
+ *     anonymous mapping of exactly the guest's size: both monitors map it
+ *     so), and their difference, the monitor's own memory;
  *  3. 9p, in the same VM: a busybox container (its root the 9p share "b")
  *     mounts the share "bench", a directory on the test host's tmpfs, with
  *     the same options on both (trans=virtio, version=9p2000.L, cache=none,
@@ -58,6 +58,8 @@
 #define MON_MEM_MIB 128
 #define MON_TMPFS_MAGIC 0x01021994
 #define MON_CHAN_FD 3
+/* the channel's port, named as the backends name it */
+#define MON_PORT "moat.channel"
 #define MON_EXEC_S 300 /* a workload's limit: slow under nested KVM */
 #define MON_RUNS_MAX 50
 
@@ -168,13 +170,13 @@ static void mon_spawn(struct mon_vm *v, int kind, const char *rootdir,
 		/* no_timer_check, as moat's QEMU backend and moat-vmm
 		 * (its base command line) boot the guest */
 		argv[n++] = "console=ttyS0 reboot=t panic=-1 no_timer_check "
-			    "quiet moat.channel=/dev/hvc0";
+			    "quiet moat.channel=" MON_PORT;
 		argv[n++] = "-chardev";
 		argv[n++] = "socket,id=chan,fd=3,server=off";
 		argv[n++] = "-device";
 		argv[n++] = "virtio-serial-device";
 		argv[n++] = "-device";
-		argv[n++] = "virtconsole,chardev=chan";
+		argv[n++] = "virtserialport,chardev=chan,name=" MON_PORT;
 		argv[n++] = "-fsdev";
 		argv[n++] = fs0;
 		argv[n++] = "-device";
@@ -193,11 +195,11 @@ static void mon_spawn(struct mon_vm *v, int kind, const char *rootdir,
 		vmmtest_cmd_add(&cmd, "--memory", mem);
 		vmmtest_cmd_add(&cmd, "--cpus", "1");
 		vmmtest_cmd_add(&cmd, "--console", "stdio");
-		vmmtest_cmd_add(&cmd, "--vconsole", "fd:3");
+		vmmtest_cmd_add(&cmd, "--vport", MON_PORT "=fd:3");
 		vmmtest_cmd_add(&cmd, "--share", sh0);
 		vmmtest_cmd_add(&cmd, "--share", sh1);
 		vmmtest_cmd_add(&cmd, "--cmdline",
-				"quiet moat.channel=/dev/hvc0");
+				"quiet moat.channel=" MON_PORT);
 		args = cmd.argv;
 	}
 	ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));

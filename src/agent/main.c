@@ -58,9 +58,10 @@
 #define AGENT_PORTS "/sys/class/virtio-ports"
 #define AGENT_PORT_CHARS \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
-#define AGENT_PORT_WAIT_MS                         \
-	10000 /* a port appears after the driver's \
-	       * handshake with the device */
+/* A port (and a console of a multiport device) appears after the driver's
+ * handshake with the device: looked for every AGENT_TICK_MS, this long. */
+#define AGENT_PORT_WAIT_MS 10000
+#define AGENT_TICK_MS 10
 
 void agent_log(const char *fmt, ...)
 {
@@ -157,6 +158,13 @@ static int agent_channel_arg(char *out, size_t cap)
 	return 0;
 }
 
+/* One step of the waits below: the driver's handshake with the device. */
+static void agent_tick(void)
+{
+	nanosleep(&(struct timespec){ .tv_nsec = AGENT_TICK_MS * 1000000L },
+		  NULL);
+}
+
 /*
  * The device of the virtio-serial port named name into path[0..cap): 0,
  * or -1 when none appears within AGENT_PORT_WAIT_MS (the port is added by
@@ -166,7 +174,8 @@ static int agent_find_port(const char *name, char *path, size_t cap)
 {
 	int waited;
 
-	for (waited = 0; waited <= AGENT_PORT_WAIT_MS; waited += 10) {
+	for (waited = 0; waited <= AGENT_PORT_WAIT_MS;
+	     waited += AGENT_TICK_MS) {
 		DIR *d = opendir(AGENT_PORTS);
 		struct dirent *de;
 
@@ -200,7 +209,7 @@ static int agent_find_port(const char *name, char *path, size_t cap)
 		}
 		if (d)
 			closedir(d);
-		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+		agent_tick();
 	}
 	return -1;
 }
@@ -215,12 +224,32 @@ static int agent_wait_host(int fd)
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	int waited;
 
-	for (waited = 0; waited <= AGENT_PORT_WAIT_MS; waited += 10) {
+	for (waited = 0; waited <= AGENT_PORT_WAIT_MS;
+	     waited += AGENT_TICK_MS) {
 		if (poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP))
 			return 0;
-		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+		agent_tick();
 	}
 	return -1;
+}
+
+/*
+ * Open the channel's device. A console named by its path (/dev/hvc0) is
+ * added by the same handshake as a port when the device is multiport, as
+ * QEMU's virtio-serial is, so its node may come after init started: wait
+ * for it as long as for a port. Returns the fd, or -1 with errno set.
+ */
+static int agent_open_channel(const char *path)
+{
+	int waited, fd;
+
+	for (waited = 0;; waited += AGENT_TICK_MS) {
+		fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0 || (errno != ENOENT && errno != ENXIO) ||
+		    waited >= AGENT_PORT_WAIT_MS)
+			return fd;
+		agent_tick();
+	}
 }
 
 static void agent_mount(const char *src, const char *dir, const char *type,
@@ -282,7 +311,7 @@ static void agent_guest_serve(void)
 			return;
 		}
 	}
-	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	fd = agent_open_channel(path);
 	if (fd < 0) {
 		agent_log("open %s: %s", path, strerror(errno));
 		return;
