@@ -256,11 +256,20 @@ $(O)/tests/unit/replay_%: $(O)/obj/host/tests/fuzz/replay_%.o $(call host_obj,te
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
+# The test host's /init holds a KVM VM open with tests/kvm/kvm-pin (static:
+# the initramfs has no libc).
+KVM_PIN := $(O)/tests/kvm/kvm-pin
+$(KVM_PIN): $(call guest_obj,tests/kvm/kvm-pin.c)
+	$(call msg,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_LDFLAGS) -o $@ $^
+
 TESTHOST_INITRAMFS := $(O)/tests/kvm/testhost.cpio
-$(TESTHOST_INITRAMFS): tests/kvm/build-testhost tests/kvm/testhost-init $(MKCPIO)
+$(TESTHOST_INITRAMFS): tests/kvm/build-testhost tests/kvm/testhost-init $(MKCPIO) \
+		$(KVM_PIN)
 	$(call msg,CPIO,$@)
 	@mkdir -p $(dir $@)
-	$(Q)tests/kvm/build-testhost $(MKCPIO) $@
+	$(Q)tests/kvm/build-testhost $(MKCPIO) $(KVM_PIN) $@
 
 # The guest side of tests/kvm/test_vmm_blk: a static /init that exercises
 # virtio-blk from inside the guest, in an initramfs of its own.
