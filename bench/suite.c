@@ -235,11 +235,14 @@ static pid_t suite_run_piped(char *id, size_t cap, int *fd)
  */
 
 /*
- * Read lines from fd until every marker in marks was seen, in order. A
- * line "MARK" stamps at[] with the host's clock as it arrives; a line
- * "MARK SECONDS" with the container's own clock (SUITE_CLOCK).
+ * Read lines from fd, the stdout of the CLI pid (what: its command), until
+ * every marker in marks was seen, in order. A line "MARK" stamps at[] with
+ * the host's clock as it arrives; a line "MARK SECONDS" with the
+ * container's own clock (SUITE_CLOCK). Output that ends early fails with
+ * the CLI's status, stderr and the VM's console when it failed.
  */
-static void suite_markers(int fd, const char *const *marks, double *at)
+static void suite_markers(int fd, pid_t pid, const char *what,
+			  const char *const *marks, double *at)
 {
 	char line[256], *end;
 	size_t len = 0, ml;
@@ -251,9 +254,11 @@ static void suite_markers(int fd, const char *const *marks, double *at)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			FAIL("%s: output ended before marker \"%s\"", suite_rt,
-			     marks[k]);
+		if (n <= 0) {
+			suite_expect(pid, what);
+			FAIL("%s: %s: output ended before marker \"%s\"",
+			     suite_rt, what, marks[k]);
+		}
 		if (c != '\n') {
 			if (len < sizeof(line) - 1)
 				line[len++] = c;
@@ -325,7 +330,7 @@ static void suite_first_output(int runs)
 		pid_t pid;
 
 		pid = suite_run_piped(id, sizeof(id), &fd);
-		suite_markers(fd, marks, &at);
+		suite_markers(fd, pid, "run echo ready", marks, &at);
 		v[i] = (at - t) * 1e3;
 		close(fd);
 		suite_expect(pid, "run echo ready");
@@ -375,7 +380,7 @@ static void suite_stdout(int runs, int mib)
 		pid_t pid;
 
 		pid = suite_run_piped(id, sizeof(id), &fd);
-		suite_markers(fd, marks, &at);
+		suite_markers(fd, pid, "run dd", marks, &at);
 		while ((n = read(fd, buf, sizeof(buf))) != 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -439,7 +444,7 @@ static void suite_fileio(int runs, int mib, int files, const char *where,
 		pid_t pid;
 
 		pid = suite_run_piped(id, sizeof(id), &fd);
-		suite_markers(fd, marks, at);
+		suite_markers(fd, pid, "run file I/O", marks, at);
 		close(fd);
 		suite_expect(pid, "run file I/O");
 		for (k = 0; k < 5; k++) {
