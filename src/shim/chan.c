@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -22,6 +23,8 @@ void shim_lost(struct shim *s, const char *what)
 {
 	if (s->phase < SHIM_STOPPING || s->phase == SHIM_DONE)
 		shim_log(s, "agent channel: %s", what);
+	if (!s->lost[0])
+		snprintf(s->lost, sizeof(s->lost), "%s", what);
 	if (!s->exited) {
 		s->exited = true;
 		s->code = SHIM_STATUS_LOST;

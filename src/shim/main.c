@@ -604,6 +604,38 @@ static void shim_loop(struct shim *s)
 	}
 }
 
+/* The monitor's wait status when it ends within ms (it is reaped), else -1
+ * (sandbox_stop ends it). */
+static int shim_monitor_wait(struct sandbox *sb, int ms)
+{
+	struct timespec ts = { 0, 10 * 1000000L };
+	int status, waited;
+
+	for (waited = 0; sb->pid > 0; waited += 10) {
+		if (waitpid(sb->pid, &status, WNOHANG) == sb->pid) {
+			sb->pid = 0;
+			return status;
+		}
+		if (waited >= ms)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* what, then how the monitor ended by its wait status, into buf. */
+static void shim_wait_text(char *buf, size_t cap, const char *what, int status)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, cap, "%s (the monitor exited with status %d)",
+			 what, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, cap, "%s (the monitor was killed by signal %d)",
+			 what, WTERMSIG(status));
+	else
+		snprintf(buf, cap, "%s (monitor status 0x%x)", what, status);
+}
+
 static void shim_usage(void)
 {
 	fputs("usage: moat-shim --root DIR --id ID --bundle DIR --sync-fd N\n"
@@ -678,15 +710,33 @@ int main(int argc, char **argv)
 		 s.sb.ops->name, (int)s.sb.pid, s.sc.mem_mib, s.sc.cpus);
 	shim_loop(&s);
 	if (!s.synced) {
-		/* The log goes with the container: quote its last words. */
+		/* The log goes with the container: quote its last words. A
+		 * channel lost at boot is most often the monitor ending: it
+		 * gets a moment to, so that its own status is told. */
+		int st = s.vm_exited || s.why
+				 ? -1
+				 : shim_monitor_wait(&s.sb, SHIM_LOST_MS);
+		char ended[256];
+
 		sandbox_stop(&s.sb, 0);
 		shim_console(&s);
-		char ended[64];
+		if (s.vm_exited)
+			shim_wait_text(ended, sizeof(ended), "the VM ended",
+				       s.vm_status);
+		else if (st == -1)
+			snprintf(ended, sizeof(ended),
+				 "the agent's channel was lost (%s; the "
+				 "monitor ran on)",
+				 s.lost);
+		else {
+			char how[128];
 
-		snprintf(ended, sizeof(ended),
-			 s.vm_exited ? "the VM ended (monitor status 0x%x)"
-				     : "the agent's channel was lost",
-			 s.vm_status);
+			snprintf(how, sizeof(how),
+				 "the agent's channel was lost (%s), then the "
+				 "VM ended",
+				 s.lost);
+			shim_wait_text(ended, sizeof(ended), how, st);
+		}
 		shim_sync(&s, false,
 			  "%s before the container was created; its "
 			  "console's last words: %.*s",

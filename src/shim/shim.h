@@ -27,6 +27,7 @@
 #define SHIM_HELLO_MS 240000	 /* boot to HELLO, loaded TCG included */
 #define SHIM_DRAIN_MS 3000	 /* after EXIT: wait for output EOFs */
 #define SHIM_SHUTDOWN_MS 5000	 /* after SHUTDOWN: wait for QEMU */
+#define SHIM_LOST_MS 1000	 /* channel lost: the monitor's own end */
 #define SHIM_MAX_PENDING 16
 #define SHIM_STATUS_LOST 255 /* the VM died under the container */
 
@@ -123,6 +124,7 @@ struct shim {
 	uint32_t init_proc, init_pid;
 	uint32_t ooms;	 /* OOM events from the agent */
 	const char *why; /* why the VM was given up, NULL: it ended */
+	char lost[64];	 /* how the channel was first lost, or "" */
 	bool vm_exited;	 /* the monitor's wait status is vm_status */
 	int vm_status;
 	bool exited;

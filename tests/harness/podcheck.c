@@ -170,8 +170,8 @@ void podcheck_run(struct podcheck *pc)
 /* podman run -d [opts] IMAGE cmd; the container's id into id (64 hex). A
  * create that fails because the VM ended before the container existed is
  * tried once more, saying so: seen once in CI on moat-vmm (2026-11-29),
- * with an empty console; the shim's message now says whether the monitor
- * exited (its wait status) or the agent's channel was lost. */
+ * with an empty console; the shim's message now says how the agent's
+ * channel was lost and how the monitor ended (its exit status or signal). */
 static void podcheck_run_d(struct podcheck *pc, const char *opts,
 			   const char *cmd, char *id, size_t cap)
 {

@@ -7,7 +7,8 @@
  * release, exit statuses, stdin relayed through the VM, the create /
  * state / start / kill / delete lifecycle (the shim, the container's pid
  * for the engine, dies of the container's signal), delete refusing a
- * running container without --force, bad input; and after each test no
+ * running container without --force, bad input, a guest dead at boot told
+ * with the monitor's end; and after each test no
  * shim, QEMU or virtiofsd of the test is left and the --root is empty.
  */
 #include "../harness/clirun.h"
@@ -191,6 +192,43 @@ TEST_TIMEOUT(create_bad_input_leaves_nothing, 120)
 	clirun_expect_fail(
 		&r, "moat: create: annotation moat.hypervisor: \"xen\" is "
 		    "not auto, moat-vmm or qemu\n");
+	clirun_expect_clean();
+}
+
+/* A guest that dies at boot (an initramfs of zeros: no agent, so the kernel
+ * panics and, with panic=-1 and -no-reboot, QEMU exits): create fails
+ * saying how the monitor ended and quoting the console's last words,
+ * whether the shim saw the channel close or the monitor exit first. */
+TEST_TIMEOUT(a_vm_dead_at_boot_is_told_with_the_monitors_end, 120)
+{
+	static const char *const args[] = { "true", NULL };
+	static struct clirun r;
+	char zeros[96], *keep = getenv("MOAT_INITRAMFS");
+	int fd;
+
+	ASSERT(keep);
+	keep = strdup(keep);
+	clirun_setup(args);
+	snprintf(zeros, sizeof(zeros), "%s/zeros.cpio", clirun_root);
+	fd = open(zeros, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ASSERT_OK(fd);
+	ASSERT_OK(ftruncate(fd, 4096));
+	close(fd);
+	ASSERT_OK(setenv("MOAT_INITRAMFS", zeros, 1));
+	moat(&r, "create", "--bundle", clirun_bundle, "dead");
+	ASSERT_OK(setenv("MOAT_INITRAMFS", keep, 1));
+	free(keep);
+	unlink(zeros);
+	if (r.status != 1 || strncmp(r.err, "moat: create: ", 14) ||
+	    !strstr(r.err, "(the monitor exited with status 0) before the "
+			   "container was created; its console's last "
+			   "words: ") ||
+	    !strstr(r.err, "Kernel panic")) {
+		clirun_show(&r);
+		FAIL("want exit 1, the monitor's end and the panic");
+	}
+	moat(&r, "state", "dead");
+	clirun_expect_fail(&r, "moat: state: container dead does not exist\n");
 	clirun_expect_clean();
 }
 
