@@ -158,98 +158,99 @@ static int agent_channel_arg(char *out, size_t cap)
 	return 0;
 }
 
-/* One step of the waits below: the driver's handshake with the device. */
-static void agent_tick(void)
-{
-	nanosleep(&(struct timespec){ .tv_nsec = AGENT_TICK_MS * 1000000L },
-		  NULL);
-}
+#define AGENT_AGAIN (-2) /* an attempt of agent_until's: not yet */
 
 /*
- * The device of the virtio-serial port named name into path[0..cap): 0,
- * or -1 when none appears within AGENT_PORT_WAIT_MS (the port is added by
- * the driver's handshake with the device, maybe after init started).
+ * Call attempt(arg) every AGENT_TICK_MS until it returns other than
+ * AGENT_AGAIN, for AGENT_PORT_WAIT_MS at most (what it waits for comes
+ * from the driver's handshake with the device, maybe after init started):
+ * its result, or -1 when the time ran out (errno as the last attempt left
+ * it).
  */
-static int agent_find_port(const char *name, char *path, size_t cap)
+static int agent_until(int (*attempt)(void *arg), void *arg)
 {
-	int waited;
-
-	for (waited = 0; waited <= AGENT_PORT_WAIT_MS;
-	     waited += AGENT_TICK_MS) {
-		DIR *d = opendir(AGENT_PORTS);
-		struct dirent *de;
-
-		while (d && (de = readdir(d))) {
-			char f[300], got[128];
-			ssize_t n;
-			int fd;
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(f, sizeof(f), AGENT_PORTS "/%s/name",
-				 de->d_name);
-			fd = open(f, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue; /* no name (yet) */
-			n = read(fd, got, sizeof(got) - 1);
-			close(fd);
-			if (n <= 0)
-				continue;
-			got[n] = '\0';
-			got[strcspn(got, "\n")] = '\0';
-			if (strcmp(got, name))
-				continue;
-			n = (ssize_t)strlen(de->d_name);
-			if ((size_t)n + 6 > cap)
-				continue;
-			memcpy(path, "/dev/", 5);
-			memcpy(path + 5, de->d_name, (size_t)n + 1);
-			closedir(d);
-			return 0;
-		}
-		if (d)
-			closedir(d);
-		agent_tick();
-	}
-	return -1;
-}
-
-/*
- * A port's poll says POLLHUP until the device has told the guest that the
- * host end is open (its PORT_OPEN comes just after the name the port was
- * found by), and a read then is EOF: wait for it, as long as for the port.
- */
-static int agent_wait_host(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	int waited;
-
-	for (waited = 0; waited <= AGENT_PORT_WAIT_MS;
-	     waited += AGENT_TICK_MS) {
-		if (poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP))
-			return 0;
-		agent_tick();
-	}
-	return -1;
-}
-
-/*
- * Open the channel's device. A console named by its path (/dev/hvc0) is
- * added by the same handshake as a port when the device is multiport, as
- * QEMU's virtio-serial is, so its node may come after init started: wait
- * for it as long as for a port. Returns the fd, or -1 with errno set.
- */
-static int agent_open_channel(const char *path)
-{
-	int waited, fd;
+	static const struct timespec tick = { .tv_nsec = AGENT_TICK_MS *
+							 1000000L };
+	int waited, r;
 
 	for (waited = 0;; waited += AGENT_TICK_MS) {
-		fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (fd >= 0 || (errno != ENOENT && errno != ENXIO) ||
-		    waited >= AGENT_PORT_WAIT_MS)
-			return fd;
-		agent_tick();
+		r = attempt(arg);
+		if (r != AGENT_AGAIN)
+			return r;
+		if (waited >= AGENT_PORT_WAIT_MS)
+			return -1;
+		nanosleep(&tick, NULL);
 	}
+}
+
+struct agent_port {
+	const char *name; /* the port's name */
+	char *path;	  /* its device, "/dev/vportNpM", into path[0..cap) */
+	size_t cap;
+};
+
+/* An attempt: the device of the virtio-serial port named p->name. */
+static int agent_find_port(void *arg)
+{
+	struct agent_port *p = arg;
+	DIR *d = opendir(AGENT_PORTS);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char f[300], got[128];
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof(f), AGENT_PORTS "/%s/name", de->d_name);
+		fd = open(f, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* no name (yet) */
+		n = read(fd, got, sizeof(got) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		got[n] = '\0';
+		got[strcspn(got, "\n")] = '\0';
+		if (strcmp(got, p->name))
+			continue;
+		n = (ssize_t)strlen(de->d_name);
+		if ((size_t)n + 6 > p->cap)
+			continue;
+		memcpy(p->path, "/dev/", 5);
+		memcpy(p->path + 5, de->d_name, (size_t)n + 1);
+		closedir(d);
+		return 0;
+	}
+	if (d)
+		closedir(d);
+	return AGENT_AGAIN;
+}
+
+/*
+ * An attempt: the channel's device, opened (its fd). A console named by
+ * its path (/dev/hvc0) is added by the same handshake as a port when the
+ * device is multiport, as QEMU's virtio-serial is, so its node may come
+ * after init started.
+ */
+static int agent_open_channel(void *arg)
+{
+	int fd = open(arg, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	return fd < 0 && (errno == ENOENT || errno == ENXIO) ? AGENT_AGAIN : fd;
+}
+
+/*
+ * An attempt: a port's poll says POLLHUP until the device has told the
+ * guest that the host end is open (its PORT_OPEN comes just after the name
+ * the port was found by), and a read then is EOF.
+ */
+static int agent_host_open(void *arg)
+{
+	struct pollfd p = { .fd = *(int *)arg, .events = POLLOUT };
+
+	return poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP) ? 0 : AGENT_AGAIN;
 }
 
 static void agent_mount(const char *src, const char *dir, const char *type,
@@ -306,17 +307,19 @@ static void agent_guest_serve(void)
 		char name[sizeof(path)];
 
 		memcpy(name, path, sizeof(name));
-		if (agent_find_port(name, path, sizeof(path)) < 0) {
+		if (agent_until(agent_find_port,
+				&(struct agent_port){ name, path,
+						      sizeof(path) }) < 0) {
 			agent_log("no virtio-serial port %s", name);
 			return;
 		}
 	}
-	fd = agent_open_channel(path);
+	fd = agent_until(agent_open_channel, path);
 	if (fd < 0) {
 		agent_log("open %s: %s", path, strerror(errno));
 		return;
 	}
-	if (agent_wait_host(fd) < 0) {
+	if (agent_until(agent_host_open, &fd) < 0) {
 		agent_log("%s: the host end did not open within %d ms", path,
 			  AGENT_PORT_WAIT_MS);
 		close(fd);
