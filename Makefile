@@ -441,4 +441,8 @@ clean:
 FORCE:
 .SECONDARY:
 
+# The dependency files come from the compiler alone: without this empty rule
+# make would try to remake them as included makefiles through its built-in
+# "%: %.o" and our replay_%.o (replay_X.d from replay_X.d.o, and so on).
+$(O)/obj/%.d: ;
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -13,6 +13,7 @@
 #include "../../src/vmm/devices/virtio/9p/p9server.h"
 
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,13 +50,23 @@ static int rm_all(const char *path, const struct stat *st, int flag,
 	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
+/* The temporary tree goes; the next input makes a new one. */
 static void cleanup(void)
 {
-	nftw(root, rm_all, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (root[0])
+		nftw(root, rm_all, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	root[0] = '\0';
+}
+
+void fuzz_target_done(void); /* replay.c's hook */
+void fuzz_target_done(void)
+{
+	cleanup();
 }
 
 static void setup_once(void)
 {
+	static bool registered;
 	FILE *f;
 
 	if (root[0])
@@ -74,7 +85,9 @@ static void setup_once(void)
 	fclose(f);
 	if (lstat(canary, &canary_st) < 0)
 		abort();
-	atexit(cleanup);
+	if (!registered)
+		atexit(cleanup);
+	registered = true;
 }
 
 static void check_reply(const uint8_t *req, size_t req_len, const uint8_t *resp,

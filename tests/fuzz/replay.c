@@ -15,6 +15,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A target that keeps state outside the process (a temporary tree) may
+ * define this to remove it: each test ends in _exit(), so the atexit()
+ * handler a target registers for libFuzzer's runs never runs here. */
+void fuzz_target_done(void) __attribute__((weak));
+
 /* Run every file in dir through the target; returns how many ran. */
 static int replay_dir(const char *dir, int must_exist)
 {
@@ -51,6 +56,8 @@ static int replay_dir(const char *dir, int must_exist)
 		n++;
 	}
 	closedir(d);
+	if (fuzz_target_done)
+		fuzz_target_done();
 	return n;
 }
 
