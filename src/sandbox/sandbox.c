@@ -112,25 +112,47 @@ int sandbox_choose(const char *annotation, const struct moat_conf *conf,
 	return 0;
 }
 
-/* Wait up to timeout_ms for pid, then SIGKILL it; its wait status. */
-static int sandbox_reap(pid_t pid, int timeout_ms)
+/* Wait up to timeout_ms for pid to end: 1 when it did (*status its wait
+ * status), 0 when it runs on, -1 when it is no child of ours. */
+static int sandbox_wait_pid(pid_t pid, int timeout_ms, int *status)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int status = -1, waited;
+	int waited;
 	pid_t w;
 
 	for (waited = 0;; waited += 10) {
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid || (w < 0 && errno != EINTR))
-			break;
-		if (waited >= timeout_ms) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
-			break;
-		}
+		w = waitpid(pid, status, WNOHANG);
+		if (w == pid)
+			return 1;
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (waited >= timeout_ms)
+			return 0;
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* Wait up to timeout_ms for pid, then SIGKILL it; its wait status. */
+static int sandbox_reap(pid_t pid, int timeout_ms)
+{
+	int status = -1;
+
+	if (sandbox_wait_pid(pid, timeout_ms, &status) == 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	return status;
+}
+
+/* See sandbox.h. */
+int sandbox_wait(struct sandbox *sb, int timeout_ms)
+{
+	int status = -1;
+
+	if (sb->pid <= 0 || sandbox_wait_pid(sb->pid, timeout_ms, &status) != 1)
+		return -1;
+	sb->pid = 0;
 	return status;
 }
 

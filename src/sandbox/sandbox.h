@@ -152,6 +152,12 @@ pid_t sandbox_spawn(const char *const *argv, int log_fd, int from1, int to1,
 		    int from2, int to2, struct moat_err **e);
 
 /*
+ * The monitor's wait status when it exits within timeout_ms (it is reaped),
+ * else -1: it runs on, for sandbox_stop to end.
+ */
+int sandbox_wait(struct sandbox *sb, int timeout_ms);
+
+/*
  * Wait up to timeout_ms for the monitor to exit, then kill it (SIGKILL)
  * and reap it; then the helper, and the helper's socket. Closes the
  * channel. Returns the monitor's wait status, or -1 when there was none.

@@ -604,25 +604,6 @@ static void shim_loop(struct shim *s)
 	}
 }
 
-/* The monitor's wait status when it ends within ms (it is reaped), else -1
- * (sandbox_stop ends it). */
-static int shim_monitor_wait(struct sandbox *sb, int ms)
-{
-	struct timespec ts = { 0, 10 * 1000000L };
-	int status, waited;
-
-	for (waited = 0; sb->pid > 0; waited += 10) {
-		if (waitpid(sb->pid, &status, WNOHANG) == sb->pid) {
-			sb->pid = 0;
-			return status;
-		}
-		if (waited >= ms)
-			break;
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
 /* what, then how the monitor ended by its wait status, into buf. */
 static void shim_wait_text(char *buf, size_t cap, const char *what, int status)
 {
@@ -715,7 +696,7 @@ int main(int argc, char **argv)
 		 * gets a moment to, so that its own status is told. */
 		int st = s.vm_exited || s.why
 				 ? -1
-				 : shim_monitor_wait(&s.sb, SHIM_LOST_MS);
+				 : sandbox_wait(&s.sb, SHIM_LOST_MS);
 		char ended[256];
 
 		sandbox_stop(&s.sb, 0);
