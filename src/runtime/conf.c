@@ -348,6 +348,14 @@ int conf_choose(const char *annotation, const char *env,
 	}
 	if (hv == CONF_HV_AUTO)
 		return kvm_err ? CONF_HV_QEMU : CONF_HV_VMM;
+	if (hv == CONF_HV_VMM && kvm_err == CONF_KVM_NO_HW)
+		return moat_err_code(
+			e, kvm_err,
+			"%s: moat-vmm needs hardware "
+			"virtualisation: /dev/kvm is there but the "
+			"CPU offers neither VMX nor SVM (a "
+			"paravirtual KVM such as PVM)",
+			where);
 	if (hv == CONF_HV_VMM && kvm_err)
 		return moat_err_set(e, kvm_err, "%s: moat-vmm needs /dev/kvm",
 				    where);

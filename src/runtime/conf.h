@@ -15,6 +15,7 @@
 
 #include "../common/err.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 
@@ -82,8 +83,11 @@ int conf_hv_parse(const char *s);
  * start. Returns CONF_HV_VMM or CONF_HV_QEMU, or -1 with *e naming where
  * the value came from: "annotation moat.hypervisor: \"x\" is not auto,
  * moat-vmm or qemu", "MOAT_HYPERVISOR: ...", "<file>:<line>: hypervisor:
- * moat-vmm needs /dev/kvm: <strerror>".
+ * moat-vmm needs /dev/kvm: <strerror>", or for kvm_err CONF_KVM_NO_HW
+ * "...: moat-vmm needs hardware virtualisation: /dev/kvm is there but
+ * the CPU offers neither VMX nor SVM (a paravirtual KVM such as PVM)".
  */
+#define CONF_KVM_NO_HW EOPNOTSUPP
 int conf_choose(const char *annotation, const char *env,
 		const struct moat_conf *c, int kvm_err, struct moat_err **e);
 

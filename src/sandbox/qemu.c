@@ -76,16 +76,6 @@ static char *qemu_escape(const char *s)
 	return o;
 }
 
-static bool qemu_kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
 /* Bind and listen on dir_fd/SANDBOX_VIRTIOFS_SOCK. */
 static int qemu_vfs_listen(int dir_fd, struct moat_err **e)
 {
@@ -116,7 +106,7 @@ static int qemu_start(struct sandbox *sb, const struct sandbox_config *c,
 	char netdev[SANDBOX_NICS_MAX][48], nicdev[SANDBOX_NICS_MAX][96];
 	char *log = NULL;
 	const char *argv[QEMU_ARGS_MAX], *vargv[16];
-	bool kvm = qemu_kvm_usable();
+	bool kvm = sandbox_kvm_errno() == 0;
 	int sv[2] = { -1, -1 }, lfd = -1, n = 0;
 	pid_t helper = 0, pid;
 

@@ -9,6 +9,7 @@
 #include "sandbox.h"
 #include "../runtime/conf.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -86,14 +87,32 @@ void sandbox_config_defaults(struct sandbox_config *c)
 	sandbox_config_init(c, NULL);
 }
 
+bool sandbox_cpu_hw_virt(uint32_t leaf1_ecx, uint32_t max_ext,
+			 uint32_t ext1_ecx)
+{
+	/* CPUID.01H:ECX bit 5 is VMX; CPUID.80000001H:ECX bit 2 is SVM,
+	 * valid only when the extended leaf exists. */
+	return (leaf1_ecx & (1u << 5)) ||
+	       (max_ext >= 0x80000001u && (ext1_ecx & (1u << 2)));
+}
+
 int sandbox_kvm_errno(void)
 {
+	unsigned a, b, c1 = 0, d, max_ext, c81 = 0;
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return errno ? errno : EIO;
 	close(fd);
-	return 0;
+	/* kvm_intel and kvm_amd load only on a CPU that offers VMX or SVM;
+	 * a /dev/kvm without either is a paravirtual KVM (PVM's kvm_pvm),
+	 * which runs only guests built for it: moat's guest stops there
+	 * with an emulation failure soon after boot. */
+	__cpuid(1, a, b, c1, d);
+	__cpuid(0x80000000u, max_ext, b, c81, d);
+	if (max_ext >= 0x80000001u)
+		__cpuid(0x80000001u, a, b, c81, d);
+	return sandbox_cpu_hw_virt(c1, max_ext, c81) ? 0 : CONF_KVM_NO_HW;
 }
 
 int sandbox_choose(const char *annotation, const struct moat_conf *conf,

@@ -18,6 +18,7 @@
 #include "../common/err.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define SANDBOX_ROOTFS_TAG "rootfs"
@@ -135,8 +136,19 @@ enum sandbox_kind {
 int sandbox_choose(const char *annotation, const struct moat_conf *conf,
 		   enum sandbox_kind *kind, struct moat_err **e);
 
-/* 0 when /dev/kvm opens read-write, else the errno of the open. */
+/*
+ * 0 when this host can run moat's guests on KVM: /dev/kvm opens
+ * read-write and the CPU offers VMX or SVM. Else the errno of the open,
+ * or CONF_KVM_NO_HW (src/runtime/conf.h) when /dev/kvm is there without
+ * hardware virtualisation behind it (a paravirtual KVM such as PVM).
+ */
 int sandbox_kvm_errno(void);
+
+/* Whether CPUID's words say VMX or SVM (pure; for the unit test):
+ * leaf1_ecx is CPUID.01H:ECX, max_ext CPUID.80000000H:EAX, ext1_ecx
+ * CPUID.80000001H:ECX. */
+bool sandbox_cpu_hw_virt(uint32_t leaf1_ecx, uint32_t max_ext,
+			 uint32_t ext1_ecx);
 
 /* 0 when path is a regular file; else -1 with *e naming what and path. */
 int sandbox_check_file(const char *what, const char *path, struct moat_err **e);

@@ -430,6 +430,29 @@ TEST(conf_choose_errors)
 	ASSERT_EQ(conf_choose(NULL, NULL, &vmm, ENOENT, &e), -1);
 	ASSERT_EQ(e->errnum, ENOENT);
 	moat_err_free(&e);
+
+	/* a /dev/kvm without VMX or SVM behind it: auto takes qemu, and
+	 * moat-vmm asked for is refused with the reason */
+	ASSERT_EQ(choose(NULL, NULL, NULL, CONF_KVM_NO_HW, msg, sizeof(msg)),
+		  CONF_HV_QEMU);
+	ASSERT_EQ(choose(NULL, "moat-vmm", NULL, CONF_KVM_NO_HW, msg,
+			 sizeof(msg)),
+		  -1);
+	ASSERT_STREQ(msg, "MOAT_HYPERVISOR: moat-vmm needs hardware "
+			  "virtualisation: /dev/kvm is there but the CPU "
+			  "offers neither VMX nor SVM (a paravirtual KVM "
+			  "such as PVM)");
+}
+
+/* The CPUID words behind sandbox_kvm_errno's check. */
+TEST(conf_cpu_hw_virt)
+{
+	ASSERT(sandbox_cpu_hw_virt(1u << 5, 0, 0));	      /* VMX */
+	ASSERT(sandbox_cpu_hw_virt(0, 0x80000008u, 1u << 2)); /* SVM */
+	ASSERT(!sandbox_cpu_hw_virt(0, 0x80000008u, 0));
+	ASSERT(!sandbox_cpu_hw_virt(~(1u << 5), 0x80000008u, ~(1u << 2)));
+	/* the SVM bit means nothing without the extended leaf */
+	ASSERT(!sandbox_cpu_hw_virt(0, 0x80000000u, 1u << 2));
 }
 
 TEST(conf_hv_names)
@@ -500,9 +523,13 @@ TEST(conf_sandbox_choose)
 	if (kvm) {
 		ASSERT_EQ(e->errnum, kvm);
 		static const char pre[] = "annotation moat.hypervisor: "
-					  "moat-vmm needs /dev/kvm: ";
+					  "moat-vmm needs /dev/kvm: ",
+				  nohw[] = "annotation moat.hypervisor: "
+					   "moat-vmm needs hardware "
+					   "virtualisation: ";
 
-		ASSERT(!strncmp(e->msg, pre, strlen(pre)));
+		ASSERT(!strncmp(e->msg, kvm == CONF_KVM_NO_HW ? nohw : pre,
+				strlen(kvm == CONF_KVM_NO_HW ? nohw : pre)));
 		moat_err_free(&e);
 	} else {
 		ASSERT_EQ(k, SANDBOX_KIND_VMM);
