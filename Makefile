@@ -5,6 +5,9 @@
 #   make check           build, then run the whole test ladder (tests/run)
 #   make fuzz CC=clang   build the libFuzzer targets; make fuzz-run runs them
 #   make format-check    clang-format (kernel style) over every C file
+#   make shellcheck      shellcheck over every shell script
+#   make pure-check      the codecs' and parsers' objects call no system
+#                        function (nm -u against tests/static/pure.allow)
 #   make install         install under PREFIX (default /usr/local), staged
 #                        under DESTDIR when given
 #
@@ -287,8 +290,18 @@ $(BLKCHECK_CPIO): tests/kvm/guest/blkcheck.list $(BLKCHECK) $(MKCPIO)
 TEST_BINS := $(UNIT_TESTS) $(REPLAY_TESTS) $(HOST_TESTS) $(VM_TESTS) $(KVM_TESTS)
 tests: all $(TEST_BINS) $(TESTHOST_INITRAMFS) $(BLKCHECK_CPIO)
 
-check: tests
+# make check also runs the unit and host levels once more, built with
+# AddressSanitizer and UBSan, from $(O)/san (its own tree: nothing is shared
+# with the plain build).
+SAN_O := $(O)/san
+SAN_BINS := $(patsubst $(O)/%,$(SAN_O)/%,$(UNIT_TESTS) $(REPLAY_TESTS) \
+	$(HOST_TESTS) $(AGENT) $(MOAT) $(SHIM) $(VMM))
+san-tests:
+	$(Q)$(MAKE) --no-print-directory O=$(SAN_O) SAN=address,undefined $(SAN_BINS)
+
+check: tests san-tests
 	$(Q)O=$(O) MOAT_KERNEL=$(abspath $(KERNEL)) \
+		MOAT_SAN_O=$(abspath $(SAN_O)) \
 		MOAT_INITRAMFS=$(abspath $(INITRAMFS)) \
 		MOAT_AGENT=$(abspath $(AGENT)) \
 		MOAT_CLI=$(abspath $(MOAT)) \
@@ -433,11 +446,25 @@ format-check:
 format:
 	$(Q)clang-format -i $(C_FILES)
 
+# Every shell script in the tree (a file whose first line runs sh or bash).
+shellcheck:
+	$(Q)shellcheck $$(find .ci tools tests bench guest -type f \
+		! -path '*/corpus/*' ! -path '*/regressions/*' ! -name '*.[ch]' \
+		-exec sh -c 'head -n1 "$$1" | grep -q "^#!.*sh"' _ {} \; -print)
+
+# The pure objects (codecs and device parsers: the files that read guest or
+# wire bytes) call no system function: tests/static/pure-check, against the
+# allowlist beside it. gmem.c maps guest memory, so it is not one of them.
+PURE_SRCS := $(proto_SRCS) $(filter-out src/vmm/mem/gmem.c,$(vmm_pure_SRCS))
+PURE_OBJS := $(call host_obj,$(PURE_SRCS))
+pure-check: $(PURE_OBJS)
+	$(Q)tests/static/pure-check tests/static/pure.allow $(PURE_OBJS)
+
 clean:
 	rm -rf $(O)
 
-.PHONY: all kernel guest tests check bench fuzz fuzz-run format-check format \
-	clean install uninstall FORCE
+.PHONY: all kernel guest tests check san-tests bench fuzz fuzz-run \
+	format-check format shellcheck pure-check clean install uninstall FORCE
 FORCE:
 .SECONDARY:
 
