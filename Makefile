@@ -75,7 +75,8 @@ AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the
 # fuzzers' sources.
 runtime_SRCS := $(oci_SRCS) src/runtime/secbpf.c src/runtime/spec.c \
-	src/runtime/state.c src/runtime/signame.c src/runtime/shimctl.c \
+	src/runtime/state.c src/runtime/state_json.c \
+	src/runtime/state_proc.c src/runtime/signame.c src/runtime/shimctl.c \
 	src/runtime/conf.c src/runtime/term.c src/runtime/hooks.c
 # The moat CLI: main.c (global options, command table), a file per verb.
 cli_SRCS := src/cli/main.c src/cli/log.c src/cli/spec.c src/cli/features.c \
