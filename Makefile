@@ -62,7 +62,8 @@ GUEST_LDFLAGS := -static-pie $(HARDEN_LD)
 all:
 
 # --- sources, by trust zone ---------------------------------------------------
-common_SRCS := src/common/err.c src/common/loop.c src/common/nl.c
+common_SRCS := src/common/err.c src/common/log.c src/common/loop.c \
+	src/common/nl.c
 # The runtime-spec vocabulary and JSON getters (jansson) that the host's
 # config parser (spec.c) and the agent's (config.c) share.
 oci_SRCS := src/common/oci.c
