@@ -28,6 +28,7 @@ int loop_add(struct loop *l, struct loop_handler *h, uint32_t events)
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, h->fd, &ev) < 0)
 		return -1;
 	h->events = events;
+	h->added = true;
 	return 0;
 }
 
@@ -46,7 +47,17 @@ int loop_mod(struct loop *l, struct loop_handler *h, uint32_t events)
 int loop_del(struct loop *l, struct loop_handler *h)
 {
 	h->events = 0;
+	h->added = false;
 	return epoll_ctl(l->ep, EPOLL_CTL_DEL, h->fd, NULL);
+}
+
+int loop_set(struct loop *l, struct loop_handler *h, uint32_t events)
+{
+	if (!events)
+		return h->added ? loop_del(l, h) : 0;
+	if (!h->added)
+		return loop_add(l, h, events);
+	return loop_mod(l, h, events);
 }
 
 int loop_run_once(struct loop *l, int timeout_ms)
