@@ -68,9 +68,10 @@ common_SRCS := src/common/err.c src/common/log.c src/common/loop.c \
 # config parser (spec.c) and the agent's (config.c) share.
 oci_SRCS := src/common/oci.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
-agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/config.c \
-	src/agent/container.c src/agent/share.c src/agent/cgroup.c \
-	src/agent/resources.c src/agent/net.c
+agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/req.c \
+	src/agent/proc.c src/agent/stream.c src/agent/outq.c \
+	src/agent/config.c src/agent/container.c src/agent/share.c \
+	src/agent/cgroup.c src/agent/resources.c src/agent/net.c
 # The agent is static: jansson from its .a (libjansson-dev).
 AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the

@@ -28,7 +28,9 @@
  * never "." or ".."), limits from the config (config.c) or an UPDATE
  * (resources.c), and the kernel's cgroup files.
  */
-#include "agent.h"
+#include "cgroup.h"
+#include "agent_log.h"
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
  * Fields the agent does not act on (hooks, annotations, apparmor, selinux)
  * are left alone: the host handles them or they do not apply inside a VM.
  */
-#include "agent.h"
+#include "config.h"
 #include "../common/oci.h"
 
 #include <errno.h>

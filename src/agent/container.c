@@ -18,7 +18,9 @@
  * and mounted through /proc/self/fd, so a symlink in the image cannot send
  * a mount outside the container's root.
  */
-#include "agent.h"
+#include "container.h"
+#include "agent_log.h"
+#include "net.h"
 #include "../proto/msg.h"
 
 #include <dirent.h>

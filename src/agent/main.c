@@ -35,12 +35,14 @@
  * -no-reboot). Run as the init of a PID namespace on the host (the host
  * tests do this), the same reboot(2) call ends the namespace with SIGHUP.
  */
-#include "agent.h"
+#include "opts.h"
+#include "serve.h"
+#include "share.h"
+#include "../common/log.h"
 #include "../proto/ready.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,30 +65,12 @@
 #define AGENT_PORT_WAIT_MS 10000
 #define AGENT_TICK_MS 10
 
-void agent_log(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	n = snprintf(buf, sizeof(buf), "moat-agent: ");
-	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
-	va_end(ap);
-	n = (int)strlen(buf);
-	if (n < (int)sizeof(buf) - 1)
-		buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
-		/* nowhere left to report to */
-	}
-}
-
 /* End the VM (or, as a namespace's init, the namespace). Never returns. */
 static void __attribute__((noreturn)) agent_end_vm(void)
 {
 	sync();
 	reboot(RB_AUTOBOOT);
-	agent_log("reboot: %s", strerror(errno));
+	log_error("reboot: %s", strerror(errno));
 	for (;;)
 		pause();
 }
@@ -258,7 +242,7 @@ static void agent_mount(const char *src, const char *dir, const char *type,
 {
 	mkdir(dir, 0755);
 	if (mount(src, dir, type, flags, data) < 0 && errno != EBUSY)
-		agent_log("mount %s: %s", dir, strerror(errno));
+		log_error("mount %s: %s", dir, strerror(errno));
 }
 
 /*
@@ -278,7 +262,7 @@ static void agent_leave_rootfs(void)
 		goto fail;
 	return;
 fail:
-	agent_log("leave the initramfs root: %s", strerror(errno));
+	log_error("leave the initramfs root: %s", strerror(errno));
 }
 
 /* Guest mode, after the ready line: serve the channel, if there is one. */
@@ -310,17 +294,17 @@ static void agent_guest_serve(void)
 		if (agent_until(agent_find_port,
 				&(struct agent_port){ name, path,
 						      sizeof(path) }) < 0) {
-			agent_log("no virtio-serial port %s", name);
+			log_error("no virtio-serial port %s", name);
 			return;
 		}
 	}
 	fd = agent_until(agent_open_channel, path);
 	if (fd < 0) {
-		agent_log("open %s: %s", path, strerror(errno));
+		log_error("open %s: %s", path, strerror(errno));
 		return;
 	}
 	if (agent_until(agent_host_open, &fd) < 0) {
-		agent_log("%s: the host end did not open within %d ms", path,
+		log_error("%s: the host end did not open within %d ms", path,
 			  AGENT_PORT_WAIT_MS);
 		close(fd);
 		return;
@@ -343,16 +327,16 @@ static int agent_guest(void)
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) &&
 	    errno != EBUSY) {
-		agent_log("mount /proc: %s", strerror(errno));
+		log_error("mount /proc: %s", strerror(errno));
 		agent_end_vm();
 	}
 	if (agent_uptime_ms(&ms)) {
-		agent_log("read /proc/uptime: %s", strerror(errno));
+		log_error("read /proc/uptime: %s", strerror(errno));
 		agent_end_vm();
 	}
 	n = ready_format(line, sizeof(line), ms);
 	if (n < 0 || write(STDOUT_FILENO, line, (size_t)n) != n)
-		agent_log("cannot write the ready line");
+		log_error("cannot write the ready line");
 	agent_guest_serve();
 	agent_end_vm();
 }
@@ -375,14 +359,17 @@ static void agent_usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	static const struct log_sink console = { STDERR_FILENO, LOG_FMT_PLAIN,
+						 "moat-agent: " };
 	struct agent_opts o = { .channel_fd = -1, .shares = &share_host_dir };
 	char *end;
 	long v;
 	int i;
 
+	log_setup(&console);
 	if (argc == 1) {
 		if (getpid() != 1) {
-			agent_log("must run as PID 1");
+			log_error("must run as PID 1");
 			return 1;
 		}
 		return agent_guest();
@@ -411,7 +398,7 @@ int main(int argc, char **argv)
 	if (o.channel_fd < 0 || fcntl(o.channel_fd, F_GETFD) < 0)
 		goto usage;
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		agent_log("child subreaper: %s", strerror(errno));
+		log_error("child subreaper: %s", strerror(errno));
 	return serve_run(&o);
 usage:
 	agent_usage(stderr);

@@ -17,7 +17,8 @@
  * Inputs: the net field, from the host (the shim); addresses and prefixes
  * are parsed and checked here before they reach the kernel.
  */
-#include "agent.h"
+#include "net.h"
+#include "agent_log.h"
 #include "../common/nl.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

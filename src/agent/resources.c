@@ -10,7 +10,7 @@
  * Members the agent does not act on are ignored, as config.c does at
  * CREATE.
  */
-#include "agent.h"
+#include "resources.h"
 
 #include <errno.h>
 #include <jansson.h>

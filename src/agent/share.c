@@ -11,7 +11,8 @@
  *
  * Inputs: the tag, from the host.
  */
-#include "agent.h"
+#include "share.h"
+#include "opts.h"
 
 #include <errno.h>
 #include <stdio.h>
