@@ -7,13 +7,12 @@
  *     {"level":"error","msg":"moat: kill: ...","time":"<RFC 3339>"}
  * or, with text, as  time="..." level=error msg="..."
  * Inputs: messages built by moat (never raw guest bytes); the path from
- * the command line.
+ * the command line. The lines are src/common/log.c's text and JSON ones.
  */
 #include "cli.h"
-#include "../runtime/state.h"
+#include "../common/log.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,32 +32,15 @@ static FILE *cli_log_file(struct cli_ctx *ctx)
 	return ctx->log;
 }
 
-static void cli_log_line(struct cli_ctx *ctx, FILE *f, const char *level,
+static void cli_log_line(struct cli_ctx *ctx, FILE *f, enum log_level lv,
 			 const char *msg)
 {
-	char now[64], *text;
-	json_t *j;
+	struct log_sink k = { fileno(f), LOG_FMT_TEXT, NULL };
 
-	state_now_rfc3339(now, sizeof(now));
-	if (ctx->log_format == CLI_LOG_JSON) {
-		j = json_pack("{s:s,s:s,s:s}", "level", level, "msg", msg,
-			      "time", now);
-		text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)
-			 : NULL;
-		json_decref(j);
-		if (text)
-			fprintf(f, "%s\n", text);
-		free(text);
-	} else {
-		fprintf(f, "time=\"%s\" level=%s msg=\"", now, level);
-		for (; *msg; msg++) {
-			if (*msg == '"' || *msg == '\\')
-				fputc('\\', f);
-			fputc(*msg == '\n' ? ' ' : *msg, f);
-		}
-		fputs("\"\n", f);
-	}
+	if (ctx->log_format == CLI_LOG_JSON)
+		k.format = LOG_FMT_JSON;
 	fflush(f);
+	log_line(&k, lv, msg);
 }
 
 void cli_log_error(struct cli_ctx *ctx, const char *msg)
@@ -66,12 +48,12 @@ void cli_log_error(struct cli_ctx *ctx, const char *msg)
 	FILE *f = cli_log_file(ctx);
 
 	if (f)
-		cli_log_line(ctx, f, "error", msg);
+		cli_log_line(ctx, f, LOG_LV_ERROR, msg);
 }
 
 void cli_log_debug(struct cli_ctx *ctx, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[LOG_MSG_MAX];
 	va_list ap;
 	FILE *f;
 
@@ -81,7 +63,7 @@ void cli_log_debug(struct cli_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cli_log_line(ctx, f ? f : stderr, "debug", msg);
+	cli_log_line(ctx, f ? f : stderr, LOG_LV_DEBUG, msg);
 }
 
 void cli_log_close(struct cli_ctx *ctx)

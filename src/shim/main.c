@@ -34,6 +34,7 @@
  * byte from the agent, through the pure codec in src/proto.
  */
 #include "shim.h"
+#include "../common/log.h"
 #include "../runtime/secbpf.h"
 #include "../runtime/shimctl.h"
 #include "../runtime/spec.h"
@@ -54,21 +55,12 @@
 
 void shim_log(struct shim *s, const char *fmt, ...)
 {
-	char buf[1024];
+	struct log_sink k = { s->log_fd, LOG_FMT_PLAIN, "moat-shim: " };
 	va_list ap;
-	int n;
 
-	if (s->log_fd < 0)
-		return;
-	n = snprintf(buf, sizeof(buf), "moat-shim: ");
 	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	log_vwrite(&k, NULL, LOG_LV_INFO, fmt, ap);
 	va_end(ap);
-	n = (int)strlen(buf);
-	buf[n++] = '\n';
-	if (write(s->log_fd, buf, (size_t)n) < 0) {
-		/* nowhere else to say it */
-	}
 }
 
 long shim_now_ms(void)
