@@ -9,6 +9,7 @@
  * O_NOFOLLOW, and only after the ID has passed state_id_check().
  */
 #include "state.h"
+#include "../common/log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,14 +29,7 @@
 
 void state_now_rfc3339(char *buf, size_t len)
 {
-	struct timespec ts;
-	struct tm tm;
-	char day[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", day, ts.tv_nsec);
+	log_time_rfc3339(buf, len); /* the --log lines' time, too */
 }
 
 /* --- the directory -------------------------------------------------------- */
