@@ -114,7 +114,9 @@ vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 # tests and for moat-vmm's virtio-9p device (p9dev.c), which links it from
 # there.
 vmm_pure_SRCS += src/vmm/devices/virtio/9p/p9codec.c
-p9_SRCS := src/vmm/devices/virtio/9p/p9server.c
+p9_SRCS := src/vmm/devices/virtio/9p/p9server.c \
+	src/vmm/devices/virtio/9p/p9confine.c src/vmm/devices/virtio/9p/p9fid.c \
+	src/vmm/devices/virtio/9p/p9ops_file.c src/vmm/devices/virtio/9p/p9ops_tree.c
 LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
 LIB := $(O)/lib/libmoat.a
 

@@ -4,8 +4,9 @@
  * /tmp). The input is a sequence of T-messages (each cut by its own size
  * field) sent after a Tversion and a Tattach of fid 0 to the share's root.
  * Checks that every reply is one well-formed R-message for its request
- * (a Tread of an open file through the scattered read path instead,
- * p9_handle_read_sg, as virtio-9p serves zero-copy reads),
+ * (a Tread of an open file into scattered buffers instead, as virtio-9p
+ * serves zero-copy reads; a Twrite's data from two segments, as it serves
+ * zero-copy writes),
  * and that nothing outside the share (a canary file beside it) changes.
  * The share is emptied before each input; a fresh server serves each.
  */
@@ -109,39 +110,54 @@ static void check_reply(const uint8_t *req, size_t req_len, const uint8_t *resp,
 	}
 }
 
-/* A Tread also goes through the scattered path (as virtio-9p serves
- * Linux's zero-copy reads): header and data in three buffers; the reply
- * must be one well-formed R-message no longer than they are. */
-static int send_sg(struct p9server *s, const uint8_t *req, size_t len)
+/* A Tread is served with the reply's buffers scattered too (as virtio-9p
+ * serves Linux's zero-copy reads): header and data in three buffers, a
+ * read of a file straight into them, any other reply in resp; either must
+ * be one well-formed R-message no longer than its buffers. */
+static void send(struct p9server *s, const uint8_t *req, size_t len,
+		 uint8_t *resp)
 {
 	static uint8_t hdr[64], d1[100], d2[4096];
 	struct iovec iov[2] = { { d1, sizeof(d1) }, { d2, sizeof(d2) } };
+	struct iovec wd[2];
+	struct p9_req r;
 	int n;
 
-	if (len < P9_HDR_SIZE || req[4] != P9_TREAD)
-		return -1;
-	n = p9_handle_read_sg(s, req, len, hdr, sizeof(hdr), iov, 2);
-	if (n == P9_SG_DECLINED)
-		return -1;
+	memset(&r, 0, sizeof(r));
+	if (len > P9_TWRITE_HDR_SIZE && req[4] == P9_TWRITE) {
+		/* A Twrite's data from where they lie, in two pieces. */
+		size_t half = (len - P9_TWRITE_HDR_SIZE) / 2;
+
+		wd[0].iov_base = (void *)(req + P9_TWRITE_HDR_SIZE);
+		wd[0].iov_len = half;
+		wd[1].iov_base = (void *)(req + P9_TWRITE_HDR_SIZE + half);
+		wd[1].iov_len = len - P9_TWRITE_HDR_SIZE - half;
+		r.decoded = p9_decode_twrite_hdr(req, P9_TWRITE_HDR_SIZE, len,
+						 p9server_msize(s), &r.m);
+		r.wdata = wd;
+		r.nwdata = 2;
+	} else {
+		r.decoded = p9_decode(req, len, p9server_msize(s), &r.m);
+	}
+	r.out = resp;
+	r.out_cap = RESP_CAP;
+	if (r.decoded == 0 && r.m.type == P9_TREAD) {
+		r.hdr = hdr;
+		r.hdr_cap = sizeof(hdr);
+		r.rdata = iov;
+		r.nrdata = 2;
+	}
+	n = p9_serve(s, &r);
+	if (!r.direct) {
+		check_reply(req, len, resp, n);
+		return;
+	}
 	if (n < P9_HDR_SIZE ||
 	    (size_t)n > sizeof(hdr) + sizeof(d1) + sizeof(d2) ||
 	    ((uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
 	     (uint32_t)hdr[3] << 24) != (uint32_t)n ||
-	    (hdr[4] != P9_RREAD && hdr[4] != P9_RLERROR) || hdr[5] != req[5] ||
-	    hdr[6] != req[6])
+	    hdr[4] != P9_RREAD || hdr[5] != req[5] || hdr[6] != req[6])
 		abort();
-	return 0;
-}
-
-static void send(struct p9server *s, const uint8_t *req, size_t len,
-		 uint8_t *resp)
-{
-	int n;
-
-	if (send_sg(s, req, len) == 0)
-		return;
-	n = p9_handle(s, req, len, resp, RESP_CAP);
-	check_reply(req, len, resp, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -269,18 +269,23 @@ static void *p9_job(void *arg)
 	{ /* the same read scattered: preadv */
 		uint8_t hdr[16], a[2], b[2];
 		struct iovec iov[2] = { { a, 2 }, { b, 2 } };
-		int n = p9_encode_t(&m, p9req, sizeof(p9req));
+		struct p9_req r = { .m = m, .out = p9resp };
 
-		if (p9_handle_read_sg(p9s, p9req, (size_t)n, hdr, sizeof(hdr),
-				      iov, 2) != 11 + 5 ||
+		r.out_cap = sizeof(p9resp);
+		r.hdr = hdr;
+		r.hdr_cap = sizeof(hdr);
+		r.rdata = iov;
+		r.nrdata = 2;
+		if (p9_serve(p9s, &r) != 11 + 5 || !r.direct ||
 		    memcmp(hdr + 11, "hello", 5))
 			_exit(119);
 	}
 	{ /* a write from scattered buffers: pwritev */
-		uint8_t twh[P9_TWRITE_HDR_SIZE], resp[16];
 		struct iovec iov[2] = { { (void *)"ab", 2 },
 					{ (void *)"cd", 2 } };
 		struct p9_tmsg w = { .type = P9_TWRITE };
+		struct p9_req r;
+		uint8_t resp[16];
 
 		w.u.write.fid = 1;
 		w.u.write.offset = 5;
@@ -289,11 +294,16 @@ static void *p9_job(void *arg)
 		if (p9_encode_t(&w, p9req, sizeof(p9req)) !=
 		    P9_TWRITE_HDR_SIZE + 4)
 			_exit(119);
-		memcpy(twh, p9req, sizeof(twh));
-		if (p9_handle_write_sg(p9s, twh, sizeof(twh),
-				       P9_TWRITE_HDR_SIZE + 4, iov, 2, resp,
-				       sizeof(resp)) != 11 ||
-		    resp[4] != P9_RWRITE || resp[7] != 4)
+		memset(&r, 0, sizeof(r));
+		r.decoded = p9_decode_twrite_hdr(p9req, P9_TWRITE_HDR_SIZE,
+						 P9_TWRITE_HDR_SIZE + 4,
+						 p9server_msize(p9s), &r.m);
+		r.wdata = iov;
+		r.nwdata = 2;
+		r.out = resp;
+		r.out_cap = sizeof(resp);
+		if (p9_serve(p9s, &r) != 11 || !r.sg || resp[4] != P9_RWRITE ||
+		    resp[7] != 4)
 			_exit(119);
 	}
 	memset(&m, 0, sizeof(m));

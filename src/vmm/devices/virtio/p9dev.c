@@ -74,47 +74,30 @@ static bool p9dev_write_contiguous(const struct virtq_chain *c)
 	return true;
 }
 
-/* p9_handle_read_sg on d->chain's writable buffers: the first for the
- * header, the others for the data. */
-static int p9dev_read_sg(struct p9dev *d, size_t req_len)
+/* Whether d->chain holds a Twrite to write from where its data lie:
+ * several readable buffers (Linux's zero-copy writes: the header, then the
+ * user's pages) holding exactly the message its size field gives, at most
+ * bufsize. Its header is then copied into hdr and its data described in
+ * d->iov (*niov segments, the bytes after the header). Reads only the
+ * header's size and type fields: it is decoded once, by the caller. */
+static bool p9dev_twrite_sg(struct p9dev *d, uint8_t *hdr, unsigned *niov)
 {
 	const struct virtq_chain *c = &d->chain;
-	unsigned i, n = 0;
-
-	if (c->nbufs - c->nread < 2)
-		return P9_SG_DECLINED;
-	for (i = c->nread + 1; i < c->nbufs; i++) {
-		/* GUEST: each a buffer virtq_pop checked whole. */
-		d->iov[n].iov_base = c->buf[i].host;
-		d->iov[n].iov_len = c->buf[i].len;
-		n++;
-	}
-	return p9_handle_read_sg(d->srv, d->req, req_len, c->buf[c->nread].host,
-				 c->buf[c->nread].len, d->iov, n);
-}
-
-/* p9_handle_write_sg for a Twrite whose data span several readable
- * buffers (Linux's zero-copy writes: the header, then the user's pages):
- * its header copied, its data written from where they lie. Any other
- * request is declined before anything but the header is read. */
-static int p9dev_write_sg(struct p9dev *d, uint8_t *out, size_t cap)
-{
-	const struct virtq_chain *c = &d->chain;
-	uint8_t hdr[P9_TWRITE_HDR_SIZE];
-	uint64_t skip = sizeof(hdr);
+	uint64_t skip = P9_TWRITE_HDR_SIZE;
 	unsigned i, n = 0;
 
 	if (c->nread < 2 || c->read_len > d->bufsize ||
-	    virtq_chain_read(c, 0, hdr, sizeof(hdr)) != sizeof(hdr) ||
-	    hdr[4] != P9_TWRITE)
-		return P9_SG_DECLINED;
+	    virtq_chain_read(c, 0, hdr, P9_TWRITE_HDR_SIZE) !=
+		    P9_TWRITE_HDR_SIZE ||
+	    hdr[4] != P9_TWRITE || le_get32(hdr) != c->read_len)
+		return false;
 	for (i = 0; i < c->nread; i++) {
 		if (skip >= c->buf[i].len) {
 			skip -= c->buf[i].len;
 			continue;
 		}
 		if (n == P9_SG_MAX)
-			return P9_SG_DECLINED;
+			return false;
 		/* GUEST: the part past skip of a buffer virtq_pop checked
 		 * whole. */
 		d->iov[n].iov_base = c->buf[i].host + skip;
@@ -122,59 +105,86 @@ static int p9dev_write_sg(struct p9dev *d, uint8_t *out, size_t cap)
 		skip = 0;
 		n++;
 	}
-	return p9_handle_write_sg(d->srv, hdr, sizeof(hdr), (size_t)c->read_len,
-				  d->iov, n, out, cap);
+	*niov = n;
+	return true;
 }
 
-/* Serve the chain in d->chain, outside the lock. Returns the bytes
- * written into the chain's writable part. */
+/* For a Tread into scattered writable buffers: the first for the header
+ * (and the start of the data), the others in d->iov. */
+static void p9dev_read_sg(struct p9dev *d, struct p9_req *r)
+{
+	const struct virtq_chain *c = &d->chain;
+	unsigned i, n = 0;
+
+	if (c->nbufs - c->nread < 2 || c->nbufs - c->nread - 1 > P9_SG_MAX)
+		return;
+	for (i = c->nread + 1; i < c->nbufs; i++) {
+		/* GUEST: each a buffer virtq_pop checked whole. */
+		d->iov[n].iov_base = c->buf[i].host;
+		d->iov[n].iov_len = c->buf[i].len;
+		n++;
+	}
+	r->hdr = c->buf[c->nread].host;
+	r->hdr_cap = c->buf[c->nread].len;
+	r->rdata = d->iov;
+	r->nrdata = n;
+}
+
+/*
+ * Serve the chain in d->chain, outside the lock. The request is decoded
+ * once: a Twrite over several buffers from its copied header alone
+ * (p9dev_twrite_sg), anything else from a private copy of the whole
+ * message (at most bufsize: a longer one is cut short, its size field then
+ * exceeds what is here and it gets an Rlerror). Returns the bytes written
+ * into the chain's writable part.
+ */
 static uint32_t p9dev_serve(struct p9dev *d)
 {
 	const struct virtq_chain *c = &d->chain;
-	size_t req_len, cap;
-	uint8_t *out;
+	uint32_t msize = p9server_msize(d->srv);
+	uint8_t hdr[P9_TWRITE_HDR_SIZE];
+	struct p9_req r;
+	unsigned niov;
+	size_t len;
 	int n;
 
 	__atomic_fetch_add(&d->nreq, 1, __ATOMIC_RELAXED);
-	cap = c->write_len < d->bufsize ? (size_t)c->write_len : d->bufsize;
-	/* GUEST: as below, the reply in place only in adjacent buffers. */
-	out = p9dev_write_contiguous(c) ? c->buf[c->nread].host : d->resp;
-	n = p9dev_write_sg(d, out, cap);
-	if (n >= 0) {
-		__atomic_fetch_add(&d->nsg, 1, __ATOMIC_RELAXED);
-		if (out == d->resp) {
-			__atomic_fetch_add(&d->ncopy, 1, __ATOMIC_RELAXED);
-			virtq_chain_write(c, 0, d->resp, (uint64_t)n);
-		}
-		return (uint32_t)n;
+	memset(&r, 0, sizeof(r));
+	if (p9dev_twrite_sg(d, hdr, &niov)) {
+		r.decoded = p9_decode_twrite_hdr(
+			hdr, sizeof(hdr), (size_t)c->read_len, msize, &r.m);
+		r.wdata = d->iov;
+		r.nwdata = niov;
+	} else {
+		/* Copied once, whole: the server decodes bytes the guest
+		 * can no longer change. */
+		len = c->read_len < d->bufsize ? (size_t)c->read_len
+					       : d->bufsize;
+		len = virtq_chain_read(c, 0, d->req, len);
+		r.decoded = p9_decode(d->req, len, msize, &r.m);
 	}
-	/* Copied once, whole: the server decodes bytes the guest can no
-	 * longer change. A request longer than bufsize is cut short; its
-	 * size field then exceeds what is here and it gets an Rlerror. */
-	req_len = c->read_len < d->bufsize ? (size_t)c->read_len : d->bufsize;
-	req_len = virtq_chain_read(c, 0, d->req, req_len);
+	r.out_cap =
+		c->write_len < d->bufsize ? (size_t)c->write_len : d->bufsize;
 	if (p9dev_write_contiguous(c)) {
-		/* GUEST: buffers virtq_pop checked, adjacent, cap <= their
+		/* GUEST: buffers virtq_pop checked, adjacent, out_cap <= their
 		 * sum. The server only writes the reply there, never reads
 		 * it back. */
-		out = c->buf[c->nread].host;
+		r.out = c->buf[c->nread].host;
 	} else {
-		/* A Tread into scattered buffers (Linux's zero-copy reads:
-		 * the header, then the user's pages) is read straight into
-		 * them; anything else is built in d->resp. */
-		n = p9dev_read_sg(d, req_len);
-		if (n >= 0) {
-			__atomic_fetch_add(&d->nsg, 1, __ATOMIC_RELAXED);
-			return (uint32_t)n;
-		}
-		out = d->resp;
+		/* Built in d->resp and copied out once, except a Tread of a
+		 * file, read straight into the scattered buffers. */
+		r.out = d->resp;
+		if (r.decoded == 0 && r.m.type == P9_TREAD)
+			p9dev_read_sg(d, &r);
 	}
-	n = p9_handle(d->srv, d->req, req_len, out, cap);
+	n = p9_serve(d->srv, &r);
+	if (r.sg)
+		__atomic_fetch_add(&d->nsg, 1, __ATOMIC_RELAXED);
 	if (n < 0) {
 		__atomic_fetch_add(&d->nerr, 1, __ATOMIC_RELAXED);
 		return 0; /* no room for even an Rlerror */
 	}
-	if (out == d->resp) {
+	if (r.out == d->resp && !r.direct) {
 		__atomic_fetch_add(&d->ncopy, 1, __ATOMIC_RELAXED);
 		virtq_chain_write(c, 0, d->resp, (uint64_t)n);
 	}

@@ -4,18 +4,19 @@
  *
  * The device has one request queue. Each chain holds one T-message in its
  * device-readable part and room for the R-message in its writable part,
- * both possibly split over many descriptors. The request is copied out of
- * guest memory into a private buffer before it is decoded (at most the
- * msize; the guest cannot change a name between the codec's check and the
- * server's use of it), except the data of a Twrite that spans several
- * readable descriptors (Linux's zero-copy writes from the user's pages):
- * only its fixed-size header is copied and decoded, and its data are
- * written to the file with one pwritev from guest memory. The reply is written
- * straight into guest memory when the writable descriptors are adjacent in
- * memory (Linux's non-zero- copy requests: one kmalloc'd buffer); a Tread into
- * scattered buffers (Linux's zero-copy reads into user pages) is read into them
- * with one preadv; any other reply to scattered buffers is built in a private
- * buffer and copied out once.
+ * both possibly split over many descriptors. The device decodes each
+ * request once and hands the server the decoded message (p9_serve). The
+ * request is copied out of guest memory into a private buffer before it is
+ * decoded (at most the msize; the guest cannot change a name between the
+ * codec's check and the server's use of it), except a Twrite that spans
+ * several readable descriptors (Linux's zero-copy writes from the user's
+ * pages): only its fixed-size header is copied and decoded, and its data
+ * are written to the file with one pwritev from guest memory. The reply is
+ * written straight into guest memory when the writable descriptors are
+ * adjacent in memory (Linux's non-zero-copy requests: one kmalloc'd
+ * buffer); a Tread into scattered buffers (Linux's zero-copy reads into
+ * user pages) is read into them with one preadv; any other reply to
+ * scattered buffers is built in a private buffer and copied out once.
  *
  * A device thread serves the queue, so a slow host filesystem never stalls
  * a vCPU: the vCPU that writes QueueNotify only wakes it. The thread takes

@@ -623,11 +623,13 @@ int p9_decode_twrite_hdr(const uint8_t *hdr, size_t hdr_len, size_t msg_len,
 	m->u.write.fid = p9_get_u32(&r);
 	m->u.write.offset = p9_get_u64(&r);
 	m->u.write.count = p9_get_u32(&r);
-	if (m->type != P9_TWRITE || m->size != msg_len ||
-	    msg_len < P9_TWRITE_HDR_SIZE ||
-	    m->u.write.count != msg_len - P9_TWRITE_HDR_SIZE)
+	/* In p9_decode's order: the size, then msize, then the body. */
+	if (m->type != P9_TWRITE || m->size != msg_len)
 		return P9_EMSG;
 	if (msg_len > msize)
 		return P9_EBIG;
+	if (msg_len < P9_TWRITE_HDR_SIZE ||
+	    m->u.write.count != msg_len - P9_TWRITE_HDR_SIZE)
+		return P9_EMSG;
 	return 0;
 }

@@ -314,7 +314,8 @@ int p9_decode(const uint8_t *buf, size_t len, uint32_t msize,
  * whole message is msg_len bytes. Checks that it is a Twrite, that its
  * size field is msg_len, at most msize, and that count is exactly the
  * bytes after the header. Fills m->size, type, tag and u.write (data
- * NULL). Returns 0, P9_EMSG, or P9_EBIG (above msize).
+ * NULL). Returns 0, P9_EMSG, or P9_EBIG (above msize): for a message of
+ * msg_len bytes whose size field says so, what p9_decode would return.
  */
 int p9_decode_twrite_hdr(const uint8_t *hdr, size_t hdr_len, size_t msg_len,
 			 uint32_t msize, struct p9_tmsg *m);
