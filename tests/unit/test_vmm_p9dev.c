@@ -5,7 +5,8 @@
  * descriptors (gathered, and scattered back); a reply written in place
  * when its buffers are adjacent; Twrite and Tread data reaching the host
  * file, scattered Twrite data written from where they lie; a malformed request
- * and a chain with no reply room failing alone; a broken queue needing a reset.
+ * (a zero-copy Twrite's too, decoded from its header alone) and a chain with
+ * no reply room failing alone; a broken queue needing a reset.
  */
 #include "../harness/fakevq.h"
 #include "../harness/test.h"
@@ -338,6 +339,30 @@ TEST(p9dev_bad_requests_fail_alone)
 	ASSERT_EQ(wait_used(head), 11);
 	ASSERT_EQ(ghost[RESP + 4], P9_RLERROR);
 	ASSERT_EQ(ghost[RESP + 5], 7); /* its tag */
+	/* a zero-copy Twrite (header and data in two descriptors) whose
+	 * count is not the rest: decoded from its header alone, the same
+	 * Rlerror as a copied request (EPROTO), nothing written */
+	{
+		static const uint8_t tw[P9_TWRITE_HDR_SIZE] = {
+			27, 0, 0, 0, P9_TWRITE, 8, 0,	 /* size 27, tag 8 */
+			0,  0, 0, 0,			 /* fid 0: the root */
+			0,  0, 0, 0, 0,		0, 0, 0, /* offset */
+			3,  0, 0, 0,			 /* count 3, not 4 */
+		};
+		uint32_t e;
+
+		memcpy(ghost + REQ + 0x9000, tw, sizeof(tw));
+		memcpy(ghost + REQ + 0xa000, "data", 4);
+		set_desc(55, REQ + 0x9000, sizeof(tw), VIRTQ_DESC_F_NEXT, 56);
+		set_desc(56, REQ + 0xa000, 4, VIRTQ_DESC_F_NEXT, 57);
+		set_desc(57, RESP, 100, VIRTQ_DESC_F_WRITE, 0);
+		offer(55);
+		ASSERT_EQ(wait_used(55), 11);
+		ASSERT_EQ(ghost[RESP + 4], P9_RLERROR);
+		ASSERT_EQ(ghost[RESP + 5], 8);
+		memcpy(&e, ghost + RESP + 7, 4);
+		ASSERT_EQ(e, EPROTO);
+	}
 	/* no reply room at all: returned with nothing written */
 	set_desc(52, REQ + 0x8000, 7, 0, 0);
 	offer(52);
