@@ -8,6 +8,7 @@
 #   make shellcheck      shellcheck over every shell script
 #   make pure-check      the codecs' and parsers' objects call no system
 #                        function (nm -u against tests/static/pure.allow)
+#   make lines-check     no C file in src/ over 1,000 lines
 #   make install         install under PREFIX (default /usr/local), staged
 #                        under DESTDIR when given
 #
@@ -465,11 +466,17 @@ PURE_OBJS := $(call host_obj,$(PURE_SRCS))
 pure-check: $(PURE_OBJS)
 	$(Q)tests/static/pure-check tests/static/pure.allow $(PURE_OBJS)
 
+# No C file in src/ over 1,000 lines: a file that long holds several modules.
+SRC_LINES_MAX := 1000
+lines-check:
+	$(Q)find src -name '*.c' -exec wc -l {} + | awk -v max=$(SRC_LINES_MAX) \
+		'$$2 != "total" && $$1 > max { print "lines-check: " $$2 ": " $$1 " lines, over " max; bad = 1 } END { exit bad }'
+
 clean:
 	rm -rf $(O)
 
 .PHONY: all kernel guest tests check san-tests bench fuzz fuzz-run \
-	format-check format shellcheck pure-check clean install uninstall FORCE
+	format-check format shellcheck pure-check lines-check clean install uninstall FORCE
 FORCE:
 .SECONDARY:
 
