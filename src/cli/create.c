@@ -15,10 +15,12 @@
  * --no-new-keyring are accepted and mean nothing in a VM;
  * --console-socket SOCK (terminal: true) is handed to the shim, which sends
  * the terminal's master there; --preserve-fds other than 0 is refused.
+ * config.json is parsed once, here: the hooks create runs use that
+ * struct, and the document built from it (spec_save) goes into the state
+ * directory for the shim and for the hooks of later verbs.
  * Input: argv, config.json, the shim's one-line report on a pipe.
  */
 #include "cli.h"
-#include "../runtime/hooks.h"
 #include "../common/cleanup.h"
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
@@ -186,7 +188,7 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	char shim[PATH_MAX], bundle[PATH_MAX], cfg[PATH_MAX + 16];
 	char report[MOAT_ERR_MSG_MAX + 64];
 	int sync[2] = { -1, -1 }, status;
-	struct spec *sp = NULL, *hk = NULL;
+	struct spec *sp = NULL;
 	struct state s;
 	pid_t child, pid = 0;
 
@@ -221,16 +223,16 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	state_now_rfc3339(s.created, sizeof(s.created));
 	s.owner = (uint32_t)getuid();
 	s.annotations_json = cli_annotations(sp);
-	spec_free(sp);
 	if (state_create(ctx->root, &s, &h, e)) {
 		state_clear(&s);
+		spec_free(sp);
 		return -1;
 	}
 	cli_log_debug(ctx, "create %s: shim %s, bundle %s", o->id, shim,
 		      bundle);
-	/* The hooks of start and delete come from this copy. */
-	if (hooks_save_config(h.dir_fd, cfg, e) ||
-	    hooks_load_config(h.dir_fd, &hk, e))
+	/* The config as validated: the shim reads it, and the hooks of
+	 * start and delete come from it. */
+	if (spec_save(h.dir_fd, STATE_CONFIG, sp, e))
 		goto fail;
 	/* A socket: the shim says "pid", `moat create` answers "go" after
 	 * the first hooks, the shim reports how creating went. */
@@ -284,9 +286,9 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 			moat_err_set(e, errno, "the shim (pid %d)", (int)pid);
 			goto fail;
 		}
-		if (cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_PRESTART,
+		if (cli_hooks(ctx, sp, &s, STATE_CREATING, SPEC_HOOK_PRESTART,
 			      false, e) ||
-		    cli_hooks(ctx, hk, &s, STATE_CREATING,
+		    cli_hooks(ctx, sp, &s, STATE_CREATING,
 			      SPEC_HOOK_CREATE_RUNTIME, false, e))
 			goto fail;
 		if (send(sync[0], "go\n", 3, MSG_NOSIGNAL) != 3) {
@@ -313,13 +315,13 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 		goto fail;
 	}
 	s.phase = STATE_CREATED;
-	if (cli_hooks(ctx, hk, &s, STATE_CREATING, SPEC_HOOK_CREATE_CONTAINER,
+	if (cli_hooks(ctx, sp, &s, STATE_CREATING, SPEC_HOOK_CREATE_CONTAINER,
 		      false, e))
 		goto fail;
 	if (state_write(&h, &s, e) ||
 	    (o->pid_file && cli_pid_file(o->pid_file, pid, e)))
 		goto fail;
-	spec_free(hk);
+	spec_free(sp);
 	state_close(&h);
 	state_clear(&s);
 	*shim_pid = pid;
@@ -345,7 +347,7 @@ fail:
 	}
 	state_close(&h);
 	state_clear(&s);
-	spec_free(hk);
+	spec_free(sp);
 	return -1;
 }
 

@@ -4,7 +4,7 @@
  *
  * It is built from the tables spec_parse() checks against, so it says
  * what moat accepts: namespaces, capabilities, hooks and mount options
- * from src/runtime/spec.c; seccomp actions, operators and architectures
+ * from src/common/spec.c; seccomp actions, operators and architectures
  * from what src/runtime/secbpf.c compiles (for x86_64 guests); cgroup v2
  * (the guest's); no AppArmor, SELinux, Intel RDT or id-mapped mounts.
  * Input: none but argv.

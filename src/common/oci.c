@@ -1,6 +1,6 @@
 /*
- * oci.c: the runtime-spec vocabulary and JSON getters both config parsers
- * share (see oci.h).
+ * oci.c: the runtime-spec vocabulary and JSON getters under the config
+ * parser (see oci.h).
  */
 #include "oci.h"
 

@@ -1,8 +1,8 @@
 /*
- * oci.h: what the runtime's config.json parser (src/runtime/spec.c, on the
- * host) and the agent's (src/agent/config.c, in the guest) share: the
- * runtime-spec's capability and rlimit names, type-checked getters for
- * jansson objects whose errors name the JSON path, and path checks.
+ * oci.h: the runtime-spec vocabulary under the config.json parser
+ * (spec.c, which the host and the agent share): the capability and
+ * rlimit names, type-checked getters for jansson objects whose errors
+ * name the JSON path, and path checks.
  *
  * Inputs: JSON the caller parsed (the host's config.json; the config blob
  * of a CREATE request in the guest). Nothing here keeps a reference.

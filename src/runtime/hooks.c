@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #define HOOKS_OUTPUT_MAX 512 /* of a failed hook's output, in the error */
-#define HOOKS_CONFIG_MAX (4 << 20)
 
 static long hooks_now_ms(void)
 {
@@ -125,61 +124,14 @@ int hooks_run(const struct spec *sp, enum spec_hook_kind k,
 	return 0;
 }
 
-int hooks_save_config(int dir_fd, const char *config_path, struct moat_err **e)
-{
-	char buf[65536];
-	ssize_t n = 0;
-	int in, out, err = 0;
-
-	in = open(config_path, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return moat_err_set(e, errno, "%s", config_path);
-	out = openat(dir_fd, HOOKS_CONFIG,
-		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		     0600);
-	if (out < 0) {
-		err = errno;
-		close(in);
-		return moat_err_set(e, err, "save %s", HOOKS_CONFIG);
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			err = errno ? errno : EIO;
-			break;
-		}
-	if (n < 0)
-		err = errno;
-	close(in);
-	if (close(out) < 0 && !err)
-		err = errno;
-	return err ? moat_err_set(e, err, "save %s", HOOKS_CONFIG) : 0;
-}
-
 int hooks_load_config(int dir_fd, struct spec **out, struct moat_err **e)
 {
 	struct stat st;
-	char *text;
-	ssize_t n;
-	int fd, r;
 
 	*out = NULL;
-	fd = openat(dir_fd, HOOKS_CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	if (fstatat(dir_fd, HOOKS_CONFIG, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT
 			       ? 0
 			       : moat_err_set(e, errno, "%s", HOOKS_CONFIG);
-	if (fstat(fd, &st) < 0 || st.st_size > HOOKS_CONFIG_MAX) {
-		close(fd);
-		return moat_err_set(e, EFBIG, "%s", HOOKS_CONFIG);
-	}
-	text = malloc((size_t)st.st_size + 1);
-	n = text ? read(fd, text, (size_t)st.st_size) : -1;
-	close(fd);
-	if (n != st.st_size) {
-		free(text);
-		return moat_err_set(e, EIO, "%s", HOOKS_CONFIG);
-	}
-	r = spec_parse(text, (size_t)n, out, e);
-	free(text);
-	return r ? moat_err_wrap(e, "%s", HOOKS_CONFIG) : 0;
+	return spec_loadat(dir_fd, HOOKS_CONFIG, out, e);
 }

@@ -12,9 +12,10 @@
  * host too (documented in docs/design.md): a hook that must see the
  * container's mount namespace cannot work with a VM runtime.
  *
- * The hooks come from the config saved in the state directory at create
- * (HOOKS_CONFIG), so a bundle changed or removed later does not change
- * them.
+ * `moat create` runs them from the struct it parsed; later verbs from the
+ * config it saved in the state directory (HOOKS_CONFIG: the document
+ * built from that struct, spec_save()), so a bundle changed or removed
+ * later does not change them.
  *
  * Inputs: config.json (the engine's), the hook's exit status and output
  * (quoted, bounded, in error messages).
@@ -37,10 +38,7 @@
 int hooks_run(const struct spec *sp, enum spec_hook_kind k,
 	      const char *state_json, struct moat_err **e);
 
-/* Copy config.json from the bundle into dir_fd as HOOKS_CONFIG. */
-int hooks_save_config(int dir_fd, const char *config_path, struct moat_err **e);
-
-/* Load the saved config (NULL *out and 0 when there is none). */
+/* Load the config create saved (NULL *out and 0 when there is none). */
 int hooks_load_config(int dir_fd, struct spec **out, struct moat_err **e);
 
 #endif

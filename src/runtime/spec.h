@@ -1,186 +1,30 @@
 /*
- * spec.h: the OCI runtime configuration (a bundle's config.json) read
- * into a validated struct spec on the host, for the CLI.
+ * spec.h: config.json on the host: read from a file into the validated
+ * struct spec (the parser is src/common/spec.h, shared with the agent),
+ * saved as the document built from it, and `moat spec`'s default.
  *
- * Input: config.json, written by the engine or the user (trusted no more
- * than any file a caller hands us). Implements the parts of the OCI
- * runtime-spec config.md / config-linux.md that the host side needs, for
- * spec versions 1.0.0 to 1.3.x: ociVersion, root, process, hostname,
- * domainname, mounts, hooks, annotations and linux (namespaces,
- * resources, maskedPaths, readonlyPaths, seccomp, cgroupsPath). Unknown
- * properties are ignored, as config.md requires; what moat cannot carry
- * out (user and time namespaces, joining a namespace by path, id-mapped
- * mounts) is refused with EOPNOTSUPP instead of being ignored.
+ * Input: the bundle's config.json, from the engine or the user; the copy
+ * `moat create` saved in the state directory (written by spec_save()).
  */
 #ifndef MOAT_RUNTIME_SPEC_H
 #define MOAT_RUNTIME_SPEC_H
 
-#include "../common/err.h"
-#include "../common/oci.h"
-
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-/* The range of runtime-spec versions moat accepts (features.md). */
-#define SPEC_VERSION_MIN "1.0.0"
-#define SPEC_VERSION_MAX "1.3.0"
-/* The version moat writes (spec verb) and reports (state). */
-#define SPEC_VERSION_OUT "1.2.0"
-
-enum spec_capset {
-	SPEC_CAP_BOUNDING,
-	SPEC_CAP_EFFECTIVE,
-	SPEC_CAP_INHERITABLE,
-	SPEC_CAP_PERMITTED,
-	SPEC_CAP_AMBIENT,
-	SPEC_CAP_SETS,
-};
-
-enum spec_ns {
-	SPEC_NS_PID,
-	SPEC_NS_NETWORK,
-	SPEC_NS_MOUNT,
-	SPEC_NS_IPC,
-	SPEC_NS_UTS,
-	SPEC_NS_CGROUP,
-	SPEC_NS_USER,
-	SPEC_NS_TIME,
-	SPEC_NS_COUNT,
-};
-
-enum spec_hook_kind {
-	SPEC_HOOK_PRESTART,
-	SPEC_HOOK_CREATE_RUNTIME,
-	SPEC_HOOK_CREATE_CONTAINER,
-	SPEC_HOOK_START_CONTAINER,
-	SPEC_HOOK_POSTSTART,
-	SPEC_HOOK_POSTSTOP,
-	SPEC_HOOK_KINDS,
-};
-
-/* Name tables, NULL-terminated (capabilities and rlimits: oci.h); the
- * features document is built from them so that it says exactly what
- * spec_parse() accepts. */
-extern const char *const spec_ns_names[];   /* index = enum spec_ns */
-extern const char *const spec_hook_names[]; /* index = spec_hook_kind */
-extern const char *const spec_mount_options[];
-/* Namespaces moat creates (the others are refused). */
-#define SPEC_NS_SUPPORTED                                                    \
-	((1u << SPEC_NS_PID) | (1u << SPEC_NS_NETWORK) |                     \
-	 (1u << SPEC_NS_MOUNT) | (1u << SPEC_NS_IPC) | (1u << SPEC_NS_UTS) | \
-	 (1u << SPEC_NS_CGROUP))
-
-struct spec_rlimit {
-	unsigned type; /* index into oci_rlimit_names */
-	uint64_t soft;
-	uint64_t hard;
-};
-
-struct spec_process {
-	bool terminal;
-	unsigned console_height, console_width; /* 0: not given */
-	char **args;				/* NULL-terminated, >= 1 */
-	char **env;				/* NULL-terminated */
-	char *cwd;				/* absolute */
-	uint32_t uid, gid;
-	uint32_t *additional_gids;
-	size_t nadditional_gids;
-	bool has_umask;
-	uint32_t umask;
-	uint64_t caps[SPEC_CAP_SETS]; /* bit n: oci_cap_names[n] */
-	bool has_caps;
-	struct spec_rlimit *rlimits;
-	size_t nrlimits;
-	bool no_new_privileges;
-	bool has_oom_score_adj;
-	int oom_score_adj;
-	char *apparmor_profile; /* NULL when absent */
-	char *selinux_label;	/* NULL when absent */
-};
-
-struct spec_mount {
-	char *destination; /* absolute, no "." or ".." components */
-	char *type;	   /* NULL when absent */
-	char *source;	   /* NULL when absent */
-	char **options;	   /* NULL-terminated */
-};
-
-struct spec_hook {
-	char *path;  /* absolute */
-	char **args; /* NULL-terminated */
-	char **env;  /* NULL-terminated */
-	int timeout; /* seconds, 0: none */
-};
-
-struct spec_annotation {
-	char *key;
-	char *value;
-};
-
-/* A validated config. Every pointer is owned; spec_free() releases it. */
-struct spec {
-	char *oci_version;
-	unsigned ver_major, ver_minor, ver_patch;
-
-	char *root_path; /* absolute or relative to the bundle */
-	bool root_readonly;
-
-	struct spec_process process;
-	char *hostname;	  /* NULL when absent */
-	char *domainname; /* NULL when absent */
-
-	struct spec_mount *mounts;
-	size_t nmounts;
-
-	struct spec_hook *hooks[SPEC_HOOK_KINDS];
-	size_t nhooks[SPEC_HOOK_KINDS];
-
-	struct spec_annotation *annotations;
-	size_t nannotations;
-
-	/* linux */
-	unsigned namespaces; /* bit n: enum spec_ns n is asked for */
-	char **masked_paths; /* NULL-terminated */
-	char **readonly_paths;
-	char *cgroups_path;   /* NULL when absent */
-	char *resources_json; /* linux.resources as compact JSON, or NULL */
-	char *seccomp_json;   /* linux.seccomp as compact JSON, or NULL */
-};
-
-/*
- * Parse and validate config.json text[0..len) (need not be
- * NUL-terminated). Returns 0 with *out set (free with spec_free), or -1
- * with *e set to "<json path>: <why>" ("process.args: must be a
- * non-empty array of strings", or "12:5: <jansson's message>" for bad
- * JSON): EINVAL for an invalid config, EOPNOTSUPP for a valid one moat
- * cannot run (an unsupported ociVersion, a user namespace, ...).
- */
-int spec_parse(const char *text, size_t len, struct spec **out,
-	       struct moat_err **e);
+#include "../common/spec.h"
 
 /* Read path (at most 16 MiB) and spec_parse() it; errors are prefixed
  * with "config.json" (the base name of path). */
 int spec_load(const char *path, struct spec **out, struct moat_err **e);
 
-/* Parse an OCI "process" object alone (exec's --process file) into a new
- * spec of which only .process is filled. As spec_parse(). */
-int spec_process_parse(const char *text, size_t len, struct spec **out,
-		       struct moat_err **e);
+/* As spec_load(), for name relative to dir_fd (not following a symlink
+ * there): the copy spec_save() wrote. */
+int spec_loadat(int dir_fd, const char *name, struct spec **out,
+		struct moat_err **e);
 
-void spec_free(struct spec *s);
-
-/* The value of annotation key (e.g. "moat.hypervisor"), or NULL when the
- * config has none. Points into s. */
-const char *spec_annotation(const struct spec *s, const char *key);
-
-/*
- * Parse an ociVersion ("1.2.0", "1.0.2-dev") and check it is within
- * SPEC_VERSION_MIN..the 1.3 series. Returns 0, or -1 with *e set
- * (EINVAL: not a version; EOPNOTSUPP: out of range).
- */
-int spec_version_check(const char *v, unsigned *major, unsigned *minor,
-		       unsigned *patch, struct moat_err **e);
+/* Write spec_encode(s, SPEC_ENC_HOST) to name in dir_fd (mode 0600):
+ * the container's validated config, which the shim and the hooks of
+ * later verbs read instead of the bundle's. 0, or -1 with *e set. */
+int spec_save(int dir_fd, const char *name, const struct spec *s,
+	      struct moat_err **e);
 
 /*
  * The default config.json that `moat spec` writes (like runc's): sh on a

@@ -398,36 +398,6 @@ static int net_run(struct net_job *j, struct moat_err **e)
 
 /* --- the interface -------------------------------------------------------- */
 
-int net_config_path(json_t *config, const char **path, struct moat_err **e)
-{
-	json_t *l = json_object_get(json_object_get(config, "linux"),
-				    "namespaces"),
-	       *n, *t, *p;
-	size_t i;
-
-	*path = NULL;
-	json_array_foreach(l, i, n)
-	{
-		t = json_object_get(n, "type");
-		if (!json_is_string(t) ||
-		    strcmp(json_string_value(t), "network"))
-			continue;
-		p = json_object_get(n, "path");
-		if (!p || json_is_null(p))
-			return 0;
-		if (!json_is_string(p) || json_string_value(p)[0] != '/')
-			return moat_err_set(e, EINVAL,
-					    "linux.namespaces[%zu].path: not "
-					    "an absolute path",
-					    i);
-		*path = json_string_value(p);
-		return 0;
-	}
-	return moat_err_code(e, EOPNOTSUPP,
-			     "linux.namespaces: no network namespace: moat "
-			     "does not share the host's network namespace");
-}
-
 int net_setup(struct net_setup *ns, const char *path, int host_fd,
 	      struct moat_err **e)
 {

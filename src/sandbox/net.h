@@ -71,14 +71,6 @@ struct net_setup {
 	}
 
 /*
- * The network namespace config.json (the parsed document) asks for: *path
- * is the namespace's path, or NULL for a new, empty one (only loopback in
- * the guest; the agent makes it). No network namespace at all means the
- * host's: refused, as moat does not share it. Returns 0 or -1 with *e set.
- */
-int net_config_path(json_t *config, const char **path, struct moat_err **e);
-
-/*
  * Enter the network namespace at path and carry its interfaces (all but
  * lo; at most NET_IFS_MAX, each with an Ethernet address) to taps as the
  * header says. On success ns->nics[0..n) are the taps (close-on-exec,

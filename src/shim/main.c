@@ -5,13 +5,15 @@
  * Usage (started by `moat create` / `moat run`, not by hand):
  *   moat-shim --root DIR --id ID --bundle DIR --sync-fd N
  *
- * The shim reads the bundle's config.json, picks the backend (moat-vmm or
- * QEMU: annotation, MOAT_HYPERVISOR, moat.conf), builds the VM's share
- * (share.c: the rootfs and every bind source under a private tmpfs),
+ * The shim reads the config `moat create` validated and saved in the state
+ * directory (the document built from its struct spec), picks the backend
+ * (moat-vmm or QEMU: annotation, MOAT_HYPERVISOR, moat.conf), builds the VM's
+ * share (share.c: the rootfs and every bind source under a private tmpfs),
  * joins the container's network namespace (netns.c) and carries its
  * interfaces to taps (src/sandbox/net.c), starts the VM, waits for the
- * agent's HELLO, answers it, and sends CREATE with the config (paths
- * relative to the share, the seccomp profile compiled to BPF on the host)
+ * agent's HELLO, answers it, and sends CREATE with the config (built
+ * from the struct by spec_encode, paths relative to the share; the
+ * seccomp profile compiled to BPF on the host)
  * and the init's streams: its stdin, stdout and stderr inherited from
  * `moat create`, or a pty whose master went to --console-socket, relayed
  * under the protocol's credit. On the sync fd (a socket) it first says
@@ -29,7 +31,7 @@
  * the signal that killed it. QEMU dies with the shim (PR_SET_PDEATHSIG),
  * so a `kill -9` of the shim leaves no VM behind.
  *
- * Inputs: the command line and config.json (the CLI's, checked again);
+ * Inputs: the command line and the saved config (the CLI's);
  * requests on the control socket (root or the shim's user only); every
  * byte from the agent, through the pure codec in src/proto.
  */
@@ -179,36 +181,23 @@ static void shim_agent_id(const char *id, char *out, size_t cap)
 /* Memory and vCPUs from linux.resources (memory.limit, cpu.quota and
  * period). The guest gets the container's limit plus room for its
  * kernel and agent. */
-static void shim_resources(struct shim *s, const struct spec *sp)
+static void shim_resources(struct shim *s, const struct spec_resources *r)
 {
-	json_t *r, *v, *q;
 	long long lim, quota, period;
 
-	if (!sp->resources_json)
-		return;
-	r = json_loads(sp->resources_json, 0, NULL);
-	if (!r)
-		return;
-	v = json_object_get(json_object_get(r, "memory"), "limit");
-	if (json_is_integer(v) && (lim = json_integer_value(v)) > 0) {
-		lim = lim / (1024 * 1024) + 128;
+	if (r->mem_limit > 0) {
+		lim = r->mem_limit / (1024 * 1024) + 128;
 		s->sc.mem_mib = lim > 65536 ? 65536 : (unsigned)lim;
 		if (s->sc.mem_mib < SANDBOX_MEM_DEFAULT_MIB)
 			s->sc.mem_mib = SANDBOX_MEM_DEFAULT_MIB;
 	}
-	v = json_object_get(r, "cpu");
-	q = json_object_get(v, "quota");
-	v = json_object_get(v, "period");
-	if (json_is_integer(q) && (quota = json_integer_value(q)) > 0) {
-		period = json_is_integer(v) && json_integer_value(v) > 0
-				 ? json_integer_value(v)
-				 : 100000;
-		quota = (quota + period - 1) / period;
+	if (r->cpu_quota > 0) {
+		period = r->cpu_period > 0 ? r->cpu_period : 100000;
+		quota = (r->cpu_quota + period - 1) / period;
 		if (quota > sysconf(_SC_NPROCESSORS_ONLN))
 			quota = sysconf(_SC_NPROCESSORS_ONLN);
 		s->sc.cpus = quota < 1 ? 1 : (unsigned)quota;
 	}
-	json_decref(r);
 }
 
 /*
@@ -240,20 +229,17 @@ static int shim_hooks_wait(struct shim *s, struct moat_err **e)
 	return 0;
 }
 
-/* Read config.json: check it, gather the rootfs and the bind mounts'
- * sources into the VM's share (share.c), compile the seccomp profile. */
+/* Read the config `moat create` saved (one parse, of the document built
+ * from its struct), gather the rootfs and the bind mounts' sources into
+ * the VM's share (share.c), compile the seccomp profile, and build the
+ * guest's config from the struct. */
 static int shim_config(struct shim *s, struct moat_err **e)
 {
-	char path[PATH_MAX];
 	struct spec *sp = NULL;
 	enum sandbox_kind kind;
-	json_t *j = NULL;
 	int r = -1;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", s->bundle) >=
-	    sizeof(path))
-		return moat_err_set(e, ENAMETOOLONG, "bundle");
-	if (spec_load(path, &sp, e))
+	if (spec_loadat(s->dir_fd, STATE_CONFIG, &sp, e))
 		return -1;
 	if (sp->process.terminal) {
 		int sl;
@@ -298,17 +284,12 @@ static int shim_config(struct shim *s, struct moat_err **e)
 			   &s->conf, &kind, e))
 		goto out;
 	s->sb.ops = kind == SANDBOX_KIND_VMM ? &sandbox_vmm : &sandbox_qemu;
-	shim_resources(s, sp);
+	shim_resources(s, &sp->resources);
 	if (sp->seccomp_json &&
 	    secbpf_compile(sp->seccomp_json, strlen(sp->seccomp_json), &s->bpf,
 			   &s->bpf_len, e))
 		goto out;
-	j = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-	if (!j) {
-		moat_err_set(e, EINVAL, "config.json");
-		goto out;
-	}
-	if (shim_share_build(s->rootfs, s->bundle, j, e))
+	if (shim_share_build(s->rootfs, s->bundle, sp, e))
 		goto out;
 	/* The container's network namespace: the shim joins it (or makes
 	 * it) first, so that the createRuntime and prestart hooks, which
@@ -316,17 +297,21 @@ static int shim_config(struct shim *s, struct moat_err **e)
 	 * libnetwork moves its veth in there); its interfaces are carried
 	 * to the VM's NICs after them. */
 	{
-		const char *netns;
 		int host_ns;
 
-		if (net_config_path(j, &netns, e))
+		if (!(sp->namespaces & (1u << SPEC_NS_NETWORK))) {
+			moat_err_code(e, EOPNOTSUPP,
+				      "linux.namespaces: no network namespace: "
+				      "moat does not share the host's network "
+				      "namespace");
 			goto out;
+		}
 		host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (host_ns < 0) {
 			moat_err_set(e, errno, "/proc/self/ns/net");
 			goto out;
 		}
-		if (shim_netns_enter(j, e) || shim_hooks_wait(s, e) ||
+		if (shim_netns_enter(sp, e) || shim_hooks_wait(s, e) ||
 		    net_setup(&s->net, "/proc/self/ns/net", host_ns, e)) {
 			close(host_ns);
 			goto out;
@@ -339,14 +324,13 @@ static int shim_config(struct shim *s, struct moat_err **e)
 			goto out;
 		}
 	}
-	s->config = json_dumps(j, JSON_COMPACT);
+	s->config = spec_encode(sp, 0);
 	if (!s->config || strlen(s->config) > MSG_CONFIG_MAX) {
 		moat_err_set(e, s->config ? E2BIG : ENOMEM, "config.json");
 		goto out;
 	}
 	r = 0;
 out:
-	json_decref(j);
 	spec_free(sp);
 	return r;
 }

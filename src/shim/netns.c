@@ -11,51 +11,37 @@
  * would be in; the monitor it starts inherits it. A config without a
  * network namespace (the host's) is refused elsewhere (src/sandbox/net.c).
  *
- * Inputs: config.json (the engine's).
+ * Inputs: the validated config (the engine's config.json).
  */
 #include "netns.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <string.h>
 #include <unistd.h>
 
-int shim_netns_enter(json_t *config, struct moat_err **e)
+int shim_netns_enter(const struct spec *sp, struct moat_err **e)
 {
-	json_t *nss, *ns, *type, *path = NULL;
-	bool found = false;
-	size_t i;
 	int fd;
 
-	nss = json_object_get(json_object_get(config, "linux"), "namespaces");
-	json_array_foreach(nss, i, ns)
-	{
-		type = json_object_get(ns, "type");
-		if (json_is_string(type) &&
-		    !strcmp(json_string_value(type), "network")) {
-			found = true;
-			path = json_object_get(ns, "path");
-		}
-	}
-	if (!found)
+	if (!(sp->namespaces & (1u << SPEC_NS_NETWORK)))
 		return 0;
-	if (!json_is_string(path) || !json_string_value(path)[0]) {
+	if (!sp->net_path) {
 		if (unshare(CLONE_NEWNET) < 0)
 			return moat_err_set(e, errno,
 					    "a network namespace of its own");
 		return 0;
 	}
-	fd = open(json_string_value(path), O_RDONLY | O_CLOEXEC);
+	fd = open(sp->net_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return moat_err_set(e, errno, "network namespace %s",
-				    json_string_value(path));
+				    sp->net_path);
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		int err = errno;
 
 		close(fd);
 		return moat_err_set(e, err, "network namespace %s",
-				    json_string_value(path));
+				    sp->net_path);
 	}
 	close(fd);
 	return 0;

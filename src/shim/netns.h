@@ -7,12 +7,12 @@
 
 #include "../common/err.h"
 
-#include <jansson.h>
+#include "../common/spec.h"
 #include <stdbool.h>
 
-/* Join the network namespace config.json names, or unshare a new one
+/* Join the network namespace sp names, or unshare a new one
  * when it names none; nothing when the config has no network namespace.
  * Returns 0 or -1 with *e set. */
-int shim_netns_enter(json_t *config, struct moat_err **e);
+int shim_netns_enter(const struct spec *sp, struct moat_err **e);
 
 #endif

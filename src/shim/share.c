@@ -12,12 +12,12 @@
  * nothing is left mounted on the host, and the host's view of the share
  * directory stays an empty directory that `moat delete` removes.
  *
- * config.json is rewritten to match: root.path becomes "rootfs" and each
- * bind mount's source "mN", both relative to the bundle, which for the
+ * The config (struct spec) is changed to match: root.path becomes "rootfs" and
+ * each bind mount's source "mN", both relative to the bundle, which for the
  * agent is the share (the OCI spec resolves relative bind sources against
  * the bundle).
  *
- * Inputs: config.json (the engine's, trusted as the engine is) and the
+ * Inputs: the validated config (the engine's, trusted as the engine is) and the
  * host paths it names. Nothing here reads guest bytes.
  */
 #include "share.h"
@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -35,16 +36,13 @@
 #define SHARE_TMPFS_OPTS "mode=0755,size=64k,nr_inodes=4096"
 #define SHARE_MOUNTS_MAX 1024
 
-static bool share_has_opt(json_t *opts, const char *name)
+static bool share_has_opt(char *const *opts, const char *name)
 {
 	size_t i;
-	json_t *v;
 
-	json_array_foreach(opts, i, v)
-	{
-		if (json_is_string(v) && !strcmp(json_string_value(v), name))
+	for (i = 0; opts[i]; i++)
+		if (!strcmp(opts[i], name))
 			return true;
-	}
 	return false;
 }
 
@@ -96,17 +94,25 @@ static int share_host_path(char *out, size_t cap, const char *bundle,
 	return 0;
 }
 
-int shim_share_build(const char *dir, const char *bundle, json_t *config,
+/* Replace *field with a copy of v. */
+static int share_rename(char **field, const char *v, struct moat_err **e)
+{
+	char *c = strdup(v);
+
+	if (!c)
+		return moat_err_set(e, ENOMEM, "config.json");
+	free(*field);
+	*field = c;
+	return 0;
+}
+
+int shim_share_build(const char *dir, const char *bundle, struct spec *sp,
 		     struct moat_err **e)
 {
-	char src[PATH_MAX], dst[PATH_MAX + 32], what[64];
-	json_t *root, *mounts, *m, *path, *opts;
+	char src[PATH_MAX], dst[PATH_MAX + 32], what[64], name[16];
+	struct spec_mount *m;
 	size_t i, n = 0;
 
-	root = json_object_get(config, "root");
-	path = json_object_get(root, "path");
-	if (!json_is_string(path))
-		return moat_err_set(e, EINVAL, "config.json: root.path");
 	if (unshare(CLONE_NEWNS) < 0)
 		return moat_err_set(e, errno, "share: a mount namespace");
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -117,7 +123,7 @@ int shim_share_build(const char *dir, const char *bundle, json_t *config,
 		  SHARE_TMPFS_OPTS) < 0)
 		return moat_err_set(e, errno, "share: tmpfs on %s", dir);
 
-	if (share_host_path(src, sizeof(src), bundle, json_string_value(path),
+	if (share_host_path(src, sizeof(src), bundle, sp->root_path,
 			    "root.path", e))
 		return -1;
 	snprintf(dst, sizeof(dst), "%s/" SHIM_SHARE_ROOTFS, dir);
@@ -126,42 +132,28 @@ int shim_share_build(const char *dir, const char *bundle, json_t *config,
 	 * image may lack, as with runc) and then makes / read-only for the
 	 * container. A guest that ignored that could write only to the
 	 * container's own root filesystem. */
-	if (share_bind(src, dst, true, false, "root.path", e))
+	if (share_bind(src, dst, true, false, "root.path", e) ||
+	    share_rename(&sp->root_path, SHIM_SHARE_ROOTFS, e))
 		return -1;
-	if (json_object_set_new(root, "path", json_string(SHIM_SHARE_ROOTFS)))
-		return moat_err_set(e, ENOMEM, "config.json");
 
-	mounts = json_object_get(config, "mounts");
-	json_array_foreach(mounts, i, m)
-	{
-		json_t *type = json_object_get(m, "type");
-		json_t *source = json_object_get(m, "source");
-		char name[16];
-		bool rbind;
-
-		opts = json_object_get(m, "options");
-		rbind = share_has_opt(opts, "rbind");
-		if (!rbind && !share_has_opt(opts, "bind") &&
-		    !(json_is_string(type) &&
-		      !strcmp(json_string_value(type), "bind")))
+	for (i = 0; i < sp->nmounts; i++) {
+		m = &sp->mounts[i];
+		if (!m->bind)
 			continue;
 		snprintf(what, sizeof(what), "mounts[%zu].source", i);
-		if (!json_is_string(source))
-			return moat_err_set(e, EINVAL, "%s: missing", what);
 		if (++n > SHARE_MOUNTS_MAX)
 			return moat_err_set(e, E2BIG,
 					    "mounts: more than %d binds",
 					    SHARE_MOUNTS_MAX);
-		if (share_host_path(src, sizeof(src), bundle,
-				    json_string_value(source), what, e))
+		if (share_host_path(src, sizeof(src), bundle, m->source, what,
+				    e))
 			return -1;
 		snprintf(name, sizeof(name), "m%zu", n - 1);
 		snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-		if (share_bind(src, dst, rbind, share_has_opt(opts, "ro"), what,
-			       e))
+		if (share_bind(src, dst, share_has_opt(m->options, "rbind"),
+			       share_has_opt(m->options, "ro"), what, e) ||
+		    share_rename(&m->source, name, e))
 			return -1;
-		if (json_object_set_new(m, "source", json_string(name)))
-			return moat_err_set(e, ENOMEM, "config.json");
 	}
 	/* Nothing is created in the share from now on. */
 	if (mount(NULL, dir, NULL,

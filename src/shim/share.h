@@ -7,9 +7,8 @@
 #define MOAT_SHIM_SHARE_H
 
 #include "../common/err.h"
+#include "../common/spec.h"
 #include "../runtime/state.h"
-
-#include <jansson.h>
 
 #define SHIM_SHARE_DIR STATE_SHARE_DIR
 #define SHIM_SHARE_ROOTFS "rootfs"
@@ -17,12 +16,12 @@
 /*
  * Move the calling process into a new mount namespace (a slave of its
  * parent's), mount a tmpfs on dir (created when missing), bind the root
- * filesystem and each bind mount's source into it, and rewrite config
- * (the parsed config.json) to name them relative to the share. Host paths
+ * filesystem and each bind mount's source into it, and change sp (the
+ * validated config) to name them relative to the share. Host paths
  * in config that are relative are relative to bundle. Returns 0, or -1
  * with *e set; on failure the caller exits, and the namespace with it.
  */
-int shim_share_build(const char *dir, const char *bundle, json_t *config,
+int shim_share_build(const char *dir, const char *bundle, struct spec *sp,
 		     struct moat_err **e);
 
 #endif

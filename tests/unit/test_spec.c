@@ -1,8 +1,11 @@
 /*
- * test_spec.c: config.json validation (src/runtime/spec.c): the default
+ * test_spec.c: config.json validation (src/common/spec.c, shared by the
+ * host and the agent; src/runtime/spec.c reads the file): the default
  * config, every runtime-spec version from 1.0.0 to 1.3.0 and future ones,
  * and a table of good and bad configs, each a change to the default one,
- * checked for the error's JSON path and kind.
+ * checked for the error's JSON path and kind; what the parser makes of
+ * mounts, devices, sysctls and resources; the encoder's round trip; an
+ * UPDATE's resources.
  */
 #include "../harness/test.h"
 #include "../../src/runtime/spec.h"
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 /* Set (or with NULL value text, delete) the member at a dotted path in
@@ -122,7 +126,9 @@ TEST(spec_default_config_is_valid)
 	ASSERT_EQ(s->namespaces, SPEC_NS_SUPPORTED);
 	ASSERT_STREQ(s->masked_paths[0], "/proc/acpi");
 	ASSERT_STREQ(s->readonly_paths[0], "/proc/bus");
-	ASSERT(s->resources_json && strstr(s->resources_json, "\"rwm\""));
+	ASSERT(s->has_resources && s->resources.ndevices == 1 &&
+	       !s->resources.devices[0].allow &&
+	       !strcmp(s->resources.devices[0].access, "rwm"));
 	ASSERT(s->seccomp_json == NULL);
 	spec_free(s);
 }
@@ -244,6 +250,22 @@ static const struct spec_case spec_cases[] = {
 	{ "linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", 0, NULL },
 	{ "linux.cgroupsPath", "\"/moat/x\"", 0, NULL },
 	{ "windows", "{\"layerFolders\": []}", 0, NULL },
+	{ "linux.devices",
+	  "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
+	  "\"minor\": 229}]",
+	  0, NULL },
+	{ "linux.sysctl",
+	  "{\"net.ipv4.ip_forward\": \"1\", "
+	  "\"kernel.shmmni\": \"100\"}",
+	  0, NULL },
+	{ "linux.rootfsPropagation", "\"rprivate\"", 0, NULL },
+	{ "linux.resources",
+	  "{\"memory\": {\"limit\": -1}, \"cpu\": {\"shares\": 1024}, "
+	  "\"pids\": {\"limit\": 5}, \"blockIO\": {\"weight\": 10}}",
+	  0, NULL },
+	{ "mounts.1.options",
+	  "[\"rbind\", \"rprivate\", \"ro\", \"tmpcopyup\", \"size=1k\"]", 0,
+	  NULL },
 
 	/* bad: types, required fields and paths */
 	{ "root", NULL, EINVAL, "root: required" },
@@ -378,6 +400,41 @@ static const struct spec_case spec_cases[] = {
 	{ "linux.seccomp", "true", EINVAL, "linux.seccomp: must be an object" },
 	{ "linux.cgroupsPath", "1", EINVAL,
 	  "linux.cgroupsPath: must be a string" },
+	{ "linux.namespaces.1", "{\"type\": \"network\", \"path\": \"x\"}",
+	  EINVAL, "linux.namespaces[1].path: must be an absolute path" },
+	{ "linux.devices", "[{\"path\": \"/tmp/x\", \"type\": \"c\"}]", EINVAL,
+	  "linux.devices[0].path: must be a clean path under /dev" },
+	{ "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"x\"}]", EINVAL,
+	  "linux.devices[0].type: must be c, b, u or p" },
+	{ "linux.devices",
+	  "[{\"path\": \"/dev/x\", \"type\": \"b\", "
+	  "\"major\": 5000}]",
+	  EINVAL, "linux.devices[0].major: must be an integer" },
+	{ "linux.sysctl", "{\"vm.swappiness\": \"1\"}", EOPNOTSUPP,
+	  "linux.sysctl.vm.swappiness: not a namespaced sysctl" },
+	{ "linux.sysctl", "{\"kernel.shmmni\": 1}", EINVAL,
+	  "linux.sysctl.kernel.shmmni: must be a string" },
+	{ "linux.sysctl", "{\"../x\": \"1\"}", EINVAL,
+	  "linux.sysctl: a key must be a sysctl name" },
+	{ "linux.rootfsPropagation", "\"sideways\"", EINVAL,
+	  "linux.rootfsPropagation: must be a propagation" },
+	{ "linux.resources", "{\"memory\": {\"limit\": \"1G\"}}", EINVAL,
+	  "linux.resources.memory.limit: must be an integer" },
+	{ "linux.resources", "{\"cpu\": 5}", EINVAL,
+	  "linux.resources.cpu: must be an object" },
+	{ "linux.resources", "{\"cpu\": {\"shares\": 300000}}", EINVAL,
+	  "linux.resources.cpu.shares: must be an integer" },
+	{ "linux.resources", "{\"devices\": [{\"access\": \"rwm\"}]}", EINVAL,
+	  "linux.resources.devices[0].allow: required boolean" },
+	{ "linux.resources",
+	  "{\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}", EINVAL,
+	  "linux.resources.devices[0].access: must be of r, w, m" },
+	{ "mounts.1.options", "[\"a,b\"]", EINVAL,
+	  "mounts[1].options[0]: must be a mount option" },
+	{ "mounts.1", "{\"destination\": \"/x\", \"type\": \"bind\"}", EINVAL,
+	  "mounts[1].source: a bind mount needs a source" },
+	{ "mounts.1", "{\"destination\": \"/x\", \"options\": [\"rbind\"]}",
+	  EINVAL, "mounts[1].source: a bind mount needs a source" },
 };
 
 TEST(spec_table_of_good_and_bad_configs)
@@ -442,6 +499,204 @@ TEST(spec_parsed_fields)
 	ASSERT_STREQ(s->seccomp_json,
 		     "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[]}");
 	spec_free(s);
+}
+
+TEST(spec_mounts_devices_sysctls_resources_parsed)
+{
+	char msg[MOAT_ERR_MSG_MAX];
+	json_t *doc = default_doc();
+	const struct spec_mount *m;
+	struct spec *s = NULL;
+	unsigned long pf = 0;
+
+	mutate(doc, "mounts.1.options",
+	       "[\"rbind\", \"rprivate\", \"ro\", \"rw\", \"noexec\", "
+	       "\"tmpcopyup\", \"size=1k\", \"mode=755\"]");
+	mutate(doc, "mounts.2.type", "\"bind\"");
+	mutate(doc, "linux.devices",
+	       "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
+	       "\"minor\": 229, \"fileMode\": 438, \"uid\": 1, \"gid\": 2}]");
+	mutate(doc, "linux.sysctl", "{\"kernel.shmmni\": \"100\"}");
+	mutate(doc, "linux.rootfsPropagation", "\"rshared\"");
+	mutate(doc, "linux.resources",
+	       "{\"memory\": {\"limit\": 1048576, \"swap\": -1}, "
+	       "\"cpu\": {\"quota\": 50000, \"period\": 100000, "
+	       "\"shares\": 512}, \"pids\": {\"limit\": 7}}");
+	mutate(doc, "linux.namespaces.1",
+	       "{\"type\": \"network\", \"path\": \"/run/netns/x\"}");
+	if (parse_doc(doc, msg, sizeof(msg), &s))
+		FAIL("%s", msg);
+	json_decref(doc);
+	m = &s->mounts[1];
+	ASSERT(m->bind && m->copyup);
+	ASSERT_EQ(m->pflags, MS_PRIVATE | MS_REC);
+	ASSERT_EQ(m->flags, MS_NOEXEC);
+	ASSERT_EQ(m->clear, MS_RDONLY);
+	ASSERT_STREQ(m->data, "size=1k,mode=755");
+	ASSERT(s->mounts[2].bind);
+	ASSERT(!s->mounts[0].bind && s->mounts[0].data == NULL);
+	ASSERT_EQ(s->ndevices, 1);
+	ASSERT_EQ(s->devices[0].type, 'c');
+	ASSERT_EQ(s->devices[0].minor, 229);
+	ASSERT_EQ(s->devices[0].file_mode, 0666);
+	ASSERT_EQ(s->devices[0].gid, 2);
+	ASSERT_EQ(s->nsysctls, 1);
+	ASSERT_STREQ(s->sysctls[0].value, "100");
+	ASSERT_STREQ(s->rootfs_propagation, "rshared");
+	ASSERT_EQ(spec_propagation(s->rootfs_propagation, &pf), 0);
+	ASSERT_EQ(pf, MS_SHARED | MS_REC);
+	ASSERT_EQ(spec_propagation("sideways", &pf), -1);
+	ASSERT_EQ(s->resources.mem_limit, 1048576);
+	ASSERT_EQ(s->resources.mem_swap, -1);
+	ASSERT_EQ(s->resources.cpu_period, 100000);
+	ASSERT_EQ(s->resources.cpu_shares, 512);
+	ASSERT_EQ(s->resources.pids_limit, 7);
+	ASSERT_STREQ(s->net_path, "/run/netns/x");
+	ASSERT(s->namespaces & (1u << SPEC_NS_NETWORK));
+	spec_free(s);
+}
+
+/* A config with every part moat reads, for the encoder. */
+static json_t *rich_doc(void)
+{
+	json_t *doc = default_doc();
+
+	mutate(doc, "hooks",
+	       "{\"prestart\": [{\"path\": \"/bin/a\", \"args\": [\"a\"], "
+	       "\"env\": [\"X=1\"], \"timeout\": 3}]}");
+	mutate(doc, "annotations", "{\"moat.hypervisor\": \"qemu\"}");
+	mutate(doc, "process.user",
+	       "{\"uid\": 7, \"gid\": 8, \"umask\": 18, "
+	       "\"additionalGids\": [1, 2]}");
+	mutate(doc, "process.oomScoreAdj", "-5");
+	mutate(doc, "process.consoleSize", "{\"height\": 24, \"width\": 80}");
+	mutate(doc, "process.rlimits",
+	       "[{\"type\": \"RLIMIT_CORE\", \"soft\": -1, \"hard\": -1}, "
+	       "{\"type\": \"RLIMIT_NOFILE\", \"soft\": 10, \"hard\": 20}]");
+	mutate(doc, "process.apparmorProfile", "\"p\"");
+	mutate(doc, "domainname", "\"example.org\"");
+	mutate(doc, "mounts.1.options", "[\"rbind\", \"ro\", \"size=1k\"]");
+	mutate(doc, "linux.devices",
+	       "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, "
+	       "\"minor\": 229}]");
+	mutate(doc, "linux.sysctl", "{\"net.ipv4.ip_forward\": \"1\"}");
+	mutate(doc, "linux.rootfsPropagation", "\"rslave\"");
+	mutate(doc, "linux.cgroupsPath", "\"/moat/x\"");
+	mutate(doc, "linux.resources",
+	       "{\"memory\": {\"limit\": 1048576}, \"cpu\": {\"quota\": "
+	       "1000}, \"pids\": {\"limit\": -1}, \"devices\": "
+	       "[{\"allow\": true, \"type\": \"c\", \"major\": 1, "
+	       "\"access\": \"rw\"}]}");
+	mutate(doc, "linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	mutate(doc, "linux.namespaces.1",
+	       "{\"type\": \"network\", \"path\": \"/run/netns/x\"}");
+	mutate(doc, "process.unknownFutureField", "1");
+	return doc;
+}
+
+TEST(spec_encode_round_trips)
+{
+	char msg[MOAT_ERR_MSG_MAX], *t1, *t2, *g;
+	struct moat_err *e = NULL;
+	json_t *doc = rich_doc();
+	struct spec *s = NULL, *s2 = NULL;
+
+	if (parse_doc(doc, msg, sizeof(msg), &s))
+		FAIL("%s", msg);
+	json_decref(doc);
+	t1 = spec_encode(s, SPEC_ENC_HOST);
+	ASSERT(t1);
+	ASSERT(!strstr(t1, "unknownFutureField"));
+	if (spec_parse(t1, strlen(t1), &s2, &e))
+		FAIL("%s: %s", t1, e->msg);
+	/* the document of the document is the same document */
+	t2 = spec_encode(s2, SPEC_ENC_HOST);
+	ASSERT(t2);
+	ASSERT_STREQ(t1, t2);
+	ASSERT_EQ(s2->process.uid, 7);
+	ASSERT_EQ(s2->process.umask, 18);
+	ASSERT_EQ(s2->process.nadditional_gids, 2);
+	ASSERT_EQ(s2->process.oom_score_adj, -5);
+	ASSERT_EQ(s2->process.console_width, 80);
+	ASSERT_EQ(s2->process.nrlimits, 2);
+	ASSERT_EQ(s2->process.rlimits[0].soft, UINT64_MAX);
+	ASSERT_EQ(s2->process.rlimits[1].hard, 20);
+	ASSERT_EQ(s2->process.caps[SPEC_CAP_BOUNDING],
+		  s->process.caps[SPEC_CAP_BOUNDING]);
+	ASSERT(s2->process.has_caps && s2->process.no_new_privileges);
+	ASSERT_STREQ(s2->process.apparmor_profile, "p");
+	ASSERT(s2->root_readonly);
+	ASSERT_STREQ(s2->hostname, "moat");
+	ASSERT_EQ(s2->nmounts, s->nmounts);
+	ASSERT(s2->mounts[1].bind);
+	ASSERT_STREQ(s2->mounts[1].data, "size=1k");
+	ASSERT_EQ(s2->nhooks[SPEC_HOOK_PRESTART], 1);
+	ASSERT_EQ(s2->hooks[SPEC_HOOK_PRESTART][0].timeout, 3);
+	ASSERT_STREQ(spec_annotation(s2, "moat.hypervisor"), "qemu");
+	ASSERT_EQ(s2->namespaces, s->namespaces);
+	ASSERT_STREQ(s2->net_path, "/run/netns/x");
+	ASSERT_STREQ(s2->masked_paths[0], "/proc/acpi");
+	ASSERT_STREQ(s2->cgroups_path, "/moat/x");
+	ASSERT_EQ(s2->devices[0].major, 10);
+	ASSERT_STREQ(s2->sysctls[0].key, "net.ipv4.ip_forward");
+	ASSERT_STREQ(s2->rootfs_propagation, "rslave");
+	ASSERT_EQ(s2->resources.mem_limit, 1048576);
+	ASSERT_EQ(s2->resources.pids_limit, -1);
+	ASSERT_EQ(s2->resources.ndevices, 1);
+	ASSERT_EQ(s2->resources.devices[0].minor, -1);
+	ASSERT_STREQ(s2->resources.devices[0].access, "rw");
+	ASSERT_STREQ(s2->seccomp_json, s->seccomp_json);
+	spec_free(s2);
+	/* the guest's: nothing only the host acts on */
+	g = spec_encode(s, 0);
+	ASSERT(g);
+	ASSERT(!strstr(g, "hooks") && !strstr(g, "annotations") &&
+	       !strstr(g, "seccomp"));
+	ASSERT_EQ(spec_parse(g, strlen(g), &s2, &e), 0);
+	ASSERT_EQ(s2->nhooks[SPEC_HOOK_PRESTART], 0);
+	ASSERT(s2->seccomp_json == NULL);
+	ASSERT_EQ(s2->resources.cpu_quota, 1000);
+	spec_free(s2);
+	free(g);
+	free(t1);
+	free(t2);
+	spec_free(s);
+}
+
+TEST(spec_resources_parse_an_update)
+{
+	static const struct {
+		const char *json;
+		const char *msg;
+	} bad[] = {
+		{ "{", "resources: 1:" },
+		{ "[]", "resources: not an object" },
+		{ "{\"memory\": 5}", "resources.memory: must be an object" },
+		{ "{\"pids\": {\"limit\": -2}}",
+		  "resources.pids.limit: must be an integer" },
+		{ "{\"pids\": {}, \"pids\": {}}", "resources: 1:" },
+	};
+	static const char ok[] = "{\"memory\": {\"limit\": 5, \"swap\": -1}, "
+				 "\"cpu\": {\"period\": 1000}, \"x\": 1}";
+	struct spec_resources r;
+	struct moat_err *e = NULL;
+	size_t i;
+
+	ASSERT_EQ(spec_resources_parse(ok, strlen(ok), &r, &e), 0);
+	ASSERT_EQ(r.mem_limit, 5);
+	ASSERT_EQ(r.mem_swap, -1);
+	ASSERT_EQ(r.cpu_period, 1000);
+	ASSERT_EQ(r.cpu_quota, 0);
+	spec_resources_free(&r);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(spec_resources_parse(bad[i].json, strlen(bad[i].json),
+					       &r, &e),
+			  -1);
+		ASSERT_EQ(e->errnum, EINVAL);
+		if (strncmp(e->msg, bad[i].msg, strlen(bad[i].msg)))
+			FAIL("%s: %s", bad[i].json, e->msg);
+		moat_err_free(&e);
+	}
 }
 
 TEST(spec_rejects_duplicate_keys_and_bad_json)
