@@ -71,8 +71,9 @@ oci_SRCS := src/common/oci.c src/common/spec.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
 agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/req.c \
 	src/agent/proc.c src/agent/stream.c src/agent/outq.c \
-	src/agent/config.c src/agent/container.c src/agent/share.c \
-	src/agent/cgroup.c src/agent/resources.c src/agent/net.c
+	src/agent/config.c src/agent/container.c src/agent/rootfs.c \
+	src/agent/child.c src/agent/share.c src/agent/cgroup.c \
+	src/agent/resources.c src/agent/net.c
 # The agent is static: jansson from its .a (libjansson-dev).
 AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the

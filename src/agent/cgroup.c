@@ -25,12 +25,13 @@
  *    cgroup2 only.
  *
  * Inputs: the container id (checked by the codec: a name, so no '/' and
- * never "." or ".."), limits from the config (config.c) or an UPDATE
+ * never "." or ".."), limits from the config (resources.c) or an UPDATE
  * (resources.c), and the kernel's cgroup files.
  */
 #include "cgroup.h"
 #include "agent_log.h"
 #include "config.h"
+#include "resources.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -164,13 +165,17 @@ static bool cgroup_is_fs(const char *path, long magic)
  * limit asks for (want) must be there and be enabled; the failure of
  * another only costs its figures (logged).
  */
-static int cgroup2_controllers(const char *root, const struct config *cfg,
+static int cgroup2_controllers(const char *root,
+			       const struct cgroup_limits *lim,
 			       struct moat_err **e)
 {
 	static const char *const names[] = { "memory", "cpu", "pids" };
-	bool want[3] = { cfg->mem_limit || cfg->mem_swap,
-			 cfg->cpu_quota || cfg->cpu_shares,
-			 cfg->pids_limit != 0 };
+	bool want[3] = {
+		lim->mem_limit != CGROUP_UNSET || lim->mem_swap != CGROUP_UNSET,
+		lim->cpu_quota != CGROUP_UNSET ||
+			lim->cpu_shares != CGROUP_UNSET,
+		lim->pids_limit != CGROUP_UNSET,
+	};
 	char have[1024], ctl[16], *p;
 	struct moat_err *err = NULL;
 	size_t i, l;
@@ -209,11 +214,11 @@ static int cgroup2_controllers(const char *root, const struct config *cfg,
 }
 
 static int cgroup2_create(struct cgroup *cg, const char *root, const char *id,
-			  const struct config *cfg, struct moat_err **e)
+			  const struct cgroup_limits *lim, struct moat_err **e)
 {
 	char path[CGROUP_PATH + 64];
 
-	if (cgroup2_controllers(root, cfg, e))
+	if (cgroup2_controllers(root, lim, e))
 		return -1;
 	if ((size_t)snprintf(cg->dir, sizeof(cg->dir), "%s/%s", root, id) >=
 	    sizeof(cg->dir) - 64)
@@ -295,22 +300,12 @@ static int cgroup1_create(struct cgroup *cg, const char *root, const char *id,
 
 bool cgroup_wanted(const struct config *cfg)
 {
-	return cfg->mem_limit || cfg->mem_swap || cfg->cpu_quota ||
-	       cfg->cpu_shares || cfg->pids_limit;
-}
+	struct cgroup_limits l;
 
-void cgroup_limits_from_config(const struct config *cfg,
-			       struct cgroup_limits *l)
-{
-	l->mem_limit = cfg->mem_limit ? cfg->mem_limit : CGROUP_UNSET;
-	l->mem_swap = cfg->mem_swap ? cfg->mem_swap : CGROUP_UNSET;
-	l->cpu_quota = cfg->cpu_quota ? cfg->cpu_quota : CGROUP_UNSET;
-	l->cpu_period = cfg->cpu_quota && cfg->cpu_period
-				? (int64_t)cfg->cpu_period
-				: CGROUP_UNSET;
-	l->cpu_shares =
-		cfg->cpu_shares ? (int64_t)cfg->cpu_shares : CGROUP_UNSET;
-	l->pids_limit = cfg->pids_limit ? cfg->pids_limit : CGROUP_UNSET;
+	resources_limits(&cfg->spec->resources, false, &l);
+	return l.mem_limit != CGROUP_UNSET || l.mem_swap != CGROUP_UNSET ||
+	       l.cpu_quota != CGROUP_UNSET || l.cpu_shares != CGROUP_UNSET ||
+	       l.pids_limit != CGROUP_UNSET;
 }
 
 int cgroup_create(const char *root, const char *id, const struct config *cfg,
@@ -323,16 +318,15 @@ int cgroup_create(const char *root, const char *id, const struct config *cfg,
 	if (!cg)
 		return moat_err_set(e, ENOMEM, "cgroup");
 	cg->oom_fd = -1;
+	resources_limits(&cfg->spec->resources, false, &l);
 	if (cgroup_is_fs(root, CGROUP2_MAGIC)) {
-		r = cgroup2_create(cg, root, id, cfg, e);
+		r = cgroup2_create(cg, root, id, &l, e);
 	} else {
 		cg->v1 = true;
 		r = cgroup1_create(cg, root, id, e);
 	}
-	if (r == 0) {
-		cgroup_limits_from_config(cfg, &l);
+	if (r == 0)
 		r = cgroup_set(cg, &l, e);
-	}
 	if (r) {
 		cgroup_destroy(cg);
 		return -1;

@@ -39,10 +39,6 @@ struct cgroup_stats {
 /* true when cfg asks for a limit (so the container needs a group). */
 bool cgroup_wanted(const struct config *cfg);
 
-/* The limits cfg's linux.resources asks for (what is absent: UNSET). */
-void cgroup_limits_from_config(const struct config *cfg,
-			       struct cgroup_limits *l);
-
 /*
  * Make the group for container id under root (a cgroup2 directory, or a
  * directory of v1 hierarchies: see cgroup.c), with the controllers it

@@ -1,7 +1,8 @@
 /*
- * container.h: what runs in a forked child (container.c): namespaces,
- * mounts, pivot_root, devices, then the process's credentials,
- * capabilities, rlimits, seccomp and execve.
+ * container.h: the container's processes (container.c): the init cloned
+ * into new namespaces over its root filesystem (rootfs.c), held, started;
+ * further processes in its namespaces; each set up in the child
+ * (child.c) up to execve.
  */
 #ifndef MOAT_AGENT_CONTAINER_H
 #define MOAT_AGENT_CONTAINER_H
@@ -32,7 +33,7 @@ struct container_proc {
 	const gid_t *gids;
 	size_t ngids;
 	bool has_caps; /* caps replace the config's (exec --cap, --process) */
-	uint64_t caps[CONFIG_CAP_SETS];
+	uint64_t caps[SPEC_CAP_SETS];
 	uint32_t nnp; /* MSG_NNP_*: the config's no_new_privs, off, on */
 	int stdio[3];
 	bool tty;

@@ -105,7 +105,7 @@ static void req_create(struct serve *s, const struct msg *m)
 	if (s->o->shares->resolve(s->o, c->bundle.s, share, sizeof(share), &e))
 		goto fail;
 	if ((size_t)snprintf(rootfs, sizeof(rootfs), "%s/%s", share,
-			     cfg->root_path) >= sizeof(rootfs)) {
+			     cfg->spec->root_path) >= sizeof(rootfs)) {
 		moat_err_set(&e, ENAMETOOLONG, "root.path");
 		goto fail;
 	}
@@ -254,7 +254,7 @@ static void req_exec(struct serve *s, const struct msg *m)
 	cp.gids = gids;
 	cp.ngids = x->gids.count;
 	cp.has_caps = x->has_caps;
-	for (i = 0; i < CONFIG_CAP_SETS; i++)
+	for (i = 0; i < SPEC_CAP_SETS; i++)
 		cp.caps[i] = x->caps[i];
 	cp.nnp = x->no_new_privs;
 	cp.stdio[0] = io.theirs[0];
