@@ -67,7 +67,8 @@ common_SRCS := src/common/err.c src/common/log.c src/common/loop.c \
 	src/common/nl.c
 # The runtime-spec vocabulary, JSON getters and the config.json parser
 # (jansson) that the host and the agent share.
-oci_SRCS := src/common/oci.c src/common/spec.c
+oci_SRCS := src/common/oci.c src/common/spec.c src/common/spec_linux.c \
+	src/common/spec_encode.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
 agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/req.c \
 	src/agent/proc.c src/agent/stream.c src/agent/outq.c \

@@ -1,19 +1,18 @@
 /*
- * spec.c: config.json <-> struct spec, with jansson (see spec.h): the
- * parser the host and the agent share, and the encoder of the document
- * the host hands on (the saved copy, the guest's config).
+ * spec.c: config.json -> struct spec, with jansson (see spec.h): the
+ * parser the host and the agent share. The linux object is read in
+ * spec_linux.c; the document is written back in spec_encode.c.
  *
  * Input: config.json, from the engine or the user on the host, from the
  * host in the guest. Duplicate keys are refused (JSON_REJECT_DUPLICATES:
  * one document, one meaning), every field moat reads is type-checked, and
  * each error names the JSON path of the bad field. Implements runtime-spec
  * config.md ("Specification version", "Root", "Mounts", "Process",
- * "Hostname", "Domainname", "POSIX-platform Hooks", "Annotations") and
- * config-linux.md ("Namespaces", "Devices", "Control groups", "Sysctl",
- * "Masked Paths", "Readonly Paths", "Rootfs Mount Propagation",
- * "Seccomp") for versions 1.0.0 to 1.3.x. Pure: no system calls.
+ * "Hostname", "Domainname", "POSIX-platform Hooks", "Annotations") for
+ * versions 1.0.0 to 1.3.x. Pure: no system calls.
  */
 #include "spec.h"
+#include "spec_priv.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -32,6 +31,15 @@ const char *const spec_ns_names[] = {
 	[SPEC_NS_UTS] = "uts",	   [SPEC_NS_CGROUP] = "cgroup",
 	[SPEC_NS_USER] = "user",   [SPEC_NS_TIME] = "time",
 	[SPEC_NS_COUNT] = NULL,
+};
+
+const char *const spec_capset_names[] = {
+	[SPEC_CAP_BOUNDING] = "bounding",
+	[SPEC_CAP_EFFECTIVE] = "effective",
+	[SPEC_CAP_INHERITABLE] = "inheritable",
+	[SPEC_CAP_PERMITTED] = "permitted",
+	[SPEC_CAP_AMBIENT] = "ambient",
+	[SPEC_CAP_SETS] = NULL,
 };
 
 const char *const spec_hook_names[] = {
@@ -174,13 +182,8 @@ bad:
 
 /* --- process -------------------------------------------------------------- */
 
-/*
- * v, at JSON path where: absent (*items NULL), or an array, for whose
- * items *items gets a zeroed array of size-byte elements (one spare).
- * Returns 0 or -1 with *e set.
- */
-static int spec_array(json_t *v, const char *where, size_t size, void **items,
-		      struct moat_err **e)
+int spec_array(json_t *v, const char *where, size_t size, void **items,
+	       struct moat_err **e)
 {
 	*items = NULL;
 	if (oci_absent(v))
@@ -193,9 +196,8 @@ static int spec_array(json_t *v, const char *where, size_t size, void **items,
 	return 0;
 }
 
-/* Item i of the array at where: its path into at[0..cap); an object. */
-static int spec_item(json_t *item, const char *where, size_t i, char *at,
-		     size_t cap, struct moat_err **e)
+int spec_item(json_t *item, const char *where, size_t i, char *at, size_t cap,
+	      struct moat_err **e)
 {
 	snprintf(at, cap, "%s[%zu]", where, i);
 	if (!json_is_object(item))
@@ -256,13 +258,6 @@ static int spec_user(json_t *proc, struct spec_process *p, struct moat_err **e)
 
 static int spec_caps(json_t *proc, struct spec_process *p, struct moat_err **e)
 {
-	static const char *const sets[SPEC_CAP_SETS] = {
-		[SPEC_CAP_BOUNDING] = "bounding",
-		[SPEC_CAP_EFFECTIVE] = "effective",
-		[SPEC_CAP_INHERITABLE] = "inheritable",
-		[SPEC_CAP_PERMITTED] = "permitted",
-		[SPEC_CAP_AMBIENT] = "ambient",
-	};
 	json_t *caps, *v, *n;
 	size_t i, j;
 	int cap;
@@ -273,27 +268,27 @@ static int spec_caps(json_t *proc, struct spec_process *p, struct moat_err **e)
 		return 0;
 	p->has_caps = true;
 	for (i = 0; i < SPEC_CAP_SETS; i++) {
-		v = json_object_get(caps, sets[i]);
+		v = json_object_get(caps, spec_capset_names[i]);
 		if (oci_absent(v))
 			continue;
 		if (!json_is_array(v))
 			return moat_err_code(e, EINVAL,
 					     "process.capabilities.%s: must be "
 					     "an array of strings",
-					     sets[i]);
+					     spec_capset_names[i]);
 		json_array_foreach(v, j, n)
 		{
 			if (!json_is_string(n))
 				return moat_err_code(e, EINVAL,
 						     "process.capabilities.%s[%"
 						     "zu]: must be a string",
-						     sets[i], j);
+						     spec_capset_names[i], j);
 			cap = oci_lookup(oci_cap_names, json_string_value(n));
 			if (cap < 0)
 				return moat_err_code(e, EINVAL,
 						     "process.capabilities.%s[%"
 						     "zu]: unknown capability",
-						     sets[i], j);
+						     spec_capset_names[i], j);
 			p->caps[i] |= 1ULL << cap;
 		}
 	}
@@ -585,377 +580,6 @@ static int spec_annotations(json_t *root, struct spec *s, struct moat_err **e)
 	return 0;
 }
 
-/* --- linux ---------------------------------------------------------------- */
-
-static int spec_namespaces(json_t *lx, struct spec *s, struct moat_err **e)
-{
-	json_t *v = json_object_get(lx, "namespaces"), *n, *t;
-	size_t i;
-	int k;
-
-	if (oci_absent(v))
-		return 0;
-	if (!json_is_array(v))
-		return moat_err_code(e, EINVAL,
-				     "linux.namespaces: must be an array");
-	json_array_foreach(v, i, n)
-	{
-		if (!json_is_object(n))
-			return moat_err_code(
-				e, EINVAL,
-				"linux.namespaces[%zu]: must be an "
-				"object",
-				i);
-		t = json_object_get(n, "type");
-		k = json_is_string(t)
-			    ? oci_lookup(spec_ns_names, json_string_value(t))
-			    : -1;
-		if (k < 0)
-			return moat_err_code(e, EINVAL,
-					     "linux.namespaces[%zu].type: must "
-					     "be a namespace type",
-					     i);
-		if (s->namespaces & (1u << k))
-			return moat_err_code(e, EINVAL,
-					     "linux.namespaces[%zu].type: %s "
-					     "given twice",
-					     i, spec_ns_names[k]);
-		if (!((1u << k) & SPEC_NS_SUPPORTED))
-			return moat_err_code(e, EOPNOTSUPP,
-					     "linux.namespaces[%zu].type: %s "
-					     "namespaces are not supported",
-					     i, spec_ns_names[k]);
-		t = json_object_get(n, "path");
-		if (!oci_absent(t) &&
-		    (!json_is_string(t) || json_string_value(t)[0] != '/' ||
-		     strlen(json_string_value(t)) != json_string_length(t)))
-			return moat_err_code(e, EINVAL,
-					     "linux.namespaces[%zu].path: must "
-					     "be an absolute path",
-					     i);
-		/* The container lives in a VM: a host namespace cannot be
-		 * joined from there. The network's is the exception: the
-		 * shim carries its interfaces into the VM (sandbox/net.h). */
-		if (!oci_absent(t) && k != SPEC_NS_NETWORK)
-			return moat_err_code(e, EOPNOTSUPP,
-					     "linux.namespaces[%zu].path: "
-					     "joining a namespace by path is "
-					     "not supported",
-					     i);
-		if (!oci_absent(t) &&
-		    !(s->net_path = strdup(json_string_value(t))))
-			return moat_err_set(e, ENOMEM, "linux.namespaces");
-		s->namespaces |= 1u << k;
-	}
-	return 0;
-}
-
-static int spec_paths(char **v, const char *where, struct moat_err **e)
-{
-	size_t i;
-
-	for (i = 0; v[i]; i++)
-		if (v[i][0] != '/')
-			return moat_err_code(
-				e, EINVAL, "%s[%zu]: must be an absolute path",
-				where, i);
-	return 0;
-}
-
-/* linux.devices */
-static int spec_devices(json_t *lx, struct spec *s, struct moat_err **e)
-{
-	json_t *v = json_object_get(lx, "devices"), *d;
-	struct spec_device *sd;
-	json_int_t maj, min, mode, uid, gid;
-	char where[64], *type;
-	size_t i;
-	int r;
-
-	if (spec_array(v, "linux.devices", sizeof(*s->devices),
-		       (void **)&s->devices, e))
-		return -1;
-	json_array_foreach(v, i, d)
-	{
-		if (spec_item(d, "linux.devices", i, where, sizeof(where), e))
-			return -1;
-		sd = &s->devices[s->ndevices++];
-		maj = min = uid = gid = 0;
-		mode = 0666;
-		type = NULL;
-		r = oci_get_str(d, "path", where, true, &sd->path, e) ||
-		    oci_get_str(d, "type", where, true, &type, e) ||
-		    oci_get_int(d, "major", where, 0, 4095, false, NULL, &maj,
-				e) ||
-		    oci_get_int(d, "minor", where, 0, 1048575, false, NULL,
-				&min, e) ||
-		    oci_get_int(d, "fileMode", where, 0, 07777, false, NULL,
-				&mode, e) ||
-		    oci_get_int(d, "uid", where, 0, 0xfffffffe, false, NULL,
-				&uid, e) ||
-		    oci_get_int(d, "gid", where, 0, 0xfffffffe, false, NULL,
-				&gid, e);
-		if (!r &&
-		    (!oci_clean_abs(sd->path) || strncmp(sd->path, "/dev/", 5)))
-			r = moat_err_code(e, EINVAL,
-					  "%s.path: must be a clean path "
-					  "under /dev",
-					  where);
-		if (!r && (strlen(type) != 1 || !strchr("cbup", type[0])))
-			r = moat_err_code(e, EINVAL,
-					  "%s.type: must be c, b, u or p",
-					  where);
-		if (!r)
-			sd->type = type[0];
-		free(type);
-		if (r)
-			return -1;
-		sd->major = (uint32_t)maj;
-		sd->minor = (uint32_t)min;
-		sd->file_mode = (uint32_t)mode;
-		sd->uid = (uint32_t)uid;
-		sd->gid = (uint32_t)gid;
-	}
-	return 0;
-}
-
-/* The namespace a sysctl belongs to, or -1 when it is the machine's. */
-static int spec_sysctl_ns(const char *key)
-{
-	if (!strncmp(key, "net.", 4))
-		return SPEC_NS_NETWORK;
-	if (!strncmp(key, "fs.mqueue.", 10) ||
-	    !strncmp(key, "kernel.msg", 10) ||
-	    !strncmp(key, "kernel.shm", 10) || !strcmp(key, "kernel.sem"))
-		return SPEC_NS_IPC;
-	if (!strcmp(key, "kernel.hostname") ||
-	    !strcmp(key, "kernel.domainname"))
-		return SPEC_NS_UTS;
-	return -1;
-}
-
-/* linux.sysctl: only namespaced ones, and only when the container has the
- * namespace (as runc): anything else would change the whole machine. */
-static int spec_sysctls(json_t *lx, struct spec *s, struct moat_err **e)
-{
-	json_t *v, *val;
-	const char *key, *k;
-	int ns;
-
-	if (oci_get_obj(lx, "sysctl", "linux", &v, e))
-		return -1;
-	if (!v)
-		return 0;
-	s->sysctls = calloc(json_object_size(v) + 1, sizeof(*s->sysctls));
-	if (!s->sysctls)
-		return moat_err_set(e, ENOMEM, "linux.sysctl");
-	json_object_foreach(v, key, val)
-	{
-		for (k = key; *k; k++)
-			if (!((*k >= 'a' && *k <= 'z') ||
-			      (*k >= 'A' && *k <= 'Z') ||
-			      (*k >= '0' && *k <= '9') || *k == '_' ||
-			      *k == '.' || *k == '-' || *k == '/'))
-				break;
-		if (*k || !*key || strstr(key, "..") || key[0] == '.' ||
-		    key[0] == '/')
-			return moat_err_code(e, EINVAL,
-					     "linux.sysctl: a key must be a "
-					     "sysctl name");
-		if (!json_is_string(val) ||
-		    strlen(json_string_value(val)) != json_string_length(val))
-			return moat_err_code(
-				e, EINVAL, "linux.sysctl.%s: must be a string",
-				key);
-		ns = spec_sysctl_ns(key);
-		if (ns < 0)
-			return moat_err_code(e, EOPNOTSUPP,
-					     "linux.sysctl.%s: not a "
-					     "namespaced sysctl",
-					     key);
-		if (!(s->namespaces & (1u << ns)))
-			return moat_err_code(e, EINVAL,
-					     "linux.sysctl.%s: the container "
-					     "does not have its namespace",
-					     key);
-		s->sysctls[s->nsysctls].key = strdup(key);
-		s->sysctls[s->nsysctls].value = strdup(json_string_value(val));
-		if (!s->sysctls[s->nsysctls++].key ||
-		    !s->sysctls[s->nsysctls - 1].value)
-			return moat_err_set(e, ENOMEM, "linux.sysctl");
-	}
-	return 0;
-}
-
-/* linux.resources.devices */
-static int spec_devrules(json_t *r, const char *where, struct spec_resources *o,
-			 struct moat_err **e)
-{
-	json_t *v = json_object_get(r, "devices"), *d, *a;
-	struct spec_devrule *dr;
-	char list[64], at[96], *type;
-	json_int_t n;
-	const char *c;
-	size_t i;
-	int bad;
-
-	snprintf(list, sizeof(list), "%s.devices", where);
-	if (spec_array(v, list, sizeof(*o->devices), (void **)&o->devices, e))
-		return -1;
-	json_array_foreach(v, i, d)
-	{
-		if (spec_item(d, list, i, at, sizeof(at), e))
-			return -1;
-		dr = &o->devices[o->ndevices++];
-		dr->type = 'a';
-		dr->major = dr->minor = -1;
-		a = json_object_get(d, "allow");
-		if (!json_is_boolean(a))
-			return moat_err_code(e, EINVAL,
-					     "%s.allow: required boolean", at);
-		dr->allow = json_is_true(a);
-		type = NULL;
-		if (oci_get_str(d, "type", at, false, &type, e))
-			return -1;
-		bad = type && (strlen(type) != 1 || !strchr("acb", type[0]));
-		if (type && !bad)
-			dr->type = type[0];
-		free(type);
-		if (bad)
-			return moat_err_code(e, EINVAL,
-					     "%s.type: must be a, c or b", at);
-		if (oci_get_int(d, "major", at, -1, 4095, false, NULL,
-				&dr->major, e) ||
-		    oci_get_int(d, "minor", at, -1, 1048575, false, NULL,
-				&dr->minor, e))
-			return -1;
-		a = json_object_get(d, "access");
-		if (oci_absent(a))
-			continue;
-		c = json_is_string(a) ? json_string_value(a) : "x";
-		n = (json_int_t)strlen(c);
-		if (n > 3 || (json_int_t)strspn(c, "rwm") != n ||
-		    json_string_length(a) != (size_t)n)
-			return moat_err_code(
-				e, EINVAL, "%s.access: must be of r, w, m", at);
-		memcpy(dr->access, c, (size_t)n + 1);
-	}
-	return 0;
-}
-
-/* A linux.resources object r, at JSON path where, into *o. */
-static int spec_res(json_t *r, const char *where, struct spec_resources *o,
-		    struct moat_err **e)
-{
-	char at[64];
-	json_t *m;
-
-	snprintf(at, sizeof(at), "%s.memory", where);
-	if (oci_get_obj(r, "memory", where, &m, e) ||
-	    (m && (oci_get_int(m, "limit", at, -1, INT64_MAX, false, NULL,
-			       &o->mem_limit, e) ||
-		   oci_get_int(m, "swap", at, -1, INT64_MAX, false, NULL,
-			       &o->mem_swap, e))))
-		return -1;
-	snprintf(at, sizeof(at), "%s.cpu", where);
-	if (oci_get_obj(r, "cpu", where, &m, e) ||
-	    (m && (oci_get_int(m, "quota", at, -1, INT64_MAX, false, NULL,
-			       &o->cpu_quota, e) ||
-		   oci_get_int(m, "period", at, 0, 1000000, false, NULL,
-			       &o->cpu_period, e) ||
-		   oci_get_int(m, "shares", at, 0, 262144, false, NULL,
-			       &o->cpu_shares, e))))
-		return -1;
-	snprintf(at, sizeof(at), "%s.pids", where);
-	if (oci_get_obj(r, "pids", where, &m, e) ||
-	    (m && oci_get_int(m, "limit", at, -1, INT64_MAX, false, NULL,
-			      &o->pids_limit, e)))
-		return -1;
-	return spec_devrules(r, where, o, e);
-}
-
-int spec_resources_parse(const char *text, size_t len,
-			 struct spec_resources *out, struct moat_err **e)
-{
-	json_error_t jerr;
-	json_t *r;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	r = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!r)
-		return moat_err_code(e, EINVAL, "resources: %d:%d: %s",
-				     jerr.line, jerr.column, jerr.text);
-	if (!json_is_object(r))
-		ret = moat_err_code(e, EINVAL, "resources: not an object");
-	else
-		ret = spec_res(r, "resources", out, e);
-	json_decref(r);
-	if (ret)
-		spec_resources_free(out);
-	return ret;
-}
-
-void spec_resources_free(struct spec_resources *r)
-{
-	free(r->devices);
-	r->devices = NULL;
-	r->ndevices = 0;
-}
-
-static int spec_linux(json_t *root, struct spec *s, struct moat_err **e)
-{
-	unsigned long pf;
-	json_t *lx, *o;
-
-	if (oci_get_obj(root, "linux", "", &lx, e))
-		return -1;
-	if (!lx) {
-		s->masked_paths = calloc(1, sizeof(char *));
-		s->readonly_paths = calloc(1, sizeof(char *));
-		if (!s->masked_paths || !s->readonly_paths)
-			return moat_err_set(e, ENOMEM, "linux");
-		return 0;
-	}
-	if (spec_namespaces(lx, s, e) ||
-	    oci_get_strv(lx, "maskedPaths", "linux", false, &s->masked_paths,
-			 e) ||
-	    spec_paths(s->masked_paths, "linux.maskedPaths", e) ||
-	    oci_get_strv(lx, "readonlyPaths", "linux", false,
-			 &s->readonly_paths, e) ||
-	    spec_paths(s->readonly_paths, "linux.readonlyPaths", e) ||
-	    oci_get_str(lx, "cgroupsPath", "linux", false, &s->cgroups_path, e))
-		return -1;
-	if (!oci_absent(json_object_get(lx, "uidMappings")) ||
-	    !oci_absent(json_object_get(lx, "gidMappings")))
-		return moat_err_code(e, EOPNOTSUPP,
-				     "linux.uidMappings: user namespaces are "
-				     "not supported");
-	if (spec_devices(lx, s, e) || spec_sysctls(lx, s, e) ||
-	    oci_get_str(lx, "rootfsPropagation", "linux", false,
-			&s->rootfs_propagation, e))
-		return -1;
-	if (s->rootfs_propagation &&
-	    spec_propagation(s->rootfs_propagation, &pf))
-		return moat_err_code(e, EINVAL,
-				     "linux.rootfsPropagation: must be a "
-				     "propagation (\"rslave\", ...)");
-	if (oci_get_obj(lx, "resources", "linux", &o, e))
-		return -1;
-	s->has_resources = o != NULL;
-	if (o && spec_res(o, "linux.resources", &s->resources, e))
-		return -1;
-	if (oci_get_obj(lx, "seccomp", "linux", &o, e))
-		return -1;
-	if (o && !json_is_string(json_object_get(o, "defaultAction")))
-		return moat_err_code(e, EINVAL,
-				     "linux.seccomp.defaultAction: required "
-				     "string");
-	if (o && !(s->seccomp_json = json_dumps(o, JSON_COMPACT)))
-		return moat_err_set(e, ENOMEM, "linux.seccomp");
-	return 0;
-}
-
 /* --- the document --------------------------------------------------------- */
 
 static int spec_fill(json_t *root, struct spec *s, struct moat_err **e)
@@ -981,7 +605,7 @@ static int spec_fill(json_t *root, struct spec *s, struct moat_err **e)
 	    oci_get_str(root, "domainname", "", false, &s->domainname, e) ||
 	    spec_process(root, s, e) || spec_mounts(root, s, e) ||
 	    spec_hooks(root, s, e) || spec_annotations(root, s, e) ||
-	    spec_linux(root, s, e))
+	    spec_linux_parse(root, s, e))
 		return -1;
 	/* config.md: a hostname needs its own UTS namespace. */
 	if ((s->hostname || s->domainname) &&
@@ -1111,327 +735,4 @@ void spec_free(struct spec *s)
 	spec_resources_free(&s->resources);
 	free(s->seccomp_json);
 	free(s);
-}
-
-/* --- the document, from the struct ------------------------------------------
- */
-
-/* Builders that tolerate a NULL (out of memory) anywhere: spec_encode()
- * checks once, at the end, through spec_enc_ok. */
-struct spec_enc {
-	bool ok;
-};
-
-static void spec_set(struct spec_enc *x, json_t *o, const char *key, json_t *v)
-{
-	if (!v || json_object_set_new(o, key, v))
-		x->ok = false;
-}
-
-static void spec_push(struct spec_enc *x, json_t *a, json_t *v)
-{
-	if (!v || json_array_append_new(a, v))
-		x->ok = false;
-}
-
-static json_t *spec_strv_json(struct spec_enc *x, char *const *v)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a && v && v[i]; i++)
-		spec_push(x, a, json_string(v[i]));
-	return a;
-}
-
-static void spec_set_str(struct spec_enc *x, json_t *o, const char *key,
-			 const char *v)
-{
-	if (v)
-		spec_set(x, o, key, json_string(v));
-}
-
-static void spec_set_int(struct spec_enc *x, json_t *o, const char *key,
-			 long long v)
-{
-	if (v)
-		spec_set(x, o, key, json_integer(v));
-}
-
-static json_t *spec_enc_process(struct spec_enc *x,
-				const struct spec_process *p)
-{
-	static const char *const sets[SPEC_CAP_SETS] = {
-		[SPEC_CAP_BOUNDING] = "bounding",
-		[SPEC_CAP_EFFECTIVE] = "effective",
-		[SPEC_CAP_INHERITABLE] = "inheritable",
-		[SPEC_CAP_PERMITTED] = "permitted",
-		[SPEC_CAP_AMBIENT] = "ambient",
-	};
-	json_t *o = json_object(), *u, *a, *c, *r;
-	size_t i, k;
-
-	if (!o)
-		return NULL;
-	spec_set(x, o, "terminal", json_boolean(p->terminal));
-	if (p->console_height || p->console_width) {
-		c = json_object();
-		spec_set(x, o, "consoleSize", c);
-		if (c) {
-			spec_set(x, c, "height",
-				 json_integer(p->console_height));
-			spec_set(x, c, "width", json_integer(p->console_width));
-		}
-	}
-	u = json_object();
-	spec_set(x, o, "user", u);
-	if (u) {
-		spec_set(x, u, "uid", json_integer(p->uid));
-		spec_set(x, u, "gid", json_integer(p->gid));
-		if (p->has_umask)
-			spec_set(x, u, "umask", json_integer(p->umask));
-		if (p->nadditional_gids) {
-			a = json_array();
-			spec_set(x, u, "additionalGids", a);
-			for (i = 0; a && i < p->nadditional_gids; i++)
-				spec_push(x, a,
-					  json_integer(p->additional_gids[i]));
-		}
-	}
-	spec_set(x, o, "args", spec_strv_json(x, p->args));
-	spec_set(x, o, "env", spec_strv_json(x, p->env));
-	spec_set_str(x, o, "cwd", p->cwd);
-	if (p->has_caps) {
-		c = json_object();
-		spec_set(x, o, "capabilities", c);
-		for (i = 0; c && i < SPEC_CAP_SETS; i++) {
-			a = json_array();
-			spec_set(x, c, sets[i], a);
-			for (k = 0; a && oci_cap_names[k]; k++)
-				if (p->caps[i] >> k & 1)
-					spec_push(
-						x, a,
-						json_string(oci_cap_names[k]));
-		}
-	}
-	if (p->nrlimits) {
-		a = json_array();
-		spec_set(x, o, "rlimits", a);
-		for (i = 0; a && i < p->nrlimits; i++) {
-			r = json_object();
-			spec_push(x, a, r);
-			if (!r)
-				continue;
-			spec_set(x, r, "type",
-				 json_string(
-					 oci_rlimit_names[p->rlimits[i].type]));
-			/* RLIM_INFINITY is -1, as spec_rlimits() reads it */
-			spec_set(x, r, "soft",
-				 json_integer((json_int_t)p->rlimits[i].soft));
-			spec_set(x, r, "hard",
-				 json_integer((json_int_t)p->rlimits[i].hard));
-		}
-	}
-	spec_set(x, o, "noNewPrivileges", json_boolean(p->no_new_privileges));
-	if (p->has_oom_score_adj)
-		spec_set(x, o, "oomScoreAdj", json_integer(p->oom_score_adj));
-	spec_set_str(x, o, "apparmorProfile", p->apparmor_profile);
-	spec_set_str(x, o, "selinuxLabel", p->selinux_label);
-	return o;
-}
-
-static json_t *spec_enc_mounts(struct spec_enc *x, const struct spec *s)
-{
-	json_t *a = json_array(), *m;
-	size_t i;
-
-	for (i = 0; a && i < s->nmounts; i++) {
-		m = json_object();
-		spec_push(x, a, m);
-		if (!m)
-			continue;
-		spec_set_str(x, m, "destination", s->mounts[i].destination);
-		spec_set_str(x, m, "type", s->mounts[i].type);
-		spec_set_str(x, m, "source", s->mounts[i].source);
-		spec_set(x, m, "options",
-			 spec_strv_json(x, s->mounts[i].options));
-	}
-	return a;
-}
-
-static json_t *spec_enc_hooks(struct spec_enc *x, const struct spec *s)
-{
-	const struct spec_hook *h;
-	json_t *o = json_object(), *a, *j;
-	size_t i, k;
-
-	for (k = 0; o && k < SPEC_HOOK_KINDS; k++) {
-		if (!s->nhooks[k])
-			continue;
-		a = json_array();
-		spec_set(x, o, spec_hook_names[k], a);
-		for (i = 0; a && i < s->nhooks[k]; i++) {
-			h = &s->hooks[k][i];
-			j = json_object();
-			spec_push(x, a, j);
-			if (!j)
-				continue;
-			spec_set_str(x, j, "path", h->path);
-			spec_set(x, j, "args", spec_strv_json(x, h->args));
-			spec_set(x, j, "env", spec_strv_json(x, h->env));
-			spec_set_int(x, j, "timeout", h->timeout);
-		}
-	}
-	return o;
-}
-
-static json_t *spec_enc_resources(struct spec_enc *x,
-				  const struct spec_resources *r)
-{
-	const struct spec_devrule *d;
-	json_t *o = json_object(), *m, *a, *j;
-	char t[2] = "";
-	size_t i;
-
-	if (!o)
-		return NULL;
-	if (r->mem_limit || r->mem_swap) {
-		m = json_object();
-		spec_set(x, o, "memory", m);
-		spec_set_int(x, m, "limit", r->mem_limit);
-		spec_set_int(x, m, "swap", r->mem_swap);
-	}
-	if (r->cpu_quota || r->cpu_period || r->cpu_shares) {
-		m = json_object();
-		spec_set(x, o, "cpu", m);
-		spec_set_int(x, m, "quota", r->cpu_quota);
-		spec_set_int(x, m, "period", r->cpu_period);
-		spec_set_int(x, m, "shares", r->cpu_shares);
-	}
-	if (r->pids_limit) {
-		m = json_object();
-		spec_set(x, o, "pids", m);
-		spec_set_int(x, m, "limit", r->pids_limit);
-	}
-	if (r->ndevices) {
-		a = json_array();
-		spec_set(x, o, "devices", a);
-		for (i = 0; a && i < r->ndevices; i++) {
-			d = &r->devices[i];
-			j = json_object();
-			spec_push(x, a, j);
-			if (!j)
-				continue;
-			t[0] = d->type;
-			spec_set(x, j, "allow", json_boolean(d->allow));
-			spec_set(x, j, "type", json_string(t));
-			if (d->major >= 0)
-				spec_set(x, j, "major", json_integer(d->major));
-			if (d->minor >= 0)
-				spec_set(x, j, "minor", json_integer(d->minor));
-			if (d->access[0])
-				spec_set(x, j, "access",
-					 json_string(d->access));
-		}
-	}
-	return o;
-}
-
-static json_t *spec_enc_linux(struct spec_enc *x, const struct spec *s,
-			      unsigned flags)
-{
-	json_t *o = json_object(), *a, *j, *sc;
-	json_error_t jerr;
-	char t[2] = "";
-	size_t i;
-	int k;
-
-	if (!o)
-		return NULL;
-	a = json_array();
-	spec_set(x, o, "namespaces", a);
-	for (k = 0; a && k < SPEC_NS_COUNT; k++) {
-		if (!(s->namespaces & (1u << k)))
-			continue;
-		j = json_object();
-		spec_push(x, a, j);
-		spec_set(x, j, "type", json_string(spec_ns_names[k]));
-		if (k == SPEC_NS_NETWORK)
-			spec_set_str(x, j, "path", s->net_path);
-	}
-	spec_set(x, o, "maskedPaths", spec_strv_json(x, s->masked_paths));
-	spec_set(x, o, "readonlyPaths", spec_strv_json(x, s->readonly_paths));
-	spec_set_str(x, o, "cgroupsPath", s->cgroups_path);
-	spec_set_str(x, o, "rootfsPropagation", s->rootfs_propagation);
-	if (s->ndevices) {
-		a = json_array();
-		spec_set(x, o, "devices", a);
-		for (i = 0; a && i < s->ndevices; i++) {
-			j = json_object();
-			spec_push(x, a, j);
-			if (!j)
-				continue;
-			t[0] = s->devices[i].type;
-			spec_set_str(x, j, "path", s->devices[i].path);
-			spec_set(x, j, "type", json_string(t));
-			spec_set(x, j, "major",
-				 json_integer(s->devices[i].major));
-			spec_set(x, j, "minor",
-				 json_integer(s->devices[i].minor));
-			spec_set(x, j, "fileMode",
-				 json_integer(s->devices[i].file_mode));
-			spec_set(x, j, "uid", json_integer(s->devices[i].uid));
-			spec_set(x, j, "gid", json_integer(s->devices[i].gid));
-		}
-	}
-	if (s->nsysctls) {
-		j = json_object();
-		spec_set(x, o, "sysctl", j);
-		for (i = 0; j && i < s->nsysctls; i++)
-			spec_set(x, j, s->sysctls[i].key,
-				 json_string(s->sysctls[i].value));
-	}
-	if (s->has_resources)
-		spec_set(x, o, "resources",
-			 spec_enc_resources(x, &s->resources));
-	/* Our own compact output of the validated profile: libseccomp's
-	 * input (secbpf.h), on the host only. */
-	if ((flags & SPEC_ENC_HOST) && s->seccomp_json) {
-		sc = json_loads(s->seccomp_json, 0, &jerr);
-		spec_set(x, o, "seccomp", sc);
-	}
-	return o;
-}
-
-char *spec_encode(const struct spec *s, unsigned flags)
-{
-	struct spec_enc x = { true };
-	json_t *o = json_object(), *r, *a;
-	char *text = NULL;
-	size_t i;
-
-	if (!o)
-		return NULL;
-	spec_set_str(&x, o, "ociVersion", s->oci_version);
-	r = json_object();
-	spec_set(&x, o, "root", r);
-	spec_set_str(&x, r, "path", s->root_path);
-	spec_set(&x, r, "readonly", json_boolean(s->root_readonly));
-	spec_set(&x, o, "process", spec_enc_process(&x, &s->process));
-	spec_set_str(&x, o, "hostname", s->hostname);
-	spec_set_str(&x, o, "domainname", s->domainname);
-	spec_set(&x, o, "mounts", spec_enc_mounts(&x, s));
-	if (flags & SPEC_ENC_HOST) {
-		spec_set(&x, o, "hooks", spec_enc_hooks(&x, s));
-		a = json_object();
-		spec_set(&x, o, "annotations", a);
-		for (i = 0; a && i < s->nannotations; i++)
-			spec_set(&x, a, s->annotations[i].key,
-				 json_string(s->annotations[i].value));
-	}
-	spec_set(&x, o, "linux", spec_enc_linux(&x, s, flags));
-	if (x.ok)
-		text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return text;
 }

@@ -71,8 +71,9 @@ enum spec_hook_kind {
 /* Name tables, NULL-terminated (capabilities and rlimits: oci.h); the
  * features document is built from them so that it says exactly what
  * spec_parse() accepts. */
-extern const char *const spec_ns_names[];   /* index = enum spec_ns */
-extern const char *const spec_hook_names[]; /* index = spec_hook_kind */
+extern const char *const spec_ns_names[];     /* index = enum spec_ns */
+extern const char *const spec_capset_names[]; /* index = spec_capset */
+extern const char *const spec_hook_names[];   /* index = spec_hook_kind */
 extern const char *const spec_mount_options[];
 /* Namespaces moat creates (the others are refused). */
 #define SPEC_NS_SUPPORTED                                                    \
