@@ -391,12 +391,15 @@ FUZZ_BINS := $(patsubst %,$(O)/fuzz/fuzz_%,$(FUZZ_NAMES))
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(FUZZ_LIBS)
 
 # The 9p server's target runs the server itself (syscalls) on a temporary
 # tree, so it links the server's sources too.
 $(O)/fuzz/fuzz_p9server: $(p9_SRCS)
 $(O)/fuzz/fuzz_conf: src/runtime/conf.c
+# The config.json parser the host and the agent share, with jansson.
+$(O)/fuzz/fuzz_spec: $(oci_SRCS)
+$(O)/fuzz/fuzz_spec: FUZZ_LIBS := -ljansson
 
 fuzz: $(FUZZ_BINS)
 
