@@ -3,9 +3,11 @@
  * Inputs: config.json's hooks; the hooks' status and output.
  */
 #include "hooks.h"
+#include "../common/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +19,6 @@
 #include <unistd.h>
 
 #define HOOKS_OUTPUT_MAX 512 /* of a failed hook's output, in the error */
-
-static long hooks_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* The printable tail of what the hook wrote. */
 static void hooks_output(int fd, char *buf, size_t cap)
@@ -43,14 +37,12 @@ static int hooks_one(const struct spec_hook *h, const char *where,
 		     const char *state_json, struct moat_err **e)
 {
 	char out[HOOKS_OUTPUT_MAX];
-	long deadline =
-		h->timeout > 0 ? hooks_now_ms() + h->timeout * 1000L : 0;
 	int in = memfd_create("hook-state", MFD_CLOEXEC);
 	int log = memfd_create("hook-output", MFD_CLOEXEC);
 	size_t len = strlen(state_json);
 	char *const empty[] = { NULL };
-	int status = 0, r;
-	pid_t pid, w;
+	int status = 0, r, ms;
+	pid_t pid;
 
 	if (in < 0 || log < 0 || write(in, state_json, len) != (ssize_t)len ||
 	    lseek(in, 0, SEEK_SET) < 0) {
@@ -82,20 +74,20 @@ static int hooks_one(const struct spec_hook *h, const char *where,
 		close(log);
 		return moat_err_set(e, r, "%s: fork", where);
 	}
-	for (;;) {
-		w = waitpid(pid, &status, deadline ? WNOHANG : 0);
-		if (w == pid || (w < 0 && errno != EINTR))
-			break;
-		if (w == 0 && hooks_now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(log);
-			return moat_err_set(e, ETIMEDOUT,
-					    "%s %s: timed out after %d s",
-					    where, h->path, h->timeout);
-		}
-		if (w == 0)
-			usleep(10000);
+	/* no timeout: wait as long as it runs */
+	ms = h->timeout <= 0		   ? -1
+	     : h->timeout > INT_MAX / 1000 ? INT_MAX
+					   : h->timeout * 1000;
+	r = proc_reap(pid, ms, &status);
+	if (r <= 0) {
+		int err = errno;
+
+		close(log);
+		if (r < 0)
+			return moat_err_set(e, err, "%s %s: wait", where,
+					    h->path);
+		return moat_err_set(e, ETIMEDOUT, "%s %s: timed out after %d s",
+				    where, h->path, h->timeout);
 	}
 	hooks_output(log, out, sizeof(out));
 	close(log);

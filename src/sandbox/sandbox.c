@@ -7,6 +7,7 @@
  * src/runtime/conf.c, the container's moat.hypervisor annotation.
  */
 #include "sandbox.h"
+#include "../common/proc.h"
 #include "../runtime/conf.h"
 
 #include <cpuid.h>
@@ -131,36 +132,12 @@ int sandbox_choose(const char *annotation, const struct moat_conf *conf,
 	return 0;
 }
 
-/* Wait up to timeout_ms for pid to end: 1 when it did (*status its wait
- * status), 0 when it runs on, -1 when it is no child of ours. */
-static int sandbox_wait_pid(pid_t pid, int timeout_ms, int *status)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int waited;
-	pid_t w;
-
-	for (waited = 0;; waited += 10) {
-		w = waitpid(pid, status, WNOHANG);
-		if (w == pid)
-			return 1;
-		if (w < 0 && errno != EINTR)
-			return -1;
-		if (waited >= timeout_ms)
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* Wait up to timeout_ms for pid, then SIGKILL it; its wait status. */
 static int sandbox_reap(pid_t pid, int timeout_ms)
 {
-	int status = -1;
+	int status;
 
-	if (sandbox_wait_pid(pid, timeout_ms, &status) == 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
+	proc_reap(pid, timeout_ms, &status);
 	return status;
 }
 
@@ -169,7 +146,7 @@ int sandbox_wait(struct sandbox *sb, int timeout_ms)
 {
 	int status = -1;
 
-	if (sb->pid <= 0 || sandbox_wait_pid(sb->pid, timeout_ms, &status) != 1)
+	if (sb->pid <= 0 || proc_wait(sb->pid, timeout_ms, &status) != 1)
 		return -1;
 	sb->pid = 0;
 	return status;
