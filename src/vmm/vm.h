@@ -12,7 +12,7 @@
 
 #include "../common/err.h"
 #include "../common/loop.h"
-#include "boot/x86_64/layout.h"
+#include "arch/x86_64/layout.h"
 #include "ctl.h"
 #include "bus/bus.h"
 #include "devices/legacy/serial.h"

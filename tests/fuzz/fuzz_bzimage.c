@@ -4,7 +4,7 @@
  * inside the file, and a zero page that carries exactly our parameters.
  */
 #include "../../src/vmm/boot/x86_64/bzimage.h"
-#include "../../src/vmm/boot/x86_64/layout.h"
+#include "../../src/vmm/arch/x86_64/layout.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  */
 #include "../harness/test.h"
 #include "../../src/vmm/boot/x86_64/bzimage.h"
-#include "../../src/vmm/boot/x86_64/layout.h"
+#include "../../src/vmm/arch/x86_64/layout.h"
 #include "../../src/vmm/boot/x86_64/mptable.h"
 #include "../../src/vmm/mem/gmem.h"
 

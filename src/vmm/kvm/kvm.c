@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../boot/x86_64/layout.h"
+#include "../arch/x86_64/layout.h"
 
 #define KVM_CPUID_MAX_ENTRIES 256
 

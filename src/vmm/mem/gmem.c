@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "../boot/x86_64/layout.h"
+#include "../arch/x86_64/layout.h"
 
 /* 1 TiB: far above what a host gives one microVM, far below overflow. */
 #define GMEM_SIZE_MAX (1ULL << 40)

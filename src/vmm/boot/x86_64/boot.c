@@ -14,7 +14,7 @@
 
 #include "../../../common/cleanup.h"
 #include "bzimage.h"
-#include "layout.h"
+#include "../../arch/x86_64/layout.h"
 #include "mptable.h"
 
 #define BOOT_KERNEL_MAX (256ULL << 20)

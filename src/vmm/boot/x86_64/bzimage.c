@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "layout.h"
+#include "../../arch/x86_64/layout.h"
 #include "../../../common/le.h"
 
 #define BZ_OFF_E820_ENTRIES 0x1e8

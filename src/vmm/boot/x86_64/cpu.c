@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../../kvm/kvm.h"
-#include "layout.h"
+#include "../../arch/x86_64/layout.h"
 
 /* Give the vCPU its CPUID (cpuid_fixup of KVM's table); *xcr0 is then the
  * XCR0 that CPUID implies (cpuid_xcr0). */

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "layout.h"
+#include "../../arch/x86_64/layout.h"
 #include "../../../common/le.h"
 
 #define MP_FLOATING_SIZE 16

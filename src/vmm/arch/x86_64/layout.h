@@ -1,10 +1,13 @@
 /*
- * layout.h: every fixed guest-physical address moat-vmm uses, in one place.
+ * layout.h: the machine's address layout: every fixed guest-physical
+ * address and interrupt line moat-vmm uses, in one place. It is
+ * the architecture's (arch/x86_64), read by the boot builders (boot/x86_64),
+ * guest memory, KVM set-up and the device wiring alike.
  * Spec: the Linux x86 boot protocol (Documentation/arch/x86/boot.rst), the
  * Intel MultiProcessor Specification 1.4, the ISA/PC memory map.
  */
-#ifndef MOAT_VMM_LAYOUT_H
-#define MOAT_VMM_LAYOUT_H
+#ifndef MOAT_VMM_ARCH_X86_64_LAYOUT_H
+#define MOAT_VMM_ARCH_X86_64_LAYOUT_H
 
 /* Low memory, below 1 MiB. */
 #define LAYOUT_GDT 0x500ULL	      /* boot GDT, 4 entries */
