@@ -97,14 +97,15 @@ sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c src/sandbox/vmm.c \
 	src/sandbox/net.c
 SHIM_LIBS := -ljansson -lseccomp
 # moat-vmm: the pure parts (boot builders, bus, device models, guest
-# memory) are also in libmoat for the unit tests and fuzzers.
+# memory, and its control protocol's codec, host-side only so not in the
+# agent's proto_SRCS) are also in libmoat for the unit tests and fuzzers.
 vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
 	src/vmm/boot/x86_64/cpuid.c \
 	src/vmm/bus/bus.c src/vmm/devices/legacy/serial.c \
 	src/vmm/devices/legacy/i8042.c src/vmm/mem/gmem.c \
 	src/vmm/devices/virtio/virtq.c src/vmm/devices/virtio/mmio.c \
 	src/vmm/devices/virtio/blkreq.c src/vmm/devices/virtio/netreq.c \
-	src/vmm/devices/virtio/consctl.c src/vmm/ctlproto.c
+	src/vmm/devices/virtio/consctl.c src/proto/ctlproto.c
 vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
 	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \

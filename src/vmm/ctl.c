@@ -1,5 +1,5 @@
 /*
- * ctl.c: the control socket (see ctl.h, ctlproto.h).
+ * ctl.c: the control socket (see ctl.h, src/proto/ctlproto.h).
  */
 #include "ctl.h"
 
@@ -83,20 +83,27 @@ static void ctl_net_counts(const struct vm *vm, unsigned long long n[3])
 static void ctl_do(struct ctl *c, const char *line, size_t len)
 {
 	unsigned long long p9[3], net[3];
-	char out[320];
+	struct ctl_status st;
+	char out[CTL_REPLY_MAX];
 
 	switch (ctl_parse(line, len)) {
 	case CTL_STATUS:
 		ctl_p9_counts(c->vm, p9);
 		ctl_net_counts(c->vm, net);
-		snprintf(out, sizeof(out),
-			 "ok state=%s vcpus=%u mem_mib=%llu rss_kib=%ld "
-			 "p9_req=%llu p9_copy=%llu p9_sg=%llu "
-			 "net_rx=%llu net_tx=%llu net_drop=%llu\n",
-			 vm_paused(c->vm) ? "paused" : "running", c->vm->ncpus,
-			 (unsigned long long)(c->vm->mem.size >> 20),
-			 ctl_rss_kib(c), p9[0], p9[1], p9[2], net[0], net[1],
-			 net[2]);
+		st = (struct ctl_status){
+			.paused = vm_paused(c->vm),
+			.vcpus = c->vm->ncpus,
+			.mem_mib = c->vm->mem.size >> 20,
+			.rss_kib = ctl_rss_kib(c),
+			.p9_req = p9[0],
+			.p9_copy = p9[1],
+			.p9_sg = p9[2],
+			.net_rx = net[0],
+			.net_tx = net[1],
+			.net_drop = net[2],
+		};
+		if (ctl_format_status(&st, out, sizeof(out)) < 0)
+			snprintf(out, sizeof(out), "err status\n");
 		ctl_reply(c, out);
 		break;
 	case CTL_PAUSE:

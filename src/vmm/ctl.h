@@ -1,6 +1,6 @@
 /*
- * ctl.h: the control socket (protocol in ctlproto.h), served on the main
- * thread's loop.
+ * ctl.h: the control socket (protocol in src/proto/ctlproto.h), served on
+ * the main thread's loop.
  */
 #ifndef MOAT_VMM_CTL_H
 #define MOAT_VMM_CTL_H
@@ -9,7 +9,7 @@
 
 #include "../common/err.h"
 #include "../common/loop.h"
-#include "ctlproto.h"
+#include "../proto/ctlproto.h"
 
 struct vm;
 
