@@ -108,6 +108,7 @@ vmm_pure_SRCS := src/vmm/boot/x86_64/bzimage.c src/vmm/boot/x86_64/mptable.c \
 	src/vmm/devices/virtio/consctl.c src/proto/ctlproto.c
 vmm_SRCS := src/vmm/main.c src/vmm/vm.c src/vmm/kvm/kvm.c \
 	src/vmm/boot/x86_64/boot.c src/vmm/boot/x86_64/cpu.c \
+	src/vmm/devices/legacy/legacy.c src/vmm/devices/device.c \
 	src/vmm/devices/virtio/dev.c src/vmm/devices/virtio/rng.c \
 	src/vmm/devices/virtio/console.c src/vmm/ctl.c \
 	src/vmm/devices/virtio/block.c src/vmm/devices/virtio/p9dev.c \
@@ -231,8 +232,10 @@ $(O)/tests/%: $(call host_obj,tests/%.c) $(HARNESS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $(filter-out $(LIB),$^) $(LIB) $(TEST_LIBS)
 
-# The seccomp test loads moat-vmm's own filters.
-$(O)/tests/unit/test_vmm_seccomp: $(call host_obj,src/vmm/seccomp/filter.c)
+# The seccomp test loads moat-vmm's own filters (with virtio-rng's rules).
+$(O)/tests/unit/test_vmm_seccomp: $(call host_obj,src/vmm/seccomp/filter.c \
+	src/vmm/devices/virtio/rng.c src/vmm/devices/virtio/dev.c \
+	src/vmm/kvm/kvm.c)
 # The block test runs the virtio-blk backend on a temporary image, also
 # under the vCPU filter.
 $(O)/tests/unit/test_vmm_blk: $(call host_obj,src/vmm/devices/virtio/block.c \

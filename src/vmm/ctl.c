@@ -51,56 +51,26 @@ static void ctl_reply(struct ctl *c, const char *s)
 		ctl_drop(c);
 }
 
-/* The 9p shares' counters, summed: requests, replies copied, scattered
- * reads. */
-static void ctl_p9_counts(const struct vm *vm, unsigned long long n[3])
-{
-	unsigned i;
-
-	n[0] = n[1] = n[2] = 0;
-	for (i = 0; i < vm->np9; i++) {
-		n[0] += __atomic_load_n(&vm->p9[i].nreq, __ATOMIC_RELAXED);
-		n[1] += __atomic_load_n(&vm->p9[i].ncopy, __ATOMIC_RELAXED);
-		n[2] += __atomic_load_n(&vm->p9[i].nsg, __ATOMIC_RELAXED);
-	}
-}
-
-/* The net devices' counters, summed: frames received, sent, dropped. */
-static void ctl_net_counts(const struct vm *vm, unsigned long long n[3])
-{
-	unsigned i;
-
-	n[0] = n[1] = n[2] = 0;
-	for (i = 0; i < vm->nnet; i++) {
-		n[0] += __atomic_load_n(&vm->net[i].rx_frames,
-					__ATOMIC_RELAXED);
-		n[1] += __atomic_load_n(&vm->net[i].tx_frames,
-					__ATOMIC_RELAXED);
-		n[2] += __atomic_load_n(&vm->net[i].drops, __ATOMIC_RELAXED);
-	}
-}
-
 static void ctl_do(struct ctl *c, const char *line, size_t len)
 {
-	unsigned long long p9[3], net[3];
 	struct ctl_status st;
+	struct vm_stats vs;
 	char out[CTL_REPLY_MAX];
 
 	switch (ctl_parse(line, len)) {
 	case CTL_STATUS:
-		ctl_p9_counts(c->vm, p9);
-		ctl_net_counts(c->vm, net);
+		vm_stats(c->vm, &vs);
 		st = (struct ctl_status){
-			.paused = vm_paused(c->vm),
-			.vcpus = c->vm->ncpus,
-			.mem_mib = c->vm->mem.size >> 20,
+			.paused = vs.paused,
+			.vcpus = vs.vcpus,
+			.mem_mib = vs.mem_bytes >> 20,
 			.rss_kib = ctl_rss_kib(c),
-			.p9_req = p9[0],
-			.p9_copy = p9[1],
-			.p9_sg = p9[2],
-			.net_rx = net[0],
-			.net_tx = net[1],
-			.net_drop = net[2],
+			.p9_req = vs.dev.p9_req,
+			.p9_copy = vs.dev.p9_copy,
+			.p9_sg = vs.dev.p9_sg,
+			.net_rx = vs.dev.net_rx,
+			.net_tx = vs.dev.net_tx,
+			.net_drop = vs.dev.net_drop,
 		};
 		if (ctl_format_status(&st, out, sizeof(out)) < 0)
 			snprintf(out, sizeof(out), "err status\n");
@@ -176,17 +146,18 @@ static void ctl_on_listen(struct loop_handler *h, uint32_t events)
 		ctl_drop(c);
 }
 
-int ctl_open(struct ctl *c, const char *path, struct vm *vm, struct loop *l,
+int ctl_open(struct ctl *c, const char *path, struct vm *vm,
 	     struct moat_err **e)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct loop *l = vm_loop(vm);
 	mode_t old;
 	int r;
 
 	memset(c, 0, sizeof(*c));
 	c->vm = vm;
 	c->loop = l;
-	c->conn_fd = -1;
+	c->conn_fd = c->listen_fd = -1;
 	c->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return moat_err_set(e, ENAMETOOLONG, "control socket %s", path);
@@ -207,19 +178,18 @@ int ctl_open(struct ctl *c, const char *path, struct vm *vm, struct loop *l,
 	c->path = strdup(path);
 	c->h_listen.fd = c->listen_fd;
 	c->h_listen.fn = ctl_on_listen;
-	if (loop_add(l, &c->h_listen, EPOLLIN) < 0) {
-		ctl_close(c);
+	if (loop_add(l, &c->h_listen, EPOLLIN) < 0)
 		return moat_err_set(e, errno, "control socket: epoll");
-	}
 	return 0;
 }
 
 void ctl_close(struct ctl *c)
 {
-	if (c->conn_fd >= 0)
-		close(c->conn_fd);
-	if (c->listen_fd >= 0)
+	ctl_drop(c);
+	if (c->listen_fd >= 0) {
+		loop_del(c->loop, &c->h_listen);
 		close(c->listen_fd);
+	}
 	if (c->statm_fd >= 0)
 		close(c->statm_fd);
 	c->statm_fd = -1;

@@ -1,7 +1,8 @@
 /*
  * moat-vmm: moat's microVM monitor on KVM. One VM per process, configured
  * by command-line options (parsed into struct vm_config before anything is
- * built). See `moat-vmm --help` and docs/vmm.md.
+ * built), then built (vm_build), given its control socket (ctl.h), run
+ * and torn down, in that order. See `moat-vmm --help` and docs/vmm.md.
  * Inputs: the command line (from the runtime); the guest (through KVM).
  */
 #include <errno.h>
@@ -13,6 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctl.h"
+#include "devices/virtio/blkreq.h"
+#include "devices/virtio/net.h"
+#include "devices/virtio/p9dev.h"
 #include "vm.h"
 
 #define VMM_VERSION "0.1.0"
@@ -321,8 +326,10 @@ int main(int argc, char **argv)
 		.console_in = STDIN_FILENO,
 	};
 	struct moat_err *e = NULL;
+	const char *control = NULL; /* the control socket's path */
 	unsigned long long v;
 	const char *why;
+	struct ctl ctl;
 	struct vm vm;
 	int opt, code;
 
@@ -400,7 +407,7 @@ int main(int argc, char **argv)
 				return vmm_fail(VMM_EXIT_USAGE, "--net", why);
 			break;
 		case 'S':
-			c.control = optarg;
+			control = optarg;
 			break;
 		case 'h':
 			vmm_usage(stdout);
@@ -418,12 +425,20 @@ int main(int argc, char **argv)
 				"unexpected argument");
 	if (!c.kernel)
 		return vmm_fail(VMM_EXIT_USAGE, "--kernel", "is required");
-	if (vm_build(&vm, &c, &e) < 0) {
-		fprintf(stderr, "moat-vmm: %s\n", e ? e->msg : "out of memory");
-		moat_err_free(&e);
-		return VMM_EXIT_ERROR;
+	if (vm_build(&vm, &c, &e) < 0)
+		goto fail;
+	if (control && ctl_open(&ctl, control, &vm, &e) < 0) {
+		ctl_close(&ctl);
+		vm_destroy(&vm);
+		goto fail;
 	}
 	code = vm_run(&vm);
+	if (control)
+		ctl_close(&ctl);
 	vm_destroy(&vm);
 	return code;
+fail:
+	fprintf(stderr, "moat-vmm: %s\n", e ? e->msg : "out of memory");
+	moat_err_free(&e);
+	return VMM_EXIT_ERROR;
 }

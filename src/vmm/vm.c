@@ -2,22 +2,26 @@
  * vm.c: building, running and tearing down the VM (see vm.h).
  *
  * Build order (vm_build), undone in reverse by vm_destroy:
- *   1. the stop eventfd        4. the legacy devices on the buses, then
- *   2. KVM: VM, irqchip, PIT      the virtio devices (consoles, rng, block,
- *   3. guest memory, mapped       9p shares, net devices)
- *                              5. the guest image (boot_load)
- *                              6. the vCPUs, set up for boot
+ *   1. the stop eventfd, the loop  4. the legacy devices (legacy.h)
+ *   2. KVM: VM, irqchip, PIT       5. the device table's devices, in its
+ *   3. guest memory, mapped           order, each opened, on its transport,
+ *                                     set up (devices/device.h)
+ *                                  6. the guest image (boot_load)
+ *                                  7. the vCPUs, set up for boot
+ * Run order (vm_run), undone in reverse at its end: the vCPU threads
+ * (parked), the devices' threads, the main thread's filter, the vCPUs let
+ * go; then the main loop until the VM stops.
  * Threads: main runs an epoll loop (stop requests, signals, console input,
- * the virtio queues' notifications, which KVM signals on an ioeventfd);
- * each vCPU has a thread running KVM_RUN and the device models it exits to;
- * each 9p share and each net device has a thread serving its queues
- * (started by vm_run, each under its seccomp filter before any vCPU runs;
- * stopped by vm_destroy).
+ * the virtio queues' notifications, which KVM signals on an ioeventfd, and
+ * what main.c adds: the control socket); each vCPU has a thread running
+ * KVM_RUN and the device models it exits to; a device kind with a start
+ * op (9p shares, net devices) has a thread per instance serving its
+ * queues, each under its seccomp filter before any vCPU runs.
+ * Nothing here knows a device kind by name, nor the control socket.
  */
 #include "vm.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,8 +35,6 @@
 
 #include "boot/x86_64/boot.h"
 #include "boot/x86_64/cpu.h"
-#include "devices/legacy/i8042.h"
-#include "devices/virtio/rng.h"
 #include "seccomp/filter.h"
 
 #define VM_SIG_KICK SIGUSR1
@@ -41,7 +43,6 @@
  * cost boot time and drove the PIT hard in the nested test host. */
 #define VM_BASE_CMDLINE "console=ttyS0 reboot=k panic=-1 no_timer_check"
 #define VM_CMDLINE_MAX 4096
-#define COM1_BASE 0x3f8
 
 void vm_stop(struct vm *vm, int code)
 {
@@ -55,99 +56,7 @@ void vm_stop(struct vm *vm, int code)
 	}
 }
 
-/* --- the serial console backend --------------------------------------------
- */
-
-static void serial_apply(struct serial_dev *d, const struct serial_effect *fx)
-{
-	if (fx->emit && d->out_fd >= 0) {
-		struct pollfd p = { .fd = d->out_fd, .events = POLLOUT };
-
-		/* A console that cannot take output now loses it: the guest
-		 * (and a pause or stop of the VM) never waits on the host
-		 * side. POLLOUT on a pipe means room for PIPE_BUF bytes. */
-		if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) &&
-		    write(d->out_fd, &fx->out, 1) < 0) {
-			/* lost, as above */
-		}
-	}
-	if (fx->irq != d->irq) {
-		struct kvm_irq_level l = { .irq = LAYOUT_IRQ_SERIAL,
-					   .level = fx->irq };
-
-		d->irq = fx->irq;
-		kvm_ioctl(d->vm->kvm.vm_fd, KVM_IRQ_LINE, &l);
-	}
-}
-
-static void serial_pio_read(void *dev, uint64_t off, uint8_t *data,
-			    uint32_t len)
-{
-	struct serial_dev *d = dev;
-	struct serial_effect fx;
-
-	pthread_mutex_lock(&d->lock);
-	data[0] = serial_read(&d->s, (uint8_t)off, &fx);
-	serial_apply(d, &fx);
-	pthread_mutex_unlock(&d->lock);
-	if (len > 1)
-		memset(data + 1, 0, len - 1);
-}
-
-static void serial_pio_write(void *dev, uint64_t off, const uint8_t *data,
-			     uint32_t len)
-{
-	struct serial_dev *d = dev;
-	struct serial_effect fx;
-
-	(void)len; /* only the low byte of a wider access reaches a UART */
-	pthread_mutex_lock(&d->lock);
-	serial_write(&d->s, (uint8_t)off, data[0], &fx);
-	serial_apply(d, &fx);
-	pthread_mutex_unlock(&d->lock);
-}
-
-static const struct bus_ops serial_ops = {
-	.read = serial_pio_read,
-	.write = serial_pio_write,
-};
-
-static void serial_input(struct serial_dev *d, const uint8_t *buf, size_t n)
-{
-	struct serial_effect fx;
-
-	pthread_mutex_lock(&d->lock);
-	serial_rx_push(&d->s, buf, n, &fx); /* a full FIFO drops the rest */
-	serial_apply(d, &fx);
-	pthread_mutex_unlock(&d->lock);
-}
-
-/* --- i8042 -----------------------------------------------------------------
- */
-
-static void i8042_pio_read(void *dev, uint64_t off, uint8_t *data, uint32_t len)
-{
-	(void)dev;
-	memset(data, 0, len);
-	data[0] = i8042_read((uint16_t)(I8042_PORT_DATA + off));
-}
-
-static void i8042_pio_write(void *dev, uint64_t off, const uint8_t *data,
-			    uint32_t len)
-{
-	(void)len;
-	if (i8042_write((uint16_t)(I8042_PORT_DATA + off), data[0]) ==
-	    I8042_RESET)
-		vm_stop(dev, VMM_EXIT_GUEST);
-}
-
-static const struct bus_ops i8042_ops = {
-	.read = i8042_pio_read,
-	.write = i8042_pio_write,
-};
-
-/* --- vCPUs -------------------------------------------------------------------
- */
+/* --- vCPUs -------------------------------------------------------------- */
 
 static void vcpu_io(struct vcpu *v)
 {
@@ -250,6 +159,19 @@ bool vm_paused(struct vm *vm)
 	return p;
 }
 
+/* Load filter kind (FILTER_MAIN or FILTER_VCPU: the threads that serve
+ * the queues) with the syscalls of the devices this VM has. */
+static int vm_filter_load(struct vm *vm, enum filter_kind kind,
+			  struct moat_err **e)
+{
+	const struct filter_rules *rules[LAYOUT_VIRTIO_MAX];
+	unsigned i;
+
+	for (i = 0; i < vm->ndev; i++)
+		rules[i] = vm->dev[i].ops->host_rules;
+	return filter_load_with(kind, rules, vm->ndev, e);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -260,7 +182,7 @@ static void *vcpu_thread(void *arg)
 
 	/* This thread's seccomp filter, before any guest code runs (vm_run
 	 * holds every vCPU parked until the main thread has its own). */
-	if (filter_load(FILTER_VCPU, &e) < 0) {
+	if (vm_filter_load(vm, FILTER_VCPU, &e) < 0) {
 		fprintf(stderr, "moat-vmm: vcpu %u: %s\n", v->index,
 			e ? e->msg : "seccomp");
 		moat_err_free(&e);
@@ -335,129 +257,161 @@ static int vcpu_create(struct vm *vm, unsigned i, uint64_t entry,
 	return cpu_setup(&vm->kvm, v->fd, i, vm->ncpus, entry, e);
 }
 
-/* --- virtio devices ------------------------------------------------------- */
+/* --- the devices -------------------------------------------------------- */
 
-/* Add a virtio-mmio device: its transport, irqfd, MMIO range, and its
+/* Put device i's transport on the MMIO bus: its irqfd, MMIO range, and its
  * entry on the kernel command line. */
-static struct virtio_dev *vm_add_virtio(struct vm *vm, char *cmdline,
-					size_t cap,
-					const struct virtio_dev_ops *ops,
-					struct moat_err **e)
+static int vm_add_virtio(struct vm *vm, struct vm_device *d, char *cmdline,
+			 size_t cap, struct moat_err **e)
 {
-	struct virtio_dev *vd;
-	uint64_t base;
-	unsigned gsi;
+	unsigned i = (unsigned)(d - vm->dev);
+	struct virtio_dev *vd = &vm->vdev[i];
+	uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + i * LAYOUT_VIRTIO_MMIO_SIZE;
+	unsigned gsi = LAYOUT_IRQ_VIRTIO_FIRST + i;
 	size_t n = strlen(cmdline);
 
-	if (vm->nvdev >= LAYOUT_VIRTIO_MAX ||
-	    LAYOUT_IRQ_VIRTIO_FIRST + vm->nvdev > LAYOUT_IRQ_MAX) {
-		moat_err_set(e, 0, "too many virtio devices");
-		return NULL;
-	}
-	vd = &vm->vdev[vm->nvdev];
-	base = LAYOUT_VIRTIO_MMIO_BASE + vm->nvdev * LAYOUT_VIRTIO_MMIO_SIZE;
-	gsi = LAYOUT_IRQ_VIRTIO_FIRST + vm->nvdev;
-	if (virtio_dev_init(vd, vm->kvm.vm_fd, &vm->mem, base, gsi, ops, NULL,
-			    e) < 0)
-		return NULL;
-	vm->nvdev++;
+	if (gsi > LAYOUT_IRQ_MAX)
+		return moat_err_set(e, 0, "too many virtio devices");
+	if (virtio_dev_init(vd, vm->kvm.vm_fd, &vm->mem, base, gsi,
+			    d->ops->virtio, NULL, e) < 0)
+		return -1;
+	d->vd = vd;
 	if (bus_add(&vm->mmio, base, LAYOUT_VIRTIO_MMIO_SIZE,
-		    &virtio_dev_bus_ops, vd) < 0) {
-		moat_err_set(e, 0, "MMIO bus: conflict at %#llx",
-			     (unsigned long long)base);
-		return NULL;
-	}
+		    &virtio_dev_bus_ops, vd) < 0)
+		return moat_err_set(e, 0, "MMIO bus: conflict at %#llx",
+				    (unsigned long long)base);
 	if ((size_t)snprintf(cmdline + n, cap - n,
 			     " virtio_mmio.device=4K@%#llx:%u",
-			     (unsigned long long)base, gsi) >= cap - n) {
-		moat_err_set(e, 0, "kernel command line is too long");
-		return NULL;
-	}
-	return vd;
+			     (unsigned long long)base, gsi) >= cap - n)
+		return moat_err_set(e, 0, "kernel command line is too long");
+	return 0;
 }
 
+/* One instance of ops: open, transport, setup, queue notifications by
+ * ioeventfd (served by the main loop). What was done is in vm->dev[] for
+ * vm_del_devices to undo, whatever failed. */
+static int vm_add_device(struct vm *vm, const struct device_ops *ops,
+			 unsigned i, char *cmdline, size_t cap,
+			 struct moat_err **e)
+{
+	struct vm_device *d;
+	void *state = NULL;
+
+	if (vm->ndev >= LAYOUT_VIRTIO_MAX)
+		return moat_err_set(e, 0, "too many virtio devices");
+	if (ops->size && !(state = calloc(1, ops->size)))
+		return moat_err_set(e, ENOMEM, "%s", ops->many);
+	if (ops->open && ops->open(state, vm->cfg, i, e) < 0) {
+		free(state);
+		return -1;
+	}
+	d = &vm->dev[vm->ndev++];
+	d->ops = ops;
+	d->state = state;
+	if (vm_add_virtio(vm, d, cmdline, cap, e) < 0 ||
+	    ops->setup(state, d->vd, &vm->loop, e) < 0 ||
+	    virtio_dev_kicks(d->vd, vm->kvm.vm_fd, &vm->loop, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Every instance of every kind in the device table, in its order. Each
+ * backend is opened here, before any seccomp filter. */
 static int vm_add_devices(struct vm *vm, char *cmdline, size_t cap,
 			  struct moat_err **e)
 {
-	const struct vm_config *c = vm->cfg;
-	struct virtio_dev *vd;
-	unsigned i;
+	const struct device_ops *const *k;
+	unsigned i, n;
 
-	for (i = 0; i < c->nvconsole; i++) {
-		struct console *con = &vm->cons[i];
-
-		if (console_open(con, c->vport[i], c->vconsole[i], e) < 0)
-			return moat_err_wrap(e, "virtio console %u", i);
-		vm->ncons++;
-		vd = vm_add_virtio(vm, cmdline, cap, &console_ops, e);
-		if (!vd)
-			return -1;
-		console_setup(vd, con);
-		if (console_attach(con, vd, &vm->loop, e) < 0)
-			return -1;
-	}
-	if (c->rng) {
-		vd = vm_add_virtio(vm, cmdline, cap, &rng_ops, e);
-		if (!vd)
-			return -1;
-		rng_setup(vd);
-	}
-	/* Block devices last: the guest names them vda, vdb, ... in this
-	 * order. Each image is opened here, before any seccomp filter. */
-	for (i = 0; i < c->nblock; i++) {
-		const struct vm_block_config *bc = &c->block[i];
-		struct block *b = &vm->blk[i];
-		char id[BLKREQ_ID_BYTES + 1];
-
-		snprintf(id, sizeof(id), "moat-blk%u", i);
-		if (block_open(b, bc->path, bc->ro, bc->id ? bc->id : id, e) <
-		    0)
-			return moat_err_wrap(e, "virtio block %u", i);
-		vm->nblk++;
-		vd = vm_add_virtio(vm, cmdline, cap, &block_ops, e);
-		if (!vd)
-			return -1;
-		block_setup(b, vd);
-	}
-	/* 9p shares: each directory opened here, before any filter; the
-	 * guest finds them by tag, not by order. */
-	for (i = 0; i < c->nshare; i++) {
-		const struct vm_share_config *sc = &c->share[i];
-		struct p9dev *d = &vm->p9[i];
-
-		if (p9dev_open(d, sc->path, sc->tag, sc->ro, sc->submounts, e) <
-		    0)
-			return moat_err_wrap(e, "9p share %s", sc->tag);
-		vm->np9++;
-		vd = vm_add_virtio(vm, cmdline, cap, &p9dev_ops, e);
-		if (!vd)
-			return -1;
-		p9dev_setup(d, vd);
-	}
-	/* Net devices: each tap taken here, before any filter; the guest
-	 * names them eth0, eth1, ... in this order. */
-	for (i = 0; i < c->nnet; i++) {
-		const struct vm_net_config *nc = &c->net[i];
-		struct net *d = &vm->net[i];
-
-		if (net_open(d, nc->fd, nc->ifname,
-			     nc->has_mac ? nc->mac : NULL, nc->mtu, e) < 0)
-			return moat_err_wrap(e, "virtio net %u", i);
-		vm->nnet++;
-		vd = vm_add_virtio(vm, cmdline, cap, &net_ops, e);
-		if (!vd)
-			return -1;
-		net_setup(d, vd);
+	for (k = device_table; *k; k++) {
+		n = (*k)->count(vm->cfg);
+		if (n > (*k)->max)
+			return moat_err_set(e, 0, "at most %u %s", (*k)->max,
+					    (*k)->many);
+		for (i = 0; i < n; i++)
+			if (vm_add_device(vm, *k, i, cmdline, cap, e) < 0)
+				return -1;
 	}
 	return 0;
 }
 
-/* --- the main loop's handlers ------------------------------------------------
- */
+/* The devices' threads, in the table's order; each returns once it runs
+ * under its filter. Returns 0, or -1 when one failed (said on stderr). */
+static int vm_start_devices(struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->ndev; i++) {
+		struct vm_device *d = &vm->dev[i];
+		struct moat_err *e = NULL;
+
+		if (!d->ops->start)
+			continue;
+		if (d->ops->start(d->state, &e) < 0) {
+			fprintf(stderr, "moat-vmm: %s\n",
+				e ? e->msg : d->ops->many);
+			moat_err_free(&e);
+			return -1;
+		}
+		d->started = true;
+	}
+	return 0;
+}
+
+/* Undo vm_start_devices, in reverse. */
+static void vm_stop_devices(struct vm *vm)
+{
+	unsigned i;
+
+	for (i = vm->ndev; i-- > 0;) {
+		struct vm_device *d = &vm->dev[i];
+
+		if (d->started)
+			d->ops->stop(d->state);
+		d->started = false;
+	}
+}
+
+/* Undo vm_add_devices, in reverse: each device closed, then its
+ * transport. */
+static void vm_del_devices(struct vm *vm)
+{
+	vm_stop_devices(vm);
+	while (vm->ndev > 0) {
+		struct vm_device *d = &vm->dev[--vm->ndev];
+
+		if (d->ops->close)
+			d->ops->close(d->state);
+		if (d->vd)
+			virtio_dev_destroy(d->vd);
+		free(d->state);
+		memset(d, 0, sizeof(*d));
+	}
+}
+
+void vm_stats(struct vm *vm, struct vm_stats *s)
+{
+	unsigned i;
+
+	memset(s, 0, sizeof(*s));
+	s->paused = vm_paused(vm);
+	s->vcpus = vm->ncpus;
+	s->mem_bytes = vm->mem.size;
+	for (i = 0; i < vm->ndev; i++)
+		if (vm->dev[i].ops->stats)
+			vm->dev[i].ops->stats(vm->dev[i].state, &s->dev);
+}
+
+struct loop *vm_loop(struct vm *vm)
+{
+	return &vm->loop;
+}
+
+/* --- the main loop's handlers ------------------------------------------- */
 
 struct vm_main {
 	struct vm *vm;
-	struct loop_handler stop, sig, in;
+	struct loop_handler stop, sig;
 };
 
 static void vm_on_stop(struct loop_handler *h, uint32_t events)
@@ -477,22 +431,13 @@ static void vm_on_signal(struct loop_handler *h, uint32_t events)
 		vm_stop(m->vm, VMM_EXIT_KILLED);
 }
 
-static void vm_on_input(struct loop_handler *h, uint32_t events)
+/* The i8042's reset line: the guest rebooted. */
+static void vm_on_reset(void *arg)
 {
-	struct vm_main *m =
-		(struct vm_main *)((char *)h - offsetof(struct vm_main, in));
-	uint8_t buf[SERIAL_RX_FIFO];
-	ssize_t r = read(h->fd, buf, sizeof(buf));
-
-	(void)events;
-	if (r > 0)
-		serial_input(&m->vm->serial, buf, (size_t)r);
-	else if (r == 0 || errno != EAGAIN)
-		loop_del(&m->vm->loop, h); /* console input ended */
+	vm_stop(arg, VMM_EXIT_GUEST);
 }
 
-/* --- build, run, destroy
- * ------------------------------------------------------ */
+/* --- build, run, destroy ------------------------------------------------ */
 
 int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 {
@@ -510,34 +455,13 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 		vm->vcpu[i].fd = -1;
 	atomic_init(&vm->exit_code, -1);
 	atomic_init(&vm->stopping, false);
-	pthread_mutex_init(&vm->serial.lock, NULL);
 	pthread_mutex_init(&vm->pause_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
 	atomic_init(&vm->pause_req, false);
-	vm->serial.out_fd = c->console_out;
-	vm->serial.vm = vm;
-	serial_init(&vm->serial.s);
 
 	if (c->ncpus < 1 || c->ncpus > LAYOUT_MAX_VCPUS) {
 		moat_err_set(e, 0, "vcpus: %u is not in 1..%d", c->ncpus,
 			     LAYOUT_MAX_VCPUS);
-		goto fail;
-	}
-	if (c->nvconsole > VM_MAX_VCONSOLES) {
-		moat_err_set(e, 0, "at most %d virtio consoles",
-			     VM_MAX_VCONSOLES);
-		goto fail;
-	}
-	if (c->nblock > VM_MAX_BLOCKS) {
-		moat_err_set(e, 0, "at most %d block devices", VM_MAX_BLOCKS);
-		goto fail;
-	}
-	if (c->nshare > VM_MAX_SHARES) {
-		moat_err_set(e, 0, "at most %d 9p shares", VM_MAX_SHARES);
-		goto fail;
-	}
-	if (c->nnet > VM_MAX_NETS) {
-		moat_err_set(e, 0, "at most %d net devices", VM_MAX_NETS);
 		goto fail;
 	}
 	vm->ncpus = c->ncpus;
@@ -557,26 +481,12 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 				   vm->mem.region[i].size,
 				   vm->mem.region[i].host, e) < 0)
 			goto fail;
-	if (bus_add(&vm->pio, COM1_BASE, SERIAL_PORT_COUNT, &serial_ops,
-		    &vm->serial) < 0 ||
-	    /* 0x61 in between is KVM's in-kernel PIT speaker port. */
-	    bus_add(&vm->pio, I8042_PORT_DATA,
-		    I8042_PORT_CMD - I8042_PORT_DATA + 1, &i8042_ops, vm) < 0) {
-		moat_err_set(e, 0, "port I/O bus: conflict");
+	vm->has_legacy = true;
+	if (legacy_init(&vm->legacy, vm->kvm.vm_fd, &vm->pio, &vm->loop,
+			c->console_out, c->console_in, vm_on_reset, vm, e) < 0)
 		goto fail;
-	}
 	if (vm_add_devices(vm, cmdline, sizeof(cmdline), e) < 0)
 		goto fail;
-	/* Queue notifications by ioeventfd, served by the main loop. */
-	for (i = 0; i < vm->nvdev; i++)
-		if (virtio_dev_kicks(&vm->vdev[i], vm->kvm.vm_fd, &vm->loop,
-				     e) < 0)
-			goto fail;
-	if (c->control) {
-		if (ctl_open(&vm->ctl, c->control, vm, &vm->loop, e) < 0)
-			goto fail;
-		vm->has_ctl = true;
-	}
 	if (c->cmdline) {
 		size_t n = strlen(cmdline);
 
@@ -657,10 +567,6 @@ int vm_run(struct vm *vm)
 			close(m.sig.fd);
 		return VMM_EXIT_ERROR;
 	}
-	m.in.fd = vm->cfg->console_in;
-	m.in.fn = vm_on_input;
-	if (m.in.fd >= 0)
-		loop_add(&vm->loop, &m.in, EPOLLIN); /* fails for files: fine */
 
 	/* The vCPUs start parked; they run once every thread, this one
 	 * included, has its seccomp filter. */
@@ -673,30 +579,13 @@ int vm_run(struct vm *vm)
 		}
 		vm->vcpu[i].started = true;
 	}
-	/* The 9p threads: each returns once it runs under its filter. */
-	for (i = 0; i < vm->np9 && !atomic_load(&vm->stopping); i++) {
-		struct moat_err *e = NULL;
-
-		if (p9dev_start(&vm->p9[i], &e) < 0) {
-			fprintf(stderr, "moat-vmm: %s\n", e ? e->msg : "9p");
-			moat_err_free(&e);
-			vm_stop(vm, VMM_EXIT_ERROR);
-		}
-	}
-	/* The net threads, likewise. */
-	for (i = 0; i < vm->nnet && !atomic_load(&vm->stopping); i++) {
-		struct moat_err *e = NULL;
-
-		if (net_start(&vm->net[i], &e) < 0) {
-			fprintf(stderr, "moat-vmm: %s\n", e ? e->msg : "net");
-			moat_err_free(&e);
-			vm_stop(vm, VMM_EXIT_ERROR);
-		}
-	}
+	/* The devices' threads, each under its own filter. */
+	if (!atomic_load(&vm->stopping) && vm_start_devices(vm) < 0)
+		vm_stop(vm, VMM_EXIT_ERROR);
 	if (!atomic_load(&vm->stopping)) {
 		struct moat_err *e = NULL;
 
-		if (filter_load(FILTER_MAIN, &e) < 0) {
+		if (vm_filter_load(vm, FILTER_MAIN, &e) < 0) {
 			fprintf(stderr, "moat-vmm: %s\n",
 				e ? e->msg : "seccomp");
 			moat_err_free(&e);
@@ -708,6 +597,9 @@ int vm_run(struct vm *vm)
 		if (loop_run_once(&vm->loop, -1) < 0)
 			vm_stop(vm, VMM_EXIT_INTERNAL);
 	vm_kick_join(vm);
+	vm_stop_devices(vm);
+	loop_del(&vm->loop, &m.sig);
+	loop_del(&vm->loop, &m.stop);
 	close(m.sig.fd);
 	code = atomic_load(&vm->exit_code);
 	return code < 0 ? VMM_EXIT_INTERNAL : code;
@@ -728,31 +620,16 @@ void vm_destroy(struct vm *vm)
 		v->run = NULL;
 		v->fd = -1;
 	}
-	if (vm->has_ctl)
-		ctl_close(&vm->ctl);
-	vm->has_ctl = false;
-	for (i = 0; i < vm->ncons; i++)
-		console_close(&vm->cons[i]);
-	vm->ncons = 0;
-	for (i = 0; i < vm->nblk; i++)
-		block_close(&vm->blk[i]);
-	vm->nblk = 0;
-	for (i = 0; i < vm->np9; i++)
-		p9dev_close(&vm->p9[i]); /* joins its thread */
-	vm->np9 = 0;
-	for (i = 0; i < vm->nnet; i++)
-		net_close(&vm->net[i]); /* joins its thread */
-	vm->nnet = 0;
-	for (i = 0; i < vm->nvdev; i++)
-		virtio_dev_destroy(&vm->vdev[i]);
-	vm->nvdev = 0;
+	vm_del_devices(vm);
+	if (vm->has_legacy)
+		legacy_fini(&vm->legacy);
+	vm->has_legacy = false;
 	kvm_close(&vm->kvm);
 	gmem_unmap(&vm->mem);
 	loop_fini(&vm->loop);
 	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);
 	vm->stop_fd = -1;
-	pthread_mutex_destroy(&vm->serial.lock);
 	pthread_mutex_destroy(&vm->pause_lock);
 	pthread_cond_destroy(&vm->pause_cond);
 }

@@ -1,6 +1,8 @@
 /*
  * vm.h: one moat-vmm virtual machine, built in one ordered function and
- * torn down in the reverse order. One VM per process.
+ * torn down in the reverse order. One VM per process. Its devices come
+ * from the device table (devices/device.h); what others may do to a
+ * running VM (the control socket, main.c) is the public functions below.
  */
 #ifndef MOAT_VMM_VM_H
 #define MOAT_VMM_VM_H
@@ -13,14 +15,11 @@
 #include "../common/err.h"
 #include "../common/loop.h"
 #include "arch/x86_64/layout.h"
-#include "ctl.h"
 #include "bus/bus.h"
-#include "devices/legacy/serial.h"
-#include "devices/virtio/block.h"
-#include "devices/virtio/console.h"
+#include "config.h"
+#include "devices/device.h"
+#include "devices/legacy/legacy.h"
 #include "devices/virtio/dev.h"
-#include "devices/virtio/net.h"
-#include "devices/virtio/p9dev.h"
 #include "kvm/kvm.h"
 #include "mem/gmem.h"
 
@@ -34,58 +33,6 @@ enum vmm_exit {
 	VMM_EXIT_KILLED = 5,	   /* stopped from outside (signal, control) */
 };
 
-#define VM_MAX_VCONSOLES 4
-#define VM_MAX_BLOCKS 4
-#define VM_MAX_SHARES 8
-#define VM_MAX_NETS 4
-
-/* A virtio-9p share: a host directory the guest mounts by tag. */
-struct vm_share_config {
-	const char *tag; /* 1..P9_TAG_MAX bytes */
-	const char *path;
-	bool ro;
-	bool submounts; /* cross mount points under path */
-};
-
-/* A virtio-blk device: a raw image (or block device), opened before the
- * guest runs. */
-struct vm_block_config {
-	const char *path;
-	bool ro;
-	const char *id; /* GET_ID string (<= 20 bytes), NULL: "moat-blkN" */
-};
-
-/* A virtio-net device on a tap: inherited (fd) or attached by name. */
-struct vm_net_config {
-	int fd;		    /* >= 0: an inherited tap fd */
-	const char *ifname; /* else: the existing tap to attach to */
-	uint8_t mac[6];
-	bool has_mac; /* else a random locally administered one */
-	unsigned mtu; /* 0: not offered to the guest */
-};
-
-struct vm_config {
-	const char *kernel;
-	const char *initrd;
-	const char *cmdline; /* appended to moat-vmm's own arguments */
-	uint64_t mem_bytes;
-	unsigned ncpus;
-	int console_out;			/* -1: discard */
-	int console_in;				/* -1: none */
-	const char *kvm_dev;			/* NULL: /dev/kvm */
-	const char *vconsole[VM_MAX_VCONSOLES]; /* hvc0, hvc1, ...: backends */
-	const char *vport[VM_MAX_VCONSOLES];	/* NULL, or the port's name */
-	unsigned nvconsole;
-	bool rng;				     /* a virtio-rng device */
-	struct vm_block_config block[VM_MAX_BLOCKS]; /* vda, vdb, ... */
-	unsigned nblock;
-	struct vm_share_config share[VM_MAX_SHARES];
-	unsigned nshare;
-	struct vm_net_config net[VM_MAX_NETS]; /* eth0, eth1, ... */
-	unsigned nnet;
-	const char *control; /* control socket path, or NULL */
-};
-
 struct vm;
 
 struct vcpu {
@@ -97,12 +44,12 @@ struct vcpu {
 	bool started;
 };
 
-struct serial_dev {
-	pthread_mutex_t lock;
-	struct serial s;
-	bool irq;
-	int out_fd;
-	struct vm *vm;
+/* One instance of a device kind, with its transport. */
+struct vm_device {
+	const struct device_ops *ops;
+	void *state;	       /* ops->size bytes, the kind's own */
+	struct virtio_dev *vd; /* its transport, once set up; else NULL */
+	bool started;	       /* ops->start succeeded */
 };
 
 struct vm {
@@ -110,31 +57,31 @@ struct vm {
 	struct gmem mem;
 	struct bus pio;
 	struct bus mmio;
-	struct serial_dev serial;
+	struct legacy legacy; /* COM1, i8042 */
+	bool has_legacy;
 	unsigned ncpus;
 	struct vcpu vcpu[LAYOUT_MAX_VCPUS];
 	struct loop loop; /* the main thread's event loop */
 	struct virtio_dev vdev[LAYOUT_VIRTIO_MAX];
-	unsigned nvdev;
-	struct console cons[VM_MAX_VCONSOLES];
-	unsigned ncons;
-	struct block blk[VM_MAX_BLOCKS];
-	unsigned nblk;
-	struct p9dev p9[VM_MAX_SHARES];
-	unsigned np9;
-	struct net net[VM_MAX_NETS];
-	unsigned nnet;
+	struct vm_device dev[LAYOUT_VIRTIO_MAX]; /* dev[i] on vdev[i] */
+	unsigned ndev;
 	int stop_fd; /* eventfd: a vCPU asks main to stop */
 	/* Pausing: vCPUs park at the top of their loop while pause_req. */
 	pthread_mutex_t pause_lock;
 	pthread_cond_t pause_cond; /* parked count or pause_req changed */
 	atomic_bool pause_req;
 	unsigned parked;
-	struct ctl ctl;
-	bool has_ctl;
 	atomic_int exit_code; /* -1 until the first stop */
 	atomic_bool stopping;
 	const struct vm_config *cfg;
+};
+
+/* What vm_stats reports. */
+struct vm_stats {
+	bool paused;
+	unsigned vcpus;
+	uint64_t mem_bytes;
+	struct device_stats dev; /* the devices' counters, summed */
 };
 
 /* Build the VM (KVM, memory, devices, guest image, vCPUs); nothing runs
@@ -146,6 +93,10 @@ int vm_run(struct vm *vm);
 
 void vm_destroy(struct vm *vm);
 
+/* The main thread's event loop, on which main.c's own fds (the control
+ * socket) are served while vm_run runs. */
+struct loop *vm_loop(struct vm *vm);
+
 /* Park every vCPU outside KVM_RUN; returns 0, or -1 when they did not all
  * park within 2 s (then the request stands until vm_resume). Main thread. */
 int vm_pause(struct vm *vm);
@@ -154,5 +105,8 @@ bool vm_paused(struct vm *vm);
 
 /* Ask the VM to stop with code (the first code wins). Thread-safe. */
 void vm_stop(struct vm *vm, int code);
+
+/* The VM's state and its devices' counters. Main thread. */
+void vm_stats(struct vm *vm, struct vm_stats *s);
 
 #endif

@@ -492,10 +492,14 @@ TEST(block_open_checks_and_locks_the_image)
 
 static void *filtered_io(void *arg)
 {
+	static const struct filter_rules *const rules[] = {
+		&block_filter_rules
+	};
 	struct moat_err *e = NULL;
 
 	(void)arg;
-	if (filter_load(FILTER_VCPU, &e) < 0)
+	/* As moat-vmm loads it for a VM with a block device. */
+	if (filter_load_with(FILTER_VCPU, rules, 1, &e) < 0)
 		_exit(100);
 	/* preadv, pwritev, and fdatasync (write-through without FLUSH,
 	 * and a FLUSH request) */

@@ -7,6 +7,7 @@
  */
 #include "../harness/test.h"
 #include "../../src/vmm/seccomp/filter.h"
+#include "../../src/vmm/devices/virtio/rng.h"
 #include "../../src/vmm/devices/virtio/9p/p9codec.h"
 #include "../../src/vmm/devices/virtio/9p/p9server.h"
 
@@ -33,16 +34,26 @@ struct job {
 	int what;
 };
 
-enum { ALLOWED, FORBID_SOCKET, FORBID_OPEN, FORBID_EXEC_MMAP, FORBID_IOCTL };
+enum {
+	ALLOWED,
+	FORBID_SOCKET,
+	FORBID_OPEN,
+	FORBID_EXEC_MMAP,
+	FORBID_IOCTL,
+	FORBID_GETRANDOM, /* loaded without virtio-rng's rules */
+};
 
 static void *job_thread(void *arg)
 {
 	struct job *j = arg;
+	/* As moat-vmm loads them for a VM with a virtio-rng device. */
+	static const struct filter_rules *const rng[] = { &rng_filter_rules };
 	struct moat_err *e = NULL;
 	char b[16];
 	void *p;
 
-	if (filter_load(j->kind, &e) < 0)
+	if (filter_load_with(j->kind, rng, j->what == FORBID_GETRANDOM ? 0 : 1,
+			     &e) < 0)
 		_exit(100);
 	switch (j->what) {
 	case ALLOWED:
@@ -78,6 +89,10 @@ static void *job_thread(void *arg)
 		break;
 	case FORBID_IOCTL:
 		ioctl(-1, KVM_CREATE_VM, 0);
+		break;
+	case FORBID_GETRANDOM:
+		if (getrandom(b, sizeof(b), 0) < 0)
+			_exit(108);
 		break;
 	}
 	_exit(105); /* the forbidden call returned: the filter let it by */
@@ -132,6 +147,13 @@ TEST(forbidden_syscall_on_a_vcpu_thread_kills_the_process)
 	expect_killed(run_job(FILTER_VCPU, FORBID_OPEN));
 	expect_killed(run_job(FILTER_VCPU, FORBID_EXEC_MMAP));
 	expect_killed(run_job(FILTER_VCPU, FORBID_IOCTL));
+}
+
+TEST(devices_rules_are_all_that_add_their_syscalls)
+{
+	/* getrandom is virtio-rng's: without the device, no thread has it. */
+	expect_killed(run_job(FILTER_VCPU, FORBID_GETRANDOM));
+	expect_killed(run_job(FILTER_MAIN, FORBID_GETRANDOM));
 }
 
 TEST(forbidden_syscall_on_the_main_thread_kills_the_process)

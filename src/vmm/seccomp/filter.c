@@ -38,23 +38,22 @@ static const int filter_common[] = {
 	SCMP_SYS(newfstatat),
 };
 
-/* The main loop also serves the queue notifications that come by
- * ioeventfd (virtio/dev.c): getrandom for virtio-rng, preadv, pwritev and
- * fdatasync for virtio-blk's image fds, opened before the filter. */
+/* The main loop: the event loop, the control socket (accept4, recvfrom,
+ * sendto, pread64 of /proc/self/statm, unlink at the end), the vCPUs'
+ * kicks (tgkill). It also serves the queue notifications that come by
+ * ioeventfd (virtio/dev.c): what the device models need for that comes
+ * with the devices (struct filter_rules: getrandom for virtio-rng;
+ * preadv, pwritev and fdatasync for virtio-blk's image fds). */
 static const int filter_main_only[] = {
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(accept4),
 	SCMP_SYS(recvfrom),   SCMP_SYS(sendto),	     SCMP_SYS(tgkill),
 	SCMP_SYS(pread64),    SCMP_SYS(unlink),	     SCMP_SYS(unlinkat),
-	SCMP_SYS(getrandom),  SCMP_SYS(preadv),	     SCMP_SYS(pwritev),
-	SCMP_SYS(fdatasync),
 };
 
-/* getrandom: virtio-rng; preadv, pwritev, fdatasync: virtio-blk's I/O on
- * its image fds, opened before the filter. */
+/* poll: the UART (is the console fd ready?); the device models' own
+ * syscalls come with the devices, as for the main loop. */
 static const int filter_vcpu_only[] = {
-	SCMP_SYS(getrandom), SCMP_SYS(poll), /* the UART: is the console fd
-						ready? */
-	SCMP_SYS(preadv),    SCMP_SYS(pwritev), SCMP_SYS(fdatasync),
+	SCMP_SYS(poll),
 };
 
 /*
@@ -137,6 +136,22 @@ static int filter_add_all(scmp_filter_ctx ctx, const int *sys, size_t n)
 	return 0;
 }
 
+/* The devices' lists, each once (two devices of a kind share one). */
+static int filter_add_rules(scmp_filter_ctx ctx,
+			    const struct filter_rules *const *rules, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && rules[j] != rules[i]; j++)
+			;
+		if (j == i && rules[i] &&
+		    filter_add_all(ctx, rules[i]->sys, rules[i]->n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ioctl: only these requests. */
 static int filter_ioctls(scmp_filter_ctx ctx, const unsigned long *req,
 			 size_t n)
@@ -180,6 +195,13 @@ static pthread_mutex_t filter_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int filter_load(enum filter_kind kind, struct moat_err **e)
 {
+	return filter_load_with(kind, NULL, 0, e);
+}
+
+int filter_load_with(enum filter_kind kind,
+		     const struct filter_rules *const *rules, size_t nrules,
+		     struct moat_err **e)
+{
 	static const unsigned long main_ioctls[] = { KVM_IRQ_LINE };
 	static const unsigned long vcpu_ioctls[] = { KVM_RUN, KVM_IRQ_LINE };
 	scmp_filter_ctx ctx;
@@ -204,7 +226,8 @@ int filter_load(enum filter_kind kind, struct moat_err **e)
 		if (filter_add_all(ctx, filter_main_only,
 				   sizeof(filter_main_only) / sizeof(int)) <
 			    0 ||
-		    filter_ioctls(ctx, main_ioctls, 1) < 0)
+		    filter_ioctls(ctx, main_ioctls, 1) < 0 ||
+		    filter_add_rules(ctx, rules, nrules) < 0)
 			goto out;
 	} else if (kind == FILTER_P9) {
 		if (filter_add_all(ctx, filter_p9_only,
@@ -219,7 +242,8 @@ int filter_load(enum filter_kind kind, struct moat_err **e)
 		if (filter_add_all(ctx, filter_vcpu_only,
 				   sizeof(filter_vcpu_only) / sizeof(int)) <
 			    0 ||
-		    filter_ioctls(ctx, vcpu_ioctls, 2) < 0)
+		    filter_ioctls(ctx, vcpu_ioctls, 2) < 0 ||
+		    filter_add_rules(ctx, rules, nrules) < 0)
 			goto out;
 	}
 	r = seccomp_load(ctx);

@@ -8,6 +8,8 @@
 #ifndef MOAT_VMM_SECCOMP_FILTER_H
 #define MOAT_VMM_SECCOMP_FILTER_H
 
+#include <stddef.h>
+
 #include "../../common/err.h"
 
 enum filter_kind {
@@ -19,8 +21,21 @@ enum filter_kind {
 			epoll on its own epoll fd */
 };
 
+/* Syscalls (allowed whatever their arguments) that a device model makes on
+ * the threads serving its queues, the main loop and the vCPUs: each device
+ * kind names its own (devices/device.h), and they are added to FILTER_MAIN
+ * and FILTER_VCPU for the devices a VM has. */
+struct filter_rules {
+	const int *sys; /* syscall numbers */
+	size_t n;
+};
+
 /* Build the filter for kind and load it on the calling thread. Callers on
  * several threads at once are serialised. */
 int filter_load(enum filter_kind kind, struct moat_err **e);
+/* The same with the n rule lists in rules added (a list may come twice). */
+int filter_load_with(enum filter_kind kind,
+		     const struct filter_rules *const *rules, size_t n,
+		     struct moat_err **e);
 
 #endif

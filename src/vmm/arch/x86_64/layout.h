@@ -1,6 +1,6 @@
 /*
  * layout.h: the machine's address layout: every fixed guest-physical
- * address and interrupt line moat-vmm uses, in one place. It is
+ * address, I/O port and interrupt line moat-vmm uses, in one place. It is
  * the architecture's (arch/x86_64), read by the boot builders (boot/x86_64),
  * guest memory, KVM set-up and the device wiring alike.
  * Spec: the Linux x86 boot protocol (Documentation/arch/x86/boot.rst), the
@@ -38,6 +38,12 @@
 #define LAYOUT_LAPIC 0xfee00000ULL
 #define LAYOUT_KVM_IDENTITY_MAP 0xfeffc000ULL /* 1 page, KVM (VMX) */
 #define LAYOUT_KVM_TSS 0xfeffd000ULL	      /* 3 pages, KVM (VMX) */
+
+/* Port I/O: COM1's 8 registers, and the i8042's data..command ports (the
+ * 0x61 between them is KVM's in-kernel PIT speaker port). */
+#define LAYOUT_PIO_COM1 0x3f8
+#define LAYOUT_PIO_I8042 0x60
+#define LAYOUT_PIO_I8042_LEN 5
 
 /* Interrupt lines (GSIs) of the ISA bus and of our devices. */
 #define LAYOUT_IRQ_SERIAL 4

@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -226,4 +227,11 @@ static void block_notify(struct virtio_dev *vd, unsigned qi)
 
 const struct virtio_dev_ops block_ops = {
 	.notify = block_notify,
+};
+
+static const int block_sys[] = { SYS_preadv, SYS_pwritev, SYS_fdatasync };
+
+const struct filter_rules block_filter_rules = {
+	.sys = block_sys,
+	.n = sizeof(block_sys) / sizeof(block_sys[0]),
 };

@@ -62,5 +62,8 @@ void block_setup(struct block *b, struct virtio_dev *vd);
 void block_close(struct block *b);
 
 extern const struct virtio_dev_ops block_ops;
+/* Its syscalls on the threads that serve its queue (the main loop, a vCPU
+ * that notified it): preadv, pwritev and fdatasync on the image fd. */
+extern const struct filter_rules block_filter_rules;
 
 #endif

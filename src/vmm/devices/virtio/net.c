@@ -395,16 +395,21 @@ int net_start(struct net *d, struct moat_err **e)
 	return 0;
 }
 
+void net_stop(struct net *d)
+{
+	if (!d->th.started)
+		return;
+	pthread_mutex_lock(&d->vd->lock);
+	d->stop = true;
+	pthread_mutex_unlock(&d->vd->lock);
+	net_kick(d);
+	pthread_join(d->th.id, NULL);
+	d->th.started = false;
+}
+
 void net_close(struct net *d)
 {
-	if (d->th.started) {
-		pthread_mutex_lock(&d->vd->lock);
-		d->stop = true;
-		pthread_mutex_unlock(&d->vd->lock);
-		net_kick(d);
-		pthread_join(d->th.id, NULL);
-		d->th.started = false;
-	}
+	net_stop(d);
 	if (d->ep >= 0)
 		close(d->ep);
 	if (d->kick_fd >= 0)

@@ -87,7 +87,9 @@ int net_open(struct net *d, int tap_fd, const char *ifname, const uint8_t *mac,
 void net_setup(struct net *d, struct virtio_dev *vd);
 /* Start the device thread and wait until it runs under its filter. */
 int net_start(struct net *d, struct moat_err **e);
-/* Stop and join the thread (if started), then close the fds. */
+/* Stop and join the thread; a no-op when it is not running. */
+void net_stop(struct net *d);
+/* net_stop, then close the fds. */
 void net_close(struct net *d);
 
 extern const struct virtio_dev_ops net_ops;

@@ -254,16 +254,21 @@ int p9dev_start(struct p9dev *d, struct moat_err **e)
 	return 0;
 }
 
+void p9dev_stop(struct p9dev *d)
+{
+	if (!d->th.started)
+		return;
+	pthread_mutex_lock(&d->vd->lock);
+	d->stop = true;
+	pthread_cond_broadcast(&d->th.cond);
+	pthread_mutex_unlock(&d->vd->lock);
+	pthread_join(d->th.id, NULL);
+	d->th.started = false;
+}
+
 void p9dev_close(struct p9dev *d)
 {
-	if (d->th.started) {
-		pthread_mutex_lock(&d->vd->lock);
-		d->stop = true;
-		pthread_cond_broadcast(&d->th.cond);
-		pthread_mutex_unlock(&d->vd->lock);
-		pthread_join(d->th.id, NULL);
-		d->th.started = false;
-	}
+	p9dev_stop(d);
 	p9server_free(d->srv);
 	d->srv = NULL;
 	free(d->req);

@@ -80,7 +80,9 @@ void p9dev_setup(struct p9dev *d, struct virtio_dev *vd);
 /* Start the device thread and wait until it runs under its seccomp filter.
  * Returns 0, or -1 (e filled) when the thread or its filter failed. */
 int p9dev_start(struct p9dev *d, struct moat_err **e);
-/* Stop and join the thread (if started), then free everything. */
+/* Stop and join the thread; a no-op when it is not running. */
+void p9dev_stop(struct p9dev *d);
+/* p9dev_stop, then free everything. */
 void p9dev_close(struct p9dev *d);
 
 extern const struct virtio_dev_ops p9dev_ops;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 
 #define RNG_QUEUE_SIZE 64
 #define RNG_MAX_PER_BUFFER (64 * 1024)
@@ -56,4 +57,11 @@ static void rng_notify(struct virtio_dev *vd, unsigned qi)
 
 const struct virtio_dev_ops rng_ops = {
 	.notify = rng_notify,
+};
+
+static const int rng_sys[] = { SYS_getrandom };
+
+const struct filter_rules rng_filter_rules = {
+	.sys = rng_sys,
+	.n = sizeof(rng_sys) / sizeof(rng_sys[0]),
 };

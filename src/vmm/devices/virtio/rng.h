@@ -12,5 +12,7 @@
 
 void rng_setup(struct virtio_dev *vd);
 extern const struct virtio_dev_ops rng_ops;
+/* Its syscalls on the threads that serve its queue: getrandom. */
+extern const struct filter_rules rng_filter_rules;
 
 #endif
