@@ -159,6 +159,93 @@ bool vm_paused(struct vm *vm)
 	return p;
 }
 
+/* The first unexpected exit of the VM is described once (the guest can
+ * cause them; the VM stops on each, so one is all there is to read). */
+static bool vcpu_tell(struct vcpu *v)
+{
+	bool no = false;
+
+	return atomic_compare_exchange_strong(&v->vm->exit_told, &no, true);
+}
+
+static const char *vcpu_suberror(uint32_t s)
+{
+	switch (s) {
+	case KVM_INTERNAL_ERROR_EMULATION:
+		return "emulation failed";
+	case KVM_INTERNAL_ERROR_SIMUL_EX:
+		return "exception while delivering one";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV:
+		return "event delivery failed";
+	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON:
+		return "unexpected exit reason";
+	default:
+		return "unknown";
+	}
+}
+
+/* KVM_EXIT_INTERNAL_ERROR: its suberror and data words, on one line; for
+ * an emulation failure that carries them, the instruction's bytes too. */
+static void vcpu_tell_internal(struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+	uint32_t n = run->internal.ndata, i;
+	char words[16 * 20 + 64];
+	size_t k = 0;
+
+	if (!vcpu_tell(v))
+		return;
+	if (n > sizeof(run->internal.data) / sizeof(run->internal.data[0]))
+		n = sizeof(run->internal.data) / sizeof(run->internal.data[0]);
+	words[0] = '\0';
+	for (i = 0; i < n && k < sizeof(words); i++)
+		k += (size_t)snprintf(
+			words + k, sizeof(words) - k, " %#llx",
+			(unsigned long long)run->internal.data[i]);
+	if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	    (run->emulation_failure.flags &
+	     KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
+	    n >= 3) {
+		uint8_t len = run->emulation_failure.insn_size;
+
+		if (len > sizeof(run->emulation_failure.insn_bytes))
+			len = sizeof(run->emulation_failure.insn_bytes);
+		if (k < sizeof(words))
+			k += (size_t)snprintf(words + k, sizeof(words) - k,
+					      "; instruction:");
+		for (i = 0; i < len && k < sizeof(words); i++)
+			k += (size_t)snprintf(
+				words + k, sizeof(words) - k, " %02x",
+				run->emulation_failure.insn_bytes[i]);
+	}
+	fprintf(stderr,
+		"moat-vmm: vcpu %u: exit reason %u (KVM internal error): "
+		"suberror %u (%s), %u data word(s):%s\n",
+		v->index, run->exit_reason, run->internal.suberror,
+		vcpu_suberror(run->internal.suberror), n, words);
+}
+
+/* KVM_EXIT_SHUTDOWN: where the guest was when it triple-faulted. */
+static void vcpu_tell_shutdown(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (!vcpu_tell(v))
+		return;
+	if (kvm_ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
+	    kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+		fprintf(stderr, "moat-vmm: vcpu %u: triple fault\n", v->index);
+		return;
+	}
+	fprintf(stderr,
+		"moat-vmm: vcpu %u: triple fault: rip=%#llx cr0=%#llx "
+		"cr3=%#llx cr4=%#llx efer=%#llx\n",
+		v->index, (unsigned long long)regs.rip,
+		(unsigned long long)sregs.cr0, (unsigned long long)sregs.cr3,
+		(unsigned long long)sregs.cr4, (unsigned long long)sregs.efer);
+}
+
 /* Load filter kind (FILTER_MAIN or FILTER_VCPU: the threads that serve
  * the queues) with the syscalls of the devices this VM has. */
 static int vm_filter_load(struct vm *vm, enum filter_kind kind,
@@ -220,6 +307,7 @@ static void *vcpu_thread(void *arg)
 			vm_stop(vm, VMM_EXIT_GUEST);
 			break;
 		case KVM_EXIT_SHUTDOWN:
+			vcpu_tell_shutdown(v);
 			vm_stop(vm, VMM_EXIT_TRIPLE_FAULT);
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
@@ -228,9 +316,15 @@ static void *vcpu_thread(void *arg)
 					    ? VMM_EXIT_INTERNAL
 					    : VMM_EXIT_GUEST);
 			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			vcpu_tell_internal(v);
+			vm_stop(vm, VMM_EXIT_INTERNAL);
+			break;
 		default:
-			fprintf(stderr, "moat-vmm: vcpu %u: exit reason %u\n",
-				v->index, v->run->exit_reason);
+			if (vcpu_tell(v))
+				fprintf(stderr,
+					"moat-vmm: vcpu %u: exit reason %u\n",
+					v->index, v->run->exit_reason);
 			vm_stop(vm, VMM_EXIT_INTERNAL);
 			break;
 		}
@@ -455,6 +549,7 @@ int vm_build(struct vm *vm, const struct vm_config *c, struct moat_err **e)
 		vm->vcpu[i].fd = -1;
 	atomic_init(&vm->exit_code, -1);
 	atomic_init(&vm->stopping, false);
+	atomic_init(&vm->exit_told, false);
 	pthread_mutex_init(&vm->pause_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
 	atomic_init(&vm->pause_req, false);

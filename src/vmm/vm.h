@@ -73,6 +73,7 @@ struct vm {
 	unsigned parked;
 	atomic_int exit_code; /* -1 until the first stop */
 	atomic_bool stopping;
+	atomic_bool exit_told; /* an unexpected exit has been described */
 	const struct vm_config *cfg;
 };
 

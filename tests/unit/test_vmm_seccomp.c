@@ -49,6 +49,8 @@ static void *job_thread(void *arg)
 	/* As moat-vmm loads them for a VM with a virtio-rng device. */
 	static const struct filter_rules *const rng[] = { &rng_filter_rules };
 	struct moat_err *e = NULL;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
 	char b[16];
 	void *p;
 
@@ -76,6 +78,11 @@ static void *job_thread(void *arg)
 		    (getrandom(b, sizeof(b), 0) != sizeof(b) ||
 		     ioctl(-1, KVM_RUN, 0) == 0))
 			_exit(104);
+		/* a triple fault's report reads the vCPU's registers */
+		if (j->kind == FILTER_VCPU &&
+		    (ioctl(-1, KVM_GET_REGS, &regs) == 0 || errno != EBADF ||
+		     ioctl(-1, KVM_GET_SREGS, &sregs) == 0 || errno != EBADF))
+			_exit(109);
 		return NULL;
 	case FORBID_SOCKET:
 		socket(AF_INET, SOCK_STREAM, 0);

@@ -203,7 +203,11 @@ int filter_load_with(enum filter_kind kind,
 		     struct moat_err **e)
 {
 	static const unsigned long main_ioctls[] = { KVM_IRQ_LINE };
-	static const unsigned long vcpu_ioctls[] = { KVM_RUN, KVM_IRQ_LINE };
+	/* KVM_GET_REGS, KVM_GET_SREGS: read the vCPU's state to report a
+	 * triple fault (vm.c); they change nothing. */
+	static const unsigned long vcpu_ioctls[] = { KVM_RUN, KVM_IRQ_LINE,
+						     KVM_GET_REGS,
+						     KVM_GET_SREGS };
 	scmp_filter_ctx ctx;
 	int r = -1;
 
@@ -242,7 +246,7 @@ int filter_load_with(enum filter_kind kind,
 		if (filter_add_all(ctx, filter_vcpu_only,
 				   sizeof(filter_vcpu_only) / sizeof(int)) <
 			    0 ||
-		    filter_ioctls(ctx, vcpu_ioctls, 2) < 0 ||
+		    filter_ioctls(ctx, vcpu_ioctls, 4) < 0 ||
 		    filter_add_rules(ctx, rules, nrules) < 0)
 			goto out;
 	}
