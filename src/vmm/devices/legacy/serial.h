@@ -2,7 +2,7 @@
  * serial.h: a 16550A UART model (the guest's console on COM1). The register
  * model is pure: serial_read/serial_write change the state and say what
  * the backend must do (emit a byte, set the interrupt line). The backend
- * (serial_dev in vm.c's terms) owns the fds and the lock.
+ * (legacy.c, for COM1) owns the fds and the lock.
  * Inputs: register accesses by the guest (guest-controlled).
  * Spec: the National Semiconductor PC16550D data sheet (registers, IIR
  * priorities, loopback mapping of MCR to MSR).
