@@ -64,7 +64,7 @@ all:
 
 # --- sources, by trust zone ---------------------------------------------------
 common_SRCS := src/common/err.c src/common/log.c src/common/loop.c \
-	src/common/nl.c src/common/proc.c
+	src/common/nl.c src/common/subproc.c
 # The runtime-spec vocabulary, JSON getters and the config.json parser
 # (jansson) that the host and the agent share.
 oci_SRCS := src/common/oci.c src/common/spec.c src/common/spec_linux.c \

@@ -3,7 +3,7 @@
  * Inputs: config.json's hooks; the hooks' status and output.
  */
 #include "hooks.h"
-#include "../common/proc.h"
+#include "../common/subproc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,7 +78,7 @@ static int hooks_one(const struct spec_hook *h, const char *where,
 	ms = h->timeout <= 0		   ? -1
 	     : h->timeout > INT_MAX / 1000 ? INT_MAX
 					   : h->timeout * 1000;
-	r = proc_reap(pid, ms, &status);
+	r = subproc_reap(pid, ms, &status);
 	if (r <= 0) {
 		int err = errno;
 

@@ -7,7 +7,7 @@
  * src/runtime/conf.c, the container's moat.hypervisor annotation.
  */
 #include "sandbox.h"
-#include "../common/proc.h"
+#include "../common/subproc.h"
 #include "../runtime/conf.h"
 
 #include <cpuid.h>
@@ -137,7 +137,7 @@ static int sandbox_reap(pid_t pid, int timeout_ms)
 {
 	int status;
 
-	proc_reap(pid, timeout_ms, &status);
+	subproc_reap(pid, timeout_ms, &status);
 	return status;
 }
 
@@ -146,7 +146,7 @@ int sandbox_wait(struct sandbox *sb, int timeout_ms)
 {
 	int status = -1;
 
-	if (sb->pid <= 0 || proc_wait(sb->pid, timeout_ms, &status) != 1)
+	if (sb->pid <= 0 || subproc_wait(sb->pid, timeout_ms, &status) != 1)
 		return -1;
 	sb->pid = 0;
 	return status;

@@ -1,11 +1,11 @@
 /*
  * test_hooks.c: OCI hooks as moat runs them (src/runtime/hooks.c) and the
- * child waits under them (src/common/proc.c): the state on stdin, a
+ * child waits under them (src/common/subproc.c): the state on stdin, a
  * failing hook's status and output in the error, a hook past its timeout
- * killed, and proc_wait / proc_reap on their own.
+ * killed, and subproc_wait / subproc_reap on their own.
  */
 #include "../harness/test.h"
-#include "../../src/common/proc.h"
+#include "../../src/common/subproc.h"
 #include "../../src/runtime/hooks.h"
 
 #include <errno.h>
@@ -88,10 +88,10 @@ TEST(hooks_past_their_timeout_are_killed)
 {
 	struct moat_err *e = NULL;
 	struct spec *sp = hook_spec("exec sleep 30", 1);
-	long t0 = proc_now_ms(), ms;
+	long t0 = subproc_now_ms(), ms;
 
 	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_PRESTART, "{}", &e), -1);
-	ms = proc_now_ms() - t0;
+	ms = subproc_now_ms() - t0;
 	ASSERT_EQ(e->errnum, ETIMEDOUT);
 	ASSERT_STREQ(e->msg, "hooks.prestart[0] /bin/sh: timed out after 1 s: "
 			     "Connection timed out");
@@ -112,23 +112,23 @@ static pid_t child(const char *script)
 	return pid;
 }
 
-TEST(proc_wait_and_reap)
+TEST(subproc_wait_and_reap)
 {
 	int status = 0;
 	pid_t pid = child("exit 7");
 
-	ASSERT_EQ(proc_wait(pid, -1, &status), 1);
+	ASSERT_EQ(subproc_wait(pid, -1, &status), 1);
 	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 7);
 	pid = child("exec sleep 30");
-	ASSERT_EQ(proc_wait(pid, 50, &status), 0);
+	ASSERT_EQ(subproc_wait(pid, 50, &status), 0);
 	ASSERT_EQ(kill(pid, 0), 0); /* not reaped: still there */
-	ASSERT_EQ(proc_reap(pid, 50, &status), 0);
+	ASSERT_EQ(subproc_reap(pid, 50, &status), 0);
 	ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	pid = child("exit 0");
-	ASSERT_EQ(proc_reap(pid, 5000, &status), 1);
+	ASSERT_EQ(subproc_reap(pid, 5000, &status), 1);
 	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* not a child (any more) */
-	ASSERT_EQ(proc_wait(pid, 10, &status), -1);
+	ASSERT_EQ(subproc_wait(pid, 10, &status), -1);
 	ASSERT_EQ(errno, ECHILD);
-	ASSERT_EQ(proc_reap(pid, 10, &status), -1);
+	ASSERT_EQ(subproc_reap(pid, 10, &status), -1);
 }

@@ -1,15 +1,15 @@
 /*
- * proc.c: waiting for a child process within a time (see proc.h).
+ * subproc.c: waiting for a child process within a time (see subproc.h).
  * Inputs: pids of the caller's own children.
  */
-#include "proc.h"
+#include "subproc.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 
-long proc_now_ms(void)
+long subproc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -17,10 +17,10 @@ long proc_now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-int proc_wait(pid_t pid, int timeout_ms, int *status)
+int subproc_wait(pid_t pid, int timeout_ms, int *status)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
-	long deadline = proc_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long deadline = subproc_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	pid_t w;
 
 	for (;;) {
@@ -29,19 +29,19 @@ int proc_wait(pid_t pid, int timeout_ms, int *status)
 			return 1;
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (w == 0 && proc_now_ms() >= deadline)
+		if (w == 0 && subproc_now_ms() >= deadline)
 			return 0;
 		if (w == 0)
 			nanosleep(&tick, NULL);
 	}
 }
 
-int proc_reap(pid_t pid, int timeout_ms, int *status)
+int subproc_reap(pid_t pid, int timeout_ms, int *status)
 {
 	int r;
 
 	*status = -1;
-	r = proc_wait(pid, timeout_ms, status);
+	r = subproc_wait(pid, timeout_ms, status);
 	if (r != 0)
 		return r;
 	kill(pid, SIGKILL);

@@ -1,17 +1,17 @@
 /*
- * proc.h: waiting for a child process within a time, and the monotonic
- * clock in milliseconds that such waits count in (proc.c). Used by the
+ * subproc.h: waiting for a child process within a time, and the monotonic
+ * clock in milliseconds that such waits count in (subproc.c). Used by the
  * shim's backends (the monitor's end) and the CLI's hooks (a hook's
  * timeout).
  * Inputs: pids of our own children.
  */
-#ifndef MOAT_COMMON_PROC_H
-#define MOAT_COMMON_PROC_H
+#ifndef MOAT_COMMON_SUBPROC_H
+#define MOAT_COMMON_SUBPROC_H
 
 #include <sys/types.h>
 
 /* CLOCK_MONOTONIC in milliseconds. */
-long proc_now_ms(void);
+long subproc_now_ms(void);
 
 /*
  * Wait for the child pid up to timeout_ms (negative: without a limit),
@@ -19,14 +19,14 @@ long proc_now_ms(void);
  * status), 0 when it still runs at the deadline (not reaped), or -1 when
  * waitpid failed (errno set; EINTR is retried).
  */
-int proc_wait(pid_t pid, int timeout_ms, int *status);
+int subproc_wait(pid_t pid, int timeout_ms, int *status);
 
 /*
- * proc_wait, and a child still running at the deadline is killed
+ * subproc_wait, and a child still running at the deadline is killed
  * (SIGKILL) and reaped. Returns 1 when it ended by itself, 0 when it was
  * killed, -1 when waitpid failed; *status is the wait status (-1 when
  * none was had).
  */
-int proc_reap(pid_t pid, int timeout_ms, int *status);
+int subproc_reap(pid_t pid, int timeout_ms, int *status);
 
 #endif
