@@ -58,6 +58,10 @@ int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_create(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_start(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+/* ps.c: open a container's state without its lock and read it into *s
+ * (the caller clears s and closes h); h is closed again on a failure. */
+int cli_open_state(struct cli_ctx *ctx, const char *id, struct state_handle *h,
+		   struct state *s, struct moat_err **e);
 /* ps.c: open a container's state without its lock when its status is
  * one of `accept` (CLI_ST(STATE_RUNNING) | ...); *e says what it is
  * otherwise. The state read is kept in *s (the caller clears it) when s

@@ -51,12 +51,8 @@ int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	sig = signame_parse(signame);
 	if (sig < 0)
 		return moat_err_set(e, 0, "invalid signal \"%s\"", signame);
-	if (state_open(ctx->root, id, false, &h, e))
+	if (cli_open_state(ctx, id, &h, &s, e))
 		return -1;
-	if (state_read(&h, &s, e)) {
-		state_close(&h);
-		return -1;
-	}
 	st = state_status_of(&s);
 	cli_log_debug(ctx, "kill %s: signal %d, %s", id, sig,
 		      state_status_name(st));

@@ -16,6 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cli_open_state(struct cli_ctx *ctx, const char *id, struct state_handle *h,
+		   struct state *s, struct moat_err **e)
+{
+	if (state_open(ctx->root, id, false, h, e))
+		return -1;
+	if (state_read(h, s, e)) {
+		state_close(h);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_live_container(struct cli_ctx *ctx, const char *id, unsigned accept,
 		       struct state_handle *h, struct state *s,
 		       struct moat_err **e)
@@ -25,12 +37,8 @@ int cli_live_container(struct cli_ctx *ctx, const char *id, unsigned accept,
 
 	if (!s)
 		s = &mine;
-	if (state_id_check(id, e) || state_open(ctx->root, id, false, h, e))
+	if (state_id_check(id, e) || cli_open_state(ctx, id, h, s, e))
 		return -1;
-	if (state_read(h, s, e)) {
-		state_close(h);
-		return -1;
-	}
 	st = state_status_of(s);
 	if (accept & CLI_ST(st)) {
 		if (s == &mine)

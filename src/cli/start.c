@@ -22,12 +22,8 @@ int cli_start_container(struct cli_ctx *ctx, const char *id,
 	struct state s;
 	int r = -1;
 
-	if (state_open(ctx->root, id, false, &h, e))
+	if (cli_open_state(ctx, id, &h, &s, e))
 		return -1;
-	if (state_read(&h, &s, e)) {
-		state_close(&h);
-		return -1;
-	}
 	st = state_status_of(&s);
 	cli_log_debug(ctx, "start %s: %s", id, state_status_name(st));
 	if (st != STATE_CREATED)
