@@ -545,6 +545,16 @@ TEST(conf_sandbox_choose)
 	ASSERT_EQ(k, SANDBOX_KIND_QEMU);
 }
 
+/* The five paths of a sandbox_config sc. */
+#define EXPECT_PATHS(sc, k, i, q, v, m)            \
+	do {                                       \
+		ASSERT_STREQ((sc).kernel, (k));    \
+		ASSERT_STREQ((sc).initramfs, (i)); \
+		ASSERT_STREQ((sc).qemu, (q));      \
+		ASSERT_STREQ((sc).virtiofsd, (v)); \
+		ASSERT_STREQ((sc).vmm, (m));       \
+	} while (0)
+
 static const char *const sandbox_env_vars[] = {
 	"MOAT_KERNEL",	  "MOAT_INITRAMFS", "MOAT_QEMU",
 	"MOAT_VIRTIOFSD", "MOAT_VMM",
@@ -568,10 +578,6 @@ TEST(conf_sandbox_defaults)
 
 	/* nothing: the built-in defaults */
 	sandbox_config_init(&sc, NULL);
-	ASSERT_STREQ(sc.kernel, MOAT_DATADIR "/bzImage");
-	ASSERT_STREQ(sc.initramfs, MOAT_DATADIR "/initramfs.cpio");
-	ASSERT_STREQ(sc.qemu, "qemu-system-x86_64");
-	ASSERT_STREQ(sc.virtiofsd, "/usr/lib/qemu/virtiofsd");
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	ASSERT(n > 0);
 	self[n] = '\0';
@@ -579,7 +585,9 @@ TEST(conf_sandbox_defaults)
 	ASSERT(slash);
 	*slash = '\0';
 	snprintf(want, sizeof(want), "%s/moat-vmm", self);
-	ASSERT_STREQ(sc.vmm, want);
+	EXPECT_PATHS(sc, MOAT_DATADIR "/bzImage",
+		     MOAT_DATADIR "/initramfs.cpio", "qemu-system-x86_64",
+		     "/usr/lib/qemu/virtiofsd", want);
 	ASSERT_EQ(sc.mem_mib, SANDBOX_MEM_DEFAULT_MIB);
 	ASSERT_EQ(sc.cpus, SANDBOX_CPUS_DEFAULT);
 	ASSERT_EQ(sc.log_fd, -1);
@@ -588,11 +596,7 @@ TEST(conf_sandbox_defaults)
 	/* the file */
 	ASSERT_EQ(conf_parse(text, sizeof(text) - 1, "c", &c, &e), 0);
 	sandbox_config_init(&sc, &c);
-	ASSERT_STREQ(sc.kernel, "/k");
-	ASSERT_STREQ(sc.initramfs, "/i");
-	ASSERT_STREQ(sc.qemu, "q");
-	ASSERT_STREQ(sc.virtiofsd, "/v");
-	ASSERT_STREQ(sc.vmm, "/m");
+	EXPECT_PATHS(sc, "/k", "/i", "q", "/v", "/m");
 	ASSERT_EQ(sc.mem_mib, 1024);
 	ASSERT_EQ(sc.cpus, 3);
 
@@ -603,11 +607,7 @@ TEST(conf_sandbox_defaults)
 	ASSERT_OK(setenv("MOAT_VIRTIOFSD", "", 1));
 	ASSERT_OK(setenv("MOAT_VMM", "/env/m", 1));
 	sandbox_config_init(&sc, &c);
-	ASSERT_STREQ(sc.kernel, "/env/k");
-	ASSERT_STREQ(sc.initramfs, "/env/i");
-	ASSERT_STREQ(sc.qemu, "/env/q");
-	ASSERT_STREQ(sc.virtiofsd, "/v");
-	ASSERT_STREQ(sc.vmm, "/env/m");
+	EXPECT_PATHS(sc, "/env/k", "/env/i", "/env/q", "/v", "/env/m");
 	sandbox_config_defaults(&sc);
 	ASSERT_STREQ(sc.kernel, "/env/k");
 	ASSERT_STREQ(sc.virtiofsd, "/usr/lib/qemu/virtiofsd");

@@ -35,6 +35,17 @@ static const char *drain(int p[2])
 	return got;
 }
 
+/* What log_line(msg) at level lv writes to a sink of format f, no
+ * prefix. */
+static const char *logged(enum log_format f, enum log_level lv, const char *msg)
+{
+	int p[2];
+	struct log_sink k = sink_pipe(p, f, NULL);
+
+	log_line(&k, lv, msg);
+	return drain(p);
+}
+
 /* The line without its time: "...","time":"<RFC 3339>"} cut at time. */
 static void cut_time(char *line, const char *key)
 {
@@ -59,12 +70,9 @@ TEST(log_plain_prefix)
 
 TEST(log_text_quotes)
 {
-	int p[2];
-	struct log_sink k = sink_pipe(p, LOG_FMT_TEXT, NULL);
 	char *msg;
 
-	log_line(&k, LOG_LV_ERROR, "moat: kill: \"x\\y\"\nnext");
-	drain(p);
+	logged(LOG_FMT_TEXT, LOG_LV_ERROR, "moat: kill: \"x\\y\"\nnext");
 	ASSERT(strncmp(got, "time=\"", 6) == 0);
 	msg = strstr(got, "\" level=");
 	ASSERT(msg);
@@ -75,14 +83,11 @@ TEST(log_text_quotes)
 /* The JSON line is what json_dumps() made of the same object. */
 static void json_same(const char *msg)
 {
-	int p[2];
-	struct log_sink k = sink_pipe(p, LOG_FMT_JSON, NULL);
 	json_t *j = json_pack("{s:s,s:s}", "level", "debug", "msg", msg);
 	char *want = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	size_t n = strlen(want);
 
-	log_line(&k, LOG_LV_DEBUG, msg);
-	drain(p);
+	logged(LOG_FMT_JSON, LOG_LV_DEBUG, msg);
 	ASSERT(n > 1 && strncmp(got, want, n - 1) == 0); /* up to the } */
 	ASSERT(strncmp(got + n - 1, ",\"time\":\"", 9) == 0);
 	cut_time(got, ",\"time\":\"");
@@ -100,12 +105,10 @@ TEST(log_json_as_jansson)
 
 TEST(log_json_not_utf8)
 {
-	int p[2];
-	struct log_sink k = sink_pipe(p, LOG_FMT_JSON, NULL);
 	json_t *j;
 
-	log_line(&k, LOG_LV_ERROR, "bad \xff \xc0\xaf \xed\xa0\x80 end");
-	drain(p);
+	logged(LOG_FMT_JSON, LOG_LV_ERROR,
+	       "bad \xff \xc0\xaf \xed\xa0\x80 end");
 	j = json_loads(got, 0, NULL);
 	ASSERT(j);
 	ASSERT_STREQ(json_string_value(json_object_get(j, "msg")),
@@ -117,14 +120,13 @@ TEST(log_json_not_utf8)
 
 TEST(log_long_message_whole)
 {
-	int p[2];
-	struct log_sink k = sink_pipe(p, LOG_FMT_JSON, NULL);
 	static char big[6000];
+	struct log_sink k;
 	json_t *j;
+	int p[2];
 
 	memset(big, 'a', sizeof(big) - 1);
-	log_line(&k, LOG_LV_ERROR, big);
-	drain(p);
+	logged(LOG_FMT_JSON, LOG_LV_ERROR, big);
 	j = json_loads(got, 0, NULL);
 	ASSERT(j);
 	ASSERT_EQ(strlen(json_string_value(json_object_get(j, "msg"))),

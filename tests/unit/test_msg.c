@@ -49,6 +49,26 @@ static int req(uint16_t op, const uint8_t *body, size_t len, struct msg *m)
 	return decode_body(WIRE_K_REQUEST, op, 1, body, len, m);
 }
 
+/* Decode an EXEC of argv ["x"] and the field (tag, v[0..n)), built in b. */
+static int exec_x(uint8_t *b, uint16_t tag, const void *v, uint32_t n,
+		  struct msg *m)
+{
+	size_t off = 0;
+
+	tlv(b, &off, 1, "x", 2);
+	tlv(b, &off, tag, v, n);
+	return req(MSG_OP_EXEC, b, off, m);
+}
+
+/* The same with a le32 value. */
+static int exec_x32(uint8_t *b, uint16_t tag, uint32_t v, struct msg *m)
+{
+	uint8_t le[4];
+
+	le_put32(le, v);
+	return exec_x(b, tag, le, 4, m);
+}
+
 /* Encode m, decode the bytes back, and check nothing changed. */
 static void round_trip(const struct msg *m)
 {
@@ -601,18 +621,13 @@ TEST(msg_exec_lists)
 	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_ELIMIT);
 
 	/* env entries are KEY=VALUE with a KEY. */
-	for (i = 0; i < 3; i++) {
-		off = 0;
-		tlv(b, &off, 1, "x", 2);
-		tlv(b, &off, 2, bad_env[i], (uint32_t)strlen(bad_env[i]) + 1);
-		ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_EFIELD);
-	}
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(exec_x(b, 2, bad_env[i],
+				 (uint32_t)strlen(bad_env[i]) + 1, &m),
+			  WIRE_EFIELD);
 
 	/* Capability sets only with has_caps; no_new_privs 0..2. */
-	off = 0;
-	tlv(b, &off, 1, "x", 2);
-	tlv(b, &off, 13, "\x20\0\0\0\0\0\0\0", 8);
-	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_EINVAL);
+	ASSERT_EQ(exec_x(b, 13, "\x20\0\0\0\0\0\0\0", 8, &m), WIRE_EINVAL);
 	off = 0;
 	tlv(b, &off, 1, "x", 2);
 	tlv(b, &off, 11, "\1", 1);
@@ -624,33 +639,15 @@ TEST(msg_exec_lists)
 	tlv32(b, &off, 17, MSG_NNP_ON);
 	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), 0);
 	ASSERT_EQ(m.u.exec.no_new_privs, MSG_NNP_ON);
-	off = 0;
-	tlv(b, &off, 1, "x", 2);
-	tlv32(b, &off, 17, MSG_NNP_ON + 1);
-	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_ERANGE);
+	ASSERT_EQ(exec_x32(b, 17, MSG_NNP_ON + 1, &m), WIRE_ERANGE);
 
 	/* cwd absolute; uid not (uid_t)-1; gids whole and bounded. */
-	off = 0;
-	tlv(b, &off, 1, "x", 2);
-	tlv(b, &off, 3, "rel", 4);
-	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_EFIELD);
-	off = 0;
-	tlv(b, &off, 1, "x", 2);
-	tlv32(b, &off, 4, 0xffffffff);
-	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_ERANGE);
-	off = 0;
-	tlv(b, &off, 1, "x", 2);
-	tlv(b, &off, 6, "\1\0\0", 3);
-	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_EFIELD);
+	ASSERT_EQ(exec_x(b, 3, "rel", 4, &m), WIRE_EFIELD);
+	ASSERT_EQ(exec_x32(b, 4, 0xffffffff, &m), WIRE_ERANGE);
+	ASSERT_EQ(exec_x(b, 6, "\1\0\0", 3, &m), WIRE_EFIELD);
 	memset(list, 0, (MSG_GIDS_MAX + 1) * 4);
-	off = 0;
-	tlv(b, &off, 1, "x", 2);
-	tlv(b, &off, 6, list, MSG_GIDS_MAX * 4);
-	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), 0);
-	off = 0;
-	tlv(b, &off, 1, "x", 2);
-	tlv(b, &off, 6, list, (MSG_GIDS_MAX + 1) * 4);
-	ASSERT_EQ(req(MSG_OP_EXEC, b, off, &m), WIRE_ELIMIT);
+	ASSERT_EQ(exec_x(b, 6, list, MSG_GIDS_MAX * 4, &m), 0);
+	ASSERT_EQ(exec_x(b, 6, list, (MSG_GIDS_MAX + 1) * 4, &m), WIRE_ELIMIT);
 }
 
 TEST(msg_encoder_checks)
