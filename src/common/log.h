@@ -70,7 +70,8 @@ void log_line(const struct log_sink *k, enum log_level lv, const char *msg);
 /* Write the message fmt makes to k (to the process's sink when k is
  * NULL), unless rl (when not NULL) says too many went by. */
 void log_vwrite(const struct log_sink *k, struct log_limit *rl,
-		enum log_level lv, const char *fmt, va_list ap);
+		enum log_level lv, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 void log_write(const struct log_sink *k, enum log_level lv, const char *fmt,
 	       ...) __attribute__((format(printf, 3, 4)));
 

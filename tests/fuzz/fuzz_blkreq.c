@@ -16,6 +16,7 @@
  * the header and the status, within the limits, sector range and capacity.
  */
 #include "../../src/vmm/devices/virtio/blkreq.h"
+#include "fuzz_chain.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,9 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct virtq_chain c;
 	static struct blkreq r;
 	struct blkreq_limits lim;
-	uint64_t used = 0, sum = 0;
+	uint64_t used, sum = 0;
 	unsigned n, i;
-	bool any_writable = false;
 	int ret;
 
 	if (size < 10)
@@ -78,26 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 10;
 	if (size < 3 * (size_t)n)
 		return 0;
-	memset(&c, 0, sizeof(c));
-	for (i = 0; i < n; i++) {
-		uint16_t len;
-		struct virtq_buf *b = &c.buf[i];
-
-		memcpy(&len, data + 3 * i, 2);
-		len %= FUZZ_MAX_LEN + 1;
-		b->writable = (data[3 * i + 2] & 1) || any_writable;
-		any_writable = b->writable;
-		b->len = len;
-		b->host = len ? mem + used : NULL;
-		used += len;
-		if (b->writable)
-			c.write_len += len;
-		else {
-			c.read_len += len;
-			c.nread++;
-		}
-	}
-	c.nbufs = n;
+	used = fuzz_chain(&c, data, n, FUZZ_MAX_LEN, mem);
 	data += 3 * (size_t)n;
 	size -= 3 * (size_t)n;
 	memset(mem, 0, used);

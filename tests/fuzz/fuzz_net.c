@@ -20,6 +20,7 @@
  * and its header is flags 0, GSO none, num_buffers 1.
  */
 #include "../../src/vmm/devices/virtio/netreq.h"
+#include "fuzz_chain.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -127,9 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct virtq_chain c;
 	uint8_t tap[NETREQ_HDR_SIZE];
-	uint64_t used = 0, arg;
-	unsigned n, i;
-	bool rx, any_writable = false;
+	uint64_t used, arg;
+	unsigned n;
+	bool rx;
 
 	if (size < 5 + NETREQ_HDR_SIZE)
 		return 0;
@@ -141,26 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 5;
 	if (size < 3 * (size_t)n + NETREQ_HDR_SIZE)
 		return 0;
-	memset(&c, 0, sizeof(c));
-	for (i = 0; i < n; i++) {
-		struct virtq_buf *b = &c.buf[i];
-		uint16_t len;
-
-		memcpy(&len, data + 3 * i, 2);
-		len %= FUZZ_MAX_LEN + 1;
-		b->writable = (data[3 * i + 2] & 1) || any_writable;
-		any_writable = b->writable;
-		b->len = len;
-		b->host = len ? mem + used : NULL;
-		used += len;
-		if (b->writable) {
-			c.write_len += len;
-		} else {
-			c.read_len += len;
-			c.nread++;
-		}
-	}
-	c.nbufs = n;
+	used = fuzz_chain(&c, data, n, FUZZ_MAX_LEN, mem);
 	data += 3 * (size_t)n;
 	size -= 3 * (size_t)n;
 	memcpy(tap, data, NETREQ_HDR_SIZE);
