@@ -54,6 +54,11 @@ int cli_features(struct cli_ctx *ctx, int argc, char **argv,
 		 struct moat_err **e);
 int cli_state(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_list(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
+/* list.c: print doc (taken; NULL: out of memory) on stdout as
+ * json_dumps(doc, flags) writes it, and a newline; ENOMEM says what. */
+struct json_t;
+int cli_print_json(struct json_t *doc, size_t flags, const char *what,
+		   struct moat_err **e);
 int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_create(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);

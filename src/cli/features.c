@@ -51,7 +51,6 @@ int cli_features(struct cli_ctx *ctx, int argc, char **argv,
 		 struct moat_err **e)
 {
 	json_t *doc;
-	char *text;
 
 	if (cli_nargs(argc, argv, 1, 0, 0, e))
 		return -1;
@@ -75,13 +74,6 @@ int cli_features(struct cli_ctx *ctx, int argc, char **argv,
 		"apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt",
 		"enabled", 0, "mountExtensions", "idmap", "enabled", 0,
 		"annotations", "moat.version", MOAT_VERSION);
-	if (!doc)
-		return moat_err_set(e, ENOMEM, "features document");
-	text = json_dumps(doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	if (!text)
-		return moat_err_set(e, ENOMEM, "features document");
-	puts(text);
-	free(text);
-	return 0;
+	return cli_print_json(doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER,
+			      "features document", e);
 }

@@ -63,6 +63,19 @@ static void cli_list_table(struct cli_list_row *rows, size_t n)
 	}
 }
 
+int cli_print_json(json_t *doc, size_t flags, const char *what,
+		   struct moat_err **e)
+{
+	char *text = doc ? json_dumps(doc, flags) : NULL;
+
+	json_decref(doc);
+	if (!text)
+		return moat_err_set(e, ENOMEM, "%s", what);
+	puts(text);
+	free(text);
+	return 0;
+}
+
 static int cli_list_json(struct cli_list_row *rows, size_t n,
 			 struct moat_err **e)
 {
@@ -80,13 +93,7 @@ static int cli_list_json(struct cli_list_row *rows, size_t n,
 			return moat_err_set(e, ENOMEM, "list");
 		}
 	}
-	text = a ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(a);
-	if (!text)
-		return moat_err_set(e, ENOMEM, "list");
-	puts(text);
-	free(text);
-	return 0;
+	return cli_print_json(a, JSON_COMPACT | JSON_PRESERVE_ORDER, "list", e);
 }
 
 int cli_list(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
