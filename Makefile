@@ -209,7 +209,8 @@ HARNESS_SRCS := tests/harness/test.c tests/harness/vmrun.c \
 	tests/harness/agentc.c tests/harness/rootfs.c tests/harness/ociconf.c \
 	tests/harness/vmmtest.c tests/harness/fakevq.c tests/harness/engine.c \
 	tests/harness/nettest.c tests/harness/clirun.c tests/harness/podcheck.c \
-	tests/harness/netcheck.c tests/harness/engcheck.c
+	tests/harness/netcheck.c tests/harness/engcheck.c \
+	tests/harness/tmpdir.c
 # Host-side libraries the tests may use (the agent's tests build configs
 # with jansson and seccomp programs with libseccomp).
 TEST_LIBS := -ljansson -lseccomp

@@ -80,16 +80,7 @@ static const char *suite_dir_b(void)
 
 static void suite_config(json_t *cfg)
 {
-	char path[400];
-	char *text = ociconf_dump(cfg);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/b/config.json", suite_dir);
-	f = fopen(path, "w");
-	ASSERT(f);
-	fputs(text, f);
-	fclose(f);
-	free(text);
+	ociconf_write(cfg, suite_dir_b());
 }
 
 static json_t *suite_base(const char *script)

@@ -5,12 +5,12 @@
 #include "ociconf.h"
 #include "rootfs.h"
 #include "test.h"
+#include "tmpdir.h"
 #include "vmrun.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,12 +45,43 @@ static void clirun_slurp(int fd, char *buf, size_t cap)
 	close(fd);
 }
 
+void clirun_exec(struct clirun *r, const char *path, const char *cwd,
+		 const char *in, const char *const *argv)
+{
+	int out, err, ifd = -1, status;
+	pid_t pid;
+
+	out = memfd_create("out", MFD_CLOEXEC);
+	err = memfd_create("err", MFD_CLOEXEC);
+	ASSERT(out >= 0 && err >= 0);
+	if (in) {
+		ifd = memfd_create("in", MFD_CLOEXEC);
+		ASSERT(ifd >= 0);
+		ASSERT_EQ(pwrite(ifd, in, strlen(in), 0), (ssize_t)strlen(in));
+	}
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		if ((cwd && chdir(cwd) < 0) || (in && dup2(ifd, 0) < 0) ||
+		    dup2(out, 1) < 0 || dup2(err, 2) < 0)
+			_exit(125);
+		execv(path, (char **)argv);
+		_exit(127);
+	}
+	if (ifd >= 0)
+		close(ifd);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status)
+				      : 128 + WTERMSIG(status);
+	clirun_slurp(out, r->out, sizeof(r->out));
+	clirun_slurp(err, r->err, sizeof(r->err));
+}
+
 void clirun_in(struct clirun *r, const char *in, ...)
 {
 	const char *argv[40];
-	int out, err, ifd, status, n = 0;
 	va_list ap;
-	pid_t pid;
+	int n = 0;
 
 	argv[n++] = "moat";
 	argv[n++] = "--root";
@@ -60,26 +91,7 @@ void clirun_in(struct clirun *r, const char *in, ...)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
-	out = memfd_create("out", MFD_CLOEXEC);
-	err = memfd_create("err", MFD_CLOEXEC);
-	ifd = memfd_create("in", MFD_CLOEXEC);
-	ASSERT(out >= 0 && err >= 0 && ifd >= 0);
-	if (in)
-		ASSERT_EQ(pwrite(ifd, in, strlen(in), 0), (ssize_t)strlen(in));
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		if (dup2(ifd, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-			_exit(125);
-		execv(clirun_cli(), (char **)argv);
-		_exit(127);
-	}
-	close(ifd);
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	r->status = WIFEXITED(status) ? WEXITSTATUS(status)
-				      : 128 + WTERMSIG(status);
-	clirun_slurp(out, r->out, sizeof(r->out));
-	clirun_slurp(err, r->err, sizeof(r->err));
+	clirun_exec(r, clirun_cli(), NULL, in ? in : "", argv);
 }
 
 void clirun_show(const struct clirun *r)
@@ -107,76 +119,41 @@ void clirun_expect_fail(const struct clirun *r, const char *stderr_text)
 
 /* --- the test's root and bundle ------------------------------------------ */
 
-static int clirun_rm_entry(const char *p, const struct stat *st, int flag,
-			   struct FTW *f)
-{
-	return remove(p);
-}
-
 /*
- * A janitor in its own session waits until the test process is gone
- * (its pipe closes), then force-deletes whatever containers remain (so a
- * failed test leaves no VM) and removes the root.
+ * The root's janitor (tmpdir.h), once the test process is gone:
+ * force-delete whatever containers remain (so a failed test leaves no
+ * VM); the root is removed after.
  */
-static void clirun_janitor(void)
+static void clirun_delete_all(const char *root)
 {
-	int pfd[2];
 	struct dirent *d;
-	char c;
-	DIR *dir;
+	DIR *dir = opendir(root);
 	pid_t pid;
 
-	ASSERT_OK(pipe2(pfd, O_CLOEXEC));
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		close(pfd[1]);
-		if (fork() != 0)
-			_exit(0);
-		setsid();
-		while (read(pfd[0], &c, 1) > 0)
-			;
-		dir = opendir(clirun_root);
-		while (dir && (d = readdir(dir))) {
-			if (d->d_name[0] == '.')
-				continue;
-			pid = fork();
-			if (pid == 0) {
-				int nul = open("/dev/null", O_RDWR);
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		pid = fork();
+		if (pid == 0) {
+			int nul = open("/dev/null", O_RDWR);
 
-				dup2(nul, 0);
-				dup2(nul, 1);
-				dup2(nul, 2);
-				execl(getenv("MOAT_CLI"), "moat", "--root",
-				      clirun_root, "delete", "--force",
-				      d->d_name, (char *)NULL);
-				_exit(127);
-			}
-			if (pid > 0)
-				waitpid(pid, NULL, 0);
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+			execl(getenv("MOAT_CLI"), "moat", "--root", root,
+			      "delete", "--force", d->d_name, (char *)NULL);
+			_exit(127);
 		}
-		if (dir)
-			closedir(dir);
-		nftw(clirun_root, clirun_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		_exit(0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
 	}
-	close(pfd[0]);
-	ASSERT_EQ(waitpid(pid, NULL, 0), pid);
-	/* pfd[1] stays open in this process until it ends */
+	if (dir)
+		closedir(dir);
 }
 
 void clirun_config(json_t *j)
 {
-	char path[512];
-	char *text = ociconf_dump(j);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/config.json", clirun_bundle);
-	f = fopen(path, "w");
-	ASSERT(f);
-	fputs(text, f);
-	ASSERT_EQ(fclose(f), 0);
-	free(text);
+	ociconf_write(j, clirun_bundle);
 }
 
 void clirun_setup(const char *const *args)
@@ -184,9 +161,10 @@ void clirun_setup(const char *const *args)
 	char path[512];
 
 	clirun_cli();
-	snprintf(clirun_root, sizeof(clirun_root), "/tmp/moat-runroot-XXXXXX");
-	ASSERT(mkdtemp(clirun_root));
-	clirun_janitor();
+	/* cloexec: the janitor waits for the test, not for the shims it
+	 * leaves (it deletes those) */
+	tmpdir_make(clirun_root, sizeof(clirun_root),
+		    "/tmp/moat-runroot-XXXXXX", true, clirun_delete_all);
 	rootfs_make(clirun_share, sizeof(clirun_share));
 	snprintf(clirun_bundle, sizeof(clirun_bundle), "%s/%s", clirun_share,
 		 ROOTFS_TAG);
@@ -316,25 +294,31 @@ int clirun_state_pid(const char *id)
 	return pid;
 }
 
+void clirun_take_file(const char *path, char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	ASSERT_OK(fd);
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	unlink(path);
+	ASSERT(n > 0);
+	buf[n] = '\0';
+}
+
 int clirun_create(const char *id)
 {
 	static struct clirun r;
 	char pidfile[128], buf[32];
-	int fd, shim;
-	ssize_t n;
+	int shim;
 
 	ASSERT_OK(prctl(PR_SET_CHILD_SUBREAPER, 1));
 	snprintf(pidfile, sizeof(pidfile), "%s.pid", clirun_root);
 	moat(&r, "create", "--bundle", clirun_bundle, "--pid-file", pidfile,
 	     id);
 	clirun_expect_status(&r, 0);
-	fd = open(pidfile, O_RDONLY);
-	ASSERT_OK(fd);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	unlink(pidfile);
-	ASSERT(n > 0);
-	buf[n] = '\0';
+	clirun_take_file(pidfile, buf, sizeof(buf));
 	shim = atoi(buf);
 	ASSERT(shim > 0);
 	clirun_expect_state(id, "created");
@@ -369,4 +353,31 @@ void clirun_kill_delete(const char *id, int shim)
 	snprintf(want, sizeof(want),
 		 "moat: state: container %s does not exist\n", id);
 	clirun_expect_fail(&r, want);
+}
+
+void clirun_delete_clean(const char *id, bool force)
+{
+	static struct clirun r;
+
+	if (force)
+		moat(&r, "delete", "--force", id);
+	else
+		moat(&r, "delete", id);
+	clirun_expect_status(&r, 0);
+	clirun_expect_clean();
+}
+
+void clirun_pause_resume(const char *id)
+{
+	static struct clirun r;
+
+	moat(&r, "pause", id);
+	clirun_expect_status(&r, 0);
+	clirun_expect_state(id, "paused");
+	moat(&r, "exec", id, "true");
+	if (r.status == 0)
+		FAIL("exec into a paused container succeeded");
+	moat(&r, "resume", id);
+	clirun_expect_status(&r, 0);
+	clirun_expect_state(id, "running");
 }

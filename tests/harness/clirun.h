@@ -12,6 +12,8 @@
 #define MOAT_TEST_CLIRUN_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 struct clirun {
 	int status; /* exit code, or 128 + signal */
@@ -31,6 +33,11 @@ void clirun_setup(const char *const *args);
 
 /* Write j (stolen) as the bundle's config.json. */
 void clirun_config(json_t *j);
+
+/* Run path with argv (NULL-terminated) in directory cwd (or here), stdin
+ * the text in (NULL: this process's stdin); collect stdout and stderr. */
+void clirun_exec(struct clirun *r, const char *path, const char *cwd,
+		 const char *in, const char *const *argv);
 
 /* Run moat --root <root> ARGS... (NULL-terminated) with stdin from the
  * text in (or empty); collect stdout and stderr. */
@@ -65,6 +72,10 @@ void clirun_wait_state(const char *id, const char *status, int secs);
 /* The pid (the shim's) in `moat state id`. */
 int clirun_state_pid(const char *id);
 
+/* Read the file at path into buf[0..cap) (NUL-terminated), then remove
+ * it; FAILs unless it held something. */
+void clirun_take_file(const char *path, char *buf, size_t cap);
+
 /* `moat create --pid-file` of container id on the bundle, as an engine's
  * subreaper would (the test process becomes one, to inherit the detached
  * shim); checks the pid file names the shim and the state says created
@@ -75,5 +86,13 @@ int clirun_create(const char *id);
  * the shim dies of SIGKILL, the state says stopped, a second kill is
  * refused, delete removes it. */
 void clirun_kill_delete(const char *id, int shim);
+
+/* `moat pause id` of a running container: the state says paused and an
+ * exec into it fails; `moat resume id`: running again. */
+void clirun_pause_resume(const char *id);
+
+/* `moat delete [--force] id` exits 0, and nothing of the test is left
+ * (clirun_expect_clean). */
+void clirun_delete_clean(const char *id, bool force);
 
 #endif

@@ -42,8 +42,6 @@ void nettest_bundle(const char *bundle, const char *const *args, const char *ns)
 	char path[512];
 	struct stat st;
 	json_t *j;
-	char *text;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/rootfs", bundle);
 	if (stat(path, &st)) {
@@ -57,13 +55,7 @@ void nettest_bundle(const char *bundle, const char *const *args, const char *ns)
 		 "{ \"type\": \"network\", \"path\": \"/run/netns/%s\" } ]",
 		 ns);
 	ociconf_set(j, "linux.namespaces", ociconf_parse(path));
-	text = ociconf_dump(j);
-	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	f = fopen(path, "w");
-	ASSERT(f);
-	fputs(text, f);
-	fclose(f);
-	free(text);
+	ociconf_write(j, bundle);
 }
 
 void nettest_untouched(const char *ns)

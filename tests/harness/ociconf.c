@@ -120,3 +120,17 @@ char *ociconf_dump(json_t *root)
 	ASSERT(s);
 	return s;
 }
+
+void ociconf_write(json_t *root, const char *bundle)
+{
+	char path[4096];
+	char *text = ociconf_dump(root);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fputs(text, f);
+	ASSERT_EQ(fclose(f), 0);
+	free(text);
+}

@@ -22,4 +22,7 @@ json_t *ociconf_parse(const char *text);
 /* The document's text (caller frees) ; frees root. */
 char *ociconf_dump(json_t *root);
 
+/* Write the document as <bundle>/config.json; frees root. */
+void ociconf_write(json_t *root, const char *bundle);
+
 #endif

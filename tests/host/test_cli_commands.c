@@ -7,29 +7,23 @@
  * (running, then stopped once it dies; delete --force kills it). Invalid
  * IDs such as ../x must be refused before anything is touched.
  */
+#include "../harness/clirun.h"
 #include "../harness/test.h"
+#include "../harness/tmpdir.h"
 #include "../harness/vmrun.h"
 #include "../../src/runtime/spec.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-struct run {
-	int status; /* exit code, or 128 + signal */
-	char out[65536];
-	char err[8192];
-};
 
 static const char *cli_path(void)
 {
@@ -40,22 +34,13 @@ static const char *cli_path(void)
 	return p;
 }
 
-static void slurp(int fd, char *buf, size_t cap)
-{
-	ssize_t n = pread(fd, buf, cap - 1, 0);
-
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
-}
-
 /* Run moat with the given arguments (NULL-terminated) in directory cwd
- * (or here). */
-static void moat_in(struct run *r, const char *cwd, ...)
+ * (or here); the tests name their own --root. */
+static void moat_in(struct clirun *r, const char *cwd, ...)
 {
 	const char *argv[32];
-	int out, err, status, n = 0;
 	va_list ap;
-	pid_t pid;
+	int n = 0;
 
 	argv[n++] = "moat";
 	va_start(ap, cwd);
@@ -63,38 +48,22 @@ static void moat_in(struct run *r, const char *cwd, ...)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
-	out = memfd_create("out", MFD_CLOEXEC);
-	err = memfd_create("err", MFD_CLOEXEC);
-	ASSERT(out >= 0 && err >= 0);
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		if ((cwd && chdir(cwd) < 0) || dup2(out, 1) < 0 ||
-		    dup2(err, 2) < 0)
-			_exit(125);
-		execv(cli_path(), (char **)argv);
-		_exit(127);
-	}
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	r->status = WIFEXITED(status) ? WEXITSTATUS(status)
-				      : 128 + WTERMSIG(status);
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
+	clirun_exec(r, cli_path(), cwd, NULL, argv);
 }
 
+#undef moat /* clirun.h's adds its own --root */
 #define moat(r, ...) moat_in(r, NULL, __VA_ARGS__, (const char *)NULL)
 
-static void expect_fail(const struct run *r, const char *stderr_text)
+static void expect_fail(const struct clirun *r, const char *stderr_text)
 {
 	if (r->status != 1 || strcmp(r->err, stderr_text) || r->out[0]) {
-		test_diag_block("stdout", r->out, strlen(r->out));
-		test_diag_block("stderr", r->err, strlen(r->err));
+		clirun_show(r);
 		FAIL("want exit 1 and stderr \"%s\", got exit %d", stderr_text,
 		     r->status);
 	}
 }
 
-static void expect_ok(const struct run *r)
+static void expect_ok(const struct clirun *r)
 {
 	if (r->status != 0 || r->err[0]) {
 		test_diag_block("stderr", r->err, strlen(r->err));
@@ -106,49 +75,23 @@ static void expect_ok(const struct run *r)
 
 static char tmp_dir[64];
 
-static int rm_entry(const char *p, const struct stat *st, int flag,
-		    struct FTW *f)
-{
-	return remove(p);
-}
-
 /*
  * A fresh directory, removed with what is in it when the test ends, even
- * when it fails: a janitor in its own session (out of reach of the
- * harness's process-group kill) waits until every process of the test has
- * closed the pipe, then removes the directory. Tests also remove it
- * themselves (tmp_remove) to check that nothing was left in it.
+ * when it fails (tmpdir.h: its janitor waits until every process of the
+ * test has closed the pipe). Tests also remove it themselves (tmp_remove)
+ * to check that nothing was left in it.
  */
 static const char *tmp_make(void)
 {
-	int pfd[2];
-	char c;
-	pid_t pid;
-
-	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/moat-cli-XXXXXX");
-	ASSERT(mkdtemp(tmp_dir));
-	ASSERT_OK(pipe(pfd));
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		close(pfd[1]);
-		if (fork() != 0) /* the grandchild is reparented */
-			_exit(0);
-		setsid();
-		while (read(pfd[0], &c, 1) > 0)
-			;
-		nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		_exit(0);
-	}
-	close(pfd[0]);
-	ASSERT_EQ(waitpid(pid, NULL, 0), pid);
+	tmpdir_make(tmp_dir, sizeof(tmp_dir), "/tmp/moat-cli-XXXXXX", false,
+		    NULL);
 	return tmp_dir;
 }
 
 static void tmp_remove(void)
 {
 	if (tmp_dir[0])
-		nftw(tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tmpdir_remove(tmp_dir);
 	tmp_dir[0] = '\0';
 }
 
@@ -253,7 +196,7 @@ static json_t *parse_json(const char *text)
 static void state_of(const char *root, const char *id, const char *status,
 		     json_int_t pid)
 {
-	static struct run r;
+	static struct clirun r;
 	json_t *j;
 
 	moat(&r, "--root", root, "state", id);
@@ -275,7 +218,7 @@ static void state_of(const char *root, const char *id, const char *status,
 
 TEST(cli_spec_writes_a_valid_config)
 {
-	static struct run r;
+	static struct clirun r;
 	char path[128], msg[256];
 	struct moat_err *e = NULL;
 	struct spec *s = NULL;
@@ -314,7 +257,7 @@ TEST(cli_spec_writes_a_valid_config)
 
 TEST(cli_features_document)
 {
-	static struct run r;
+	static struct clirun r;
 	json_t *j, *lx, *ns, *caps;
 	size_t i;
 
@@ -350,7 +293,7 @@ TEST(cli_features_document)
 
 TEST(cli_unknown_container_errors)
 {
-	static struct run r;
+	static struct clirun r;
 	const char *root = tmp_make();
 
 	moat(&r, "--root", root, "state", "nope");
@@ -374,7 +317,7 @@ TEST(cli_unknown_container_errors)
 
 TEST(cli_list_of_an_empty_root)
 {
-	static struct run r;
+	static struct clirun r;
 	const char *dir = tmp_make();
 	char missing[128];
 
@@ -403,7 +346,7 @@ TEST(cli_list_of_an_empty_root)
 
 TEST(cli_live_container_is_running_then_stopped)
 {
-	static struct run r;
+	static struct clirun r;
 	const char *root = tmp_make();
 	pid_t child = sleeper();
 	json_t *j;
@@ -444,7 +387,7 @@ TEST(cli_live_container_is_running_then_stopped)
 
 TEST(cli_reused_pid_shows_stopped)
 {
-	static struct run r;
+	static struct clirun r;
 	const char *root = tmp_make();
 	char path[256];
 	FILE *f;
@@ -472,7 +415,7 @@ TEST(cli_reused_pid_shows_stopped)
 
 TEST(cli_delete_force_kills_and_removes)
 {
-	static struct run r;
+	static struct clirun r;
 	const char *root = tmp_make();
 	pid_t child = sleeper();
 	int status;
@@ -495,7 +438,7 @@ TEST(cli_delete_force_kills_and_removes)
 
 TEST(cli_kill_signals_the_process)
 {
-	static struct run r;
+	static struct clirun r;
 	const char *root = tmp_make();
 	pid_t child = sleeper();
 	int status;
@@ -530,7 +473,7 @@ TEST(cli_invalid_ids_touch_nothing)
 {
 	static const char *const bad[] = { "../x", "..", ".",  "a/b",
 					   "",	   "/x", "x\n" };
-	static struct run r;
+	static struct clirun r;
 	const char *dir = tmp_make();
 	char root[128], path[256];
 	pid_t child = sleeper();
@@ -569,7 +512,7 @@ TEST(cli_invalid_ids_touch_nothing)
 
 TEST(cli_live_verbs_need_a_live_container)
 {
-	static struct run r;
+	static struct clirun r;
 	const char *dir = tmp_make();
 
 	moat(&r, "--root", dir, "exec", "x", "true");
@@ -607,7 +550,7 @@ TEST(cli_live_verbs_need_a_live_container)
 
 TEST(cli_log_file_json_and_text)
 {
-	static struct run r;
+	static struct clirun r;
 	const char *dir = tmp_make();
 	char log[128], buf[4096];
 	json_t *j;
@@ -661,7 +604,7 @@ TEST(cli_global_options)
 		"kill",	  "list",   "pause",  "ps",    "resume",
 		"run",	  "spec",   "start",  "state", "update",
 	};
-	static struct run r;
+	static struct clirun r;
 	char want[32];
 	size_t i;
 

@@ -141,15 +141,7 @@ TEST_TIMEOUT(create_start_exec_pause_kill_delete_on_moat_vmm, 400)
 	clirun_expect_status(&r, 0);
 	ASSERT(r.out[0] == '[');
 	/* pause and resume */
-	moat(&r, "pause", "c1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_state("c1", "paused");
-	moat(&r, "exec", "c1", "true");
-	if (r.status == 0)
-		FAIL("exec into a paused container succeeded");
-	moat(&r, "resume", "c1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_state("c1", "running");
+	clirun_pause_resume("c1");
 	moat(&r, "exec", "c1", "echo", "after-resume");
 	clirun_expect_status(&r, 0);
 	ASSERT_STREQ(r.out, "after-resume\n");
@@ -284,9 +276,7 @@ TEST_TIMEOUT(terminal_through_the_console_socket_on_moat_vmm, 400)
 	ASSERT(p <= strstr(buf, "40 120"));
 	clirun_wait_state("t1", "stopped", 30);
 	close(m);
-	moat(&r, "delete", "t1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_clean();
+	clirun_delete_clean("t1", false);
 }
 
 /* --- faults --------------------------------------------------------------- */
@@ -314,7 +304,5 @@ TEST_TIMEOUT(kill_9_of_the_shim_leaves_no_moat_vmm, 300)
 		usleep(50000);
 	if (alive(vmm))
 		FAIL("moat-vmm %d outlived its shim", vmm);
-	moat(&r, "delete", "k1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_clean();
+	clirun_delete_clean("k1", false);
 }

@@ -4,11 +4,11 @@
  * trips through a temporary root, the lock, and liveness by start time.
  */
 #include "../harness/test.h"
+#include "../harness/tmpdir.h"
 #include "../../src/runtime/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,42 +211,15 @@ TEST(state_json_refuses_bad_records)
 	}
 }
 
-static int rm_entry(const char *p, const struct stat *st, int flag,
-		    struct FTW *f)
-{
-	return remove(p);
-}
-
 /*
- * A temporary directory. The tests remove it themselves (checking that it
- * is empty); if one fails first, a janitor in its own session, out of
- * reach of the harness's process-group kill, removes it once every
- * process of the test has gone (closed the pipe).
+ * A temporary directory (tmpdir.h). The tests remove it themselves
+ * (checking that it is empty); if one fails first, its janitor removes it.
  */
 static char *tmp_root(void)
 {
 	static char dir[64];
-	int pfd[2];
-	pid_t pid;
-	char c;
 
-	snprintf(dir, sizeof(dir), "/tmp/moat-state-XXXXXX");
-	ASSERT(mkdtemp(dir));
-	ASSERT_OK(pipe(pfd));
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		close(pfd[1]);
-		if (fork() != 0)
-			_exit(0);
-		setsid();
-		while (read(pfd[0], &c, 1) > 0)
-			;
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		_exit(0);
-	}
-	close(pfd[0]);
-	ASSERT_EQ(waitpid(pid, NULL, 0), pid);
+	tmpdir_make(dir, sizeof(dir), "/tmp/moat-state-XXXXXX", false, NULL);
 	return dir;
 }
 

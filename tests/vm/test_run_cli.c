@@ -117,9 +117,7 @@ TEST_TIMEOUT(kill_term_reaches_the_init, 180)
 	moat(&r, "kill", "t1", "TERM");
 	clirun_expect_status(&r, 0);
 	clirun_wait_state("t1", "stopped", 30);
-	moat(&r, "delete", "t1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_clean();
+	clirun_delete_clean("t1", false);
 }
 
 TEST_TIMEOUT(delete_of_a_running_container_needs_force, 180)
@@ -139,9 +137,7 @@ TEST_TIMEOUT(delete_of_a_running_container_needs_force, 180)
 	/* a second container of the same id is refused */
 	moat(&r, "create", "--bundle", clirun_bundle, "r1");
 	clirun_expect_fail(&r, "moat: create: container r1 already exists\n");
-	moat(&r, "delete", "--force", "r1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_clean();
+	clirun_delete_clean("r1", true);
 }
 
 TEST_TIMEOUT(create_bad_input_leaves_nothing, 120)
@@ -246,9 +242,7 @@ TEST_TIMEOUT(kill_9_of_the_shim_takes_the_vm_with_it, 180)
 	ASSERT_OK(kill(shim, SIGKILL));
 	clirun_wait_state("k1", "stopped", 10);
 	/* QEMU and virtiofsd die with the shim (PR_SET_PDEATHSIG) */
-	moat(&r, "delete", "k1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_clean();
+	clirun_delete_clean("k1", false);
 }
 
 /* Write a config whose every hook appends "<kind> <status> <id>" to log
@@ -289,21 +283,13 @@ TEST_TIMEOUT(hooks_run_at_their_moments_with_the_state, 180)
 	static const char *const args[] = { "true", NULL };
 	static struct clirun r;
 	char log[128], buf[1024];
-	int fd;
-	ssize_t n;
 
 	clirun_setup(args);
 	snprintf(log, sizeof(log), "%s.hooks", clirun_root);
 	write_hooks_config(args, log, false);
 	moat(&r, "run", "--bundle", clirun_bundle, "h1");
 	clirun_expect_status(&r, 0);
-	fd = open(log, O_RDONLY);
-	ASSERT_OK(fd);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	unlink(log);
-	ASSERT(n > 0);
-	buf[n] = '\0';
+	clirun_take_file(log, buf, sizeof(buf));
 	if (strcmp(buf, "prestart creating h1\ncreateRuntime creating h1\n"
 			"createContainer creating h1\nstartContainer created "
 			"h1\npoststart running h1\npoststop stopped h1\n"))
@@ -409,15 +395,7 @@ TEST_TIMEOUT(exec_ps_pause_update_events_on_a_live_container, 240)
 		FAIL("ps: want a JSON array of guest pids");
 	}
 	json_decref(j);
-	moat(&r, "pause", "u1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_state("u1", "paused");
-	moat(&r, "exec", "u1", "true");
-	if (r.status == 0)
-		FAIL("exec into a paused container succeeded");
-	moat(&r, "resume", "u1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_state("u1", "running");
+	clirun_pause_resume("u1");
 	moat(&r, "update", "--pids-limit", "20", "--memory", "64m", "u1");
 	clirun_expect_status(&r, 0);
 	moat(&r, "events", "--stats", "u1");
@@ -439,7 +417,5 @@ TEST_TIMEOUT(exec_ps_pause_update_events_on_a_live_container, 240)
 	json_decref(j);
 	moat(&r, "update", "--memory", "lots", "u1");
 	clirun_expect_fail(&r, "moat: update: --memory lots: not a size\n");
-	moat(&r, "delete", "--force", "u1");
-	clirun_expect_status(&r, 0);
-	clirun_expect_clean();
+	clirun_delete_clean("u1", true);
 }
