@@ -326,6 +326,20 @@ int clirun_create(const char *id)
 	return shim;
 }
 
+void clirun_start(const char *id)
+{
+	static struct clirun r;
+	char want[128];
+
+	moat(&r, "start", id);
+	clirun_expect_status(&r, 0);
+	clirun_expect_state(id, "running");
+	moat(&r, "start", id);
+	snprintf(want, sizeof(want),
+		 "moat: start: container %s is running, not created\n", id);
+	clirun_expect_fail(&r, want);
+}
+
 void clirun_kill_delete(const char *id, int shim)
 {
 	static struct clirun r;

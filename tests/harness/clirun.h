@@ -82,6 +82,10 @@ void clirun_take_file(const char *path, char *buf, size_t cap);
  * with that pid. Returns the shim's pid. */
 int clirun_create(const char *id);
 
+/* `moat start id` of a container created by clirun_create(): the state
+ * says running; a second start is refused. */
+void clirun_start(const char *id);
+
 /* `moat kill id KILL` of a running container created by clirun_create():
  * the shim dies of SIGKILL, the state says stopped, a second kill is
  * refused, delete removes it. */
