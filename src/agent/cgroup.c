@@ -29,7 +29,7 @@
  * (resources.c), and the kernel's cgroup files.
  */
 #include "cgroup.h"
-#include "agent_log.h"
+#include "../common/log.h"
 #include "config.h"
 #include "resources.h"
 
@@ -207,7 +207,7 @@ static int cgroup2_controllers(const char *root,
 			return moat_err_wrap(e, "enable the %s controller",
 					     names[i]);
 		}
-		agent_log("%s", err ? err->msg : "cgroup.subtree_control");
+		log_info("%s", err ? err->msg : "cgroup.subtree_control");
 		moat_err_free(&err);
 	}
 	return 0;
@@ -380,7 +380,7 @@ static void cgroup_rmdir(const char *dir)
 			break;
 		usleep(5000);
 	}
-	agent_log("cgroup: rmdir %s: %s", dir, strerror(errno));
+	log_info("cgroup: rmdir %s: %s", dir, strerror(errno));
 }
 
 void cgroup_destroy(struct cgroup *cg)

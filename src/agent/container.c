@@ -16,7 +16,7 @@
  * report on the sync socket.
  */
 #include "container.h"
-#include "agent_log.h"
+#include "../common/log.h"
 #include "child.h"
 #include "rootfs.h"
 
@@ -214,7 +214,7 @@ pid_t container_exec(const struct container_proc *p, int init_pidfd,
 	}
 	if (self >= 0) {
 		if (setns(self, CLONE_NEWPID) < 0)
-			agent_log("cannot return to the agent's pid namespace");
+			log_info("cannot return to the agent's pid namespace");
 		close(self);
 	}
 	close(sv[1]);

@@ -18,7 +18,7 @@
  * are parsed and checked here before they reach the kernel.
  */
 #include "net.h"
-#include "agent_log.h"
+#include "../common/log.h"
 #include "../common/nl.h"
 
 #include <arpa/inet.h>
@@ -246,7 +246,7 @@ static int net_if(int nl, json_t *o, int *ifindex, struct moat_err **e)
 	if (name && *name && strlen(name) < IF_NAMESIZE && !strchr(name, '/') &&
 	    strcmp(name, l.name) && strcmp(name, ".") && strcmp(name, "..") &&
 	    net_link_set(nl, l.ifindex, false, 0, name) < 0)
-		agent_log("net: NIC %s keeps its name", l.name);
+		log_info("net: NIC %s keeps its name", l.name);
 	err = net_link_set(nl, l.ifindex, true,
 			   (unsigned)json_integer_value(mtu), NULL);
 	if (err)
