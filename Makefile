@@ -95,6 +95,8 @@ shim_SRCS := src/shim/main.c src/shim/chan.c src/shim/procs.c src/shim/ctl.c \
 	src/shim/share.c src/shim/netns.c src/shim/pidns.c
 sandbox_SRCS := src/sandbox/sandbox.c src/sandbox/qemu.c src/sandbox/vmm.c \
 	src/sandbox/net.c
+# The agent client: the shim's, the tests' and the benchmarks' (in libmoat).
+aclient_SRCS := src/sandbox/aclient.c
 SHIM_LIBS := -ljansson -lseccomp
 # moat-vmm: the pure parts (boot builders, bus, device models, guest
 # memory, and its control protocol's codec, host-side only so not in the
@@ -138,7 +140,7 @@ $(O)/obj/guest/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(LIB): $(call host_obj,$(LIB_SRCS) $(runtime_SRCS) $(p9_SRCS))
+$(LIB): $(call host_obj,$(LIB_SRCS) $(runtime_SRCS) $(p9_SRCS) $(aclient_SRCS))
 	$(call msg,AR,$@)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^

@@ -12,10 +12,12 @@
 #include "../runtime/spec.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 
 /* --- control clients ------------------------------------------------------ */
 
@@ -39,21 +41,63 @@ void shim_answer(int fd, const char *fmt, ...)
 	close(fd);
 }
 
-static bool shim_pend(struct shim *s, uint32_t req, uint16_t op, int fd)
+/*
+ * A control client's request came back (m), or will not (NULL: the
+ * container stopped): answer the client, whose fd is arg.
+ */
+static void shim_ctl_done(void *ctx, void *arg, const struct msg *m)
 {
-	size_t i;
+	struct shim *s = ctx;
+	int fd = (int)(intptr_t)arg;
+	char text[MSG_TEXT_MAX + 1];
 
-	for (i = 0; i < SHIM_MAX_PENDING; i++)
-		if (!s->pending[i].req) {
-			s->pending[i].req = req;
-			s->pending[i].op = op;
-			s->pending[i].fd = fd;
-			return true;
+	if (!m) {
+		shim_answer(fd, "error the container stopped");
+	} else if (m->kind == WIRE_K_ERROR) {
+		shim_text(text, sizeof(text), &m->u.error.text);
+		shim_answer(fd, "error agent: %s", text);
+	} else if (m->op == MSG_OP_PS) {
+		char line[SHIMCTL_LINE_MAX];
+		size_t n = (size_t)snprintf(line, sizeof(line), "ok");
+		uint32_t k;
+
+		for (k = 0; k < m->u.ps.pids.count && n + 12 < sizeof(line);
+		     k++)
+			n += (size_t)snprintf(
+				line + n, sizeof(line) - n, " %u",
+				msg_u32list_get(&m->u.ps.pids, k));
+		shim_answer(fd, "%s", line);
+	} else if (m->op == MSG_OP_STATS) {
+		const struct msg_stats *st = &m->u.stats;
+
+		shim_answer(fd,
+			    "ok cpu=%" PRIu64 " user=%" PRIu64 " sys=%" PRIu64
+			    " mem=%" PRIu64 " memlimit=%" PRIu64
+			    " pids=%" PRIu64 " pidslimit=%" PRIu64 " oom=%u",
+			    st->cpu_ns, st->cpu_user_ns, st->cpu_sys_ns,
+			    st->mem_bytes, st->mem_limit, st->pids,
+			    st->pids_limit, s->ooms);
+	} else {
+		if (m->op == MSG_OP_START && s->phase == SHIM_CREATED) {
+			s->phase = SHIM_RUNNING;
+			shim_record(s, STATE_RUNNING);
 		}
-	return false;
+		if (m->op == MSG_OP_PAUSE)
+			shim_record(s, STATE_PAUSED);
+		if (m->op == MSG_OP_RESUME)
+			shim_record(s, STATE_RUNNING);
+		shim_answer(fd, "ok");
+	}
 }
 
-static bool shim_running(struct shim *s)
+/* Send m for the client on fd, who is answered when its reply comes. */
+static void shim_ctl_request(struct shim *s, struct msg *m, int fd)
+{
+	if (!shim_request(s, m, shim_ctl_done, (void *)(intptr_t)fd))
+		shim_answer(fd, "error busy");
+}
+
+bool shim_running(struct shim *s)
 {
 	return s->phase >= SHIM_CREATED && s->phase <= SHIM_RUNNING &&
 	       !s->exited;
@@ -64,7 +108,6 @@ void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
 		      int client)
 {
 	struct msg m = { 0 };
-	uint32_t req;
 
 	if (!shim_running(s)) {
 		if (client >= 0)
@@ -80,29 +123,15 @@ void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
 		m.u.signal.all = true;
 	else
 		m.u.signal.proc = proc;
-	req = shim_request(s, &m);
-	if (client >= 0 && !shim_pend(s, req, MSG_OP_SIGNAL, client))
-		shim_answer(client, "error busy");
+	if (client >= 0)
+		shim_ctl_request(s, &m, client);
+	else
+		shim_request(s, &m, NULL, NULL);
 }
 
 void shim_signal_init(struct shim *s, int sig, bool all, int client)
 {
 	shim_signal_proc(s, s->init_proc, sig, all, client);
-}
-
-void shim_resize(struct shim *s, struct shim_proc *p, int fd)
-{
-	struct winsize ws;
-	struct msg m = { 0 };
-
-	if (!p->proc || !p->tty || !shim_running(s) ||
-	    ioctl(fd, TIOCGWINSZ, &ws) < 0 || (!ws.ws_row && !ws.ws_col))
-		return;
-	m.op = MSG_OP_RESIZE;
-	m.u.resize.proc = p->proc;
-	m.u.resize.rows = ws.ws_row;
-	m.u.resize.cols = ws.ws_col;
-	shim_request(s, &m);
 }
 
 /* Read a request line and the fds that came with it; bytes after the
@@ -267,9 +296,46 @@ static void shim_client_update(struct shim *s, int fd, const char *arg,
 	m.op = MSG_OP_UPDATE;
 	m.u.update.resources.p = (const uint8_t *)json;
 	m.u.update.resources.len = (uint32_t)len;
-	if (!shim_pend(s, shim_request(s, &m), MSG_OP_UPDATE, fd))
-		shim_answer(fd, "error busy");
+	shim_ctl_request(s, &m, fd);
 	free(json);
+}
+
+/*
+ * An EXEC came back (m; NULL: the container stopped first): the process
+ * runs, its client is told "ok <pid>" and heard from (resizes, signals),
+ * or it never ran and its slot is freed.
+ */
+static void shim_exec_done(void *ctx, void *arg, const struct msg *m)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct shim *s = ctx;
+	struct shim_proc *x = arg;
+	char text[MSG_TEXT_MAX + 1], line[32];
+	int fd = x->client, n;
+
+	x->req = 0;
+	if (!m || m->kind == WIRE_K_ERROR) {
+		x->client = -1;
+		if (!m) {
+			shim_answer(fd, "error the container stopped");
+			return; /* the slot goes with the others */
+		}
+		shim_text(text, sizeof(text), &m->u.error.text);
+		shim_proc_done(s, x);
+		shim_answer(fd, "error agent: %s", text);
+		return;
+	}
+	x->proc = m->u.started.proc;
+	x->pid = m->u.started.pid;
+	n = snprintf(line, sizeof(line), "ok %u\n", x->pid);
+	ev.data.u32 = SHIM_EV_CLIENT + (uint32_t)shim_slot(s, x);
+	if (send(x->client, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+		    n ||
+	    epoll_ctl(s->ep, EPOLL_CTL_ADD, x->client, &ev) < 0)
+		shim_signal_proc(s, x->proc, SIGKILL, false, -1);
+	if (x->tty)
+		shim_resize(s, x, x->in.fd);
+	shim_in_arm(s, x);
 }
 
 /* "exec <n>": a process to run in the container (shimctl.h). */
@@ -310,13 +376,19 @@ static void shim_client_exec(struct shim *s, int fd, const char *arg,
 	p->client = fd;
 	p->in.poll = true;
 	nfds = 0;
-	if (shim_exec_msg(s, &sp->process, p, &m)) {
+	if (shim_exec_msg(s, &sp->process, p, &m) || shim_proc_open(s, p)) {
 		p->client = -1;
 		shim_proc_done(s, p);
 		shim_answer(fd, "error process: too large for one request");
 		goto out;
 	}
-	p->req = shim_request(s, &m);
+	p->req = shim_request(s, &m, shim_exec_done, p);
+	if (!p->req) {
+		p->client = -1;
+		shim_proc_done(s, p);
+		shim_answer(fd, "error busy");
+		goto out;
+	}
 	shim_proc_credit(s, p);
 out:
 	for (k = 0; k < nfds; k++)
@@ -369,8 +441,7 @@ void shim_client(struct shim *s)
 			return;
 		}
 		m.op = MSG_OP_START;
-		if (!shim_pend(s, shim_request(s, &m), MSG_OP_START, fd))
-			shim_answer(fd, "error busy");
+		shim_ctl_request(s, &m, fd);
 		return;
 	}
 	if (!strncmp(line, "kill ", 5)) {
@@ -395,8 +466,7 @@ void shim_client(struct shim *s)
 		       : !strcmp(line, "pause") ? MSG_OP_PAUSE
 		       : !strcmp(line, "stats") ? MSG_OP_STATS
 						: MSG_OP_RESUME;
-		if (!shim_pend(s, shim_request(s, &m), m.op, fd))
-			shim_answer(fd, "error busy");
+		shim_ctl_request(s, &m, fd);
 		return;
 	}
 	shim_answer(fd, "error unknown request");
@@ -440,7 +510,7 @@ void shim_exec_client(struct shim *s, struct shim_proc *p)
 				m.u.resize.proc = p->proc;
 				m.u.resize.rows = (uint32_t)a;
 				m.u.resize.cols = (uint32_t)b;
-				shim_request(s, &m);
+				shim_request(s, &m, NULL, NULL);
 			}
 		}
 	}

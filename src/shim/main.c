@@ -375,10 +375,8 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	if (shim_config(s, e))
 		return -1;
 	shim_agent_id(s->id, s->agent_id, sizeof(s->agent_id));
-	s->rbuf = malloc(SHIM_RBUF);
-	s->wbuf = malloc(WIRE_FRAME_MAX);
 	s->pbuf = malloc(WIRE_FRAME_MAX);
-	if (!s->rbuf || !s->wbuf || !s->pbuf)
+	if (!s->pbuf)
 		return moat_err_set(e, ENOMEM, "shim");
 	s->ctl_fd = shimctl_listen(s->dir_fd, e);
 	if (s->ctl_fd < 0)
@@ -415,6 +413,8 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	net_close_taps(&s->net); /* the monitor's now: they go with it */
 	fcntl(s->sb.chan_fd, F_SETFL,
 	      fcntl(s->sb.chan_fd, F_GETFL) | O_NONBLOCK);
+	if (aclient_init(&s->ac, s->sb.chan_fd, "moat-shim", &shim_chan_ops, s))
+		return moat_err_set(e, ENOMEM, "shim");
 
 	ev.events = EPOLLIN;
 	ev.data.u32 = SHIM_EV_CHAN;
@@ -484,7 +484,7 @@ static void shim_loop(struct shim *s)
 		    ((s->procs[0].out[0].eof && s->procs[0].out[1].eof) ||
 		     shim_now_ms() >= s->deadline)) {
 			m.op = MSG_OP_SHUTDOWN;
-			shim_request(s, &m);
+			shim_request(s, &m, NULL, NULL);
 			if (s->phase == SHIM_DONE)
 				break;
 			s->phase = SHIM_STOPPING;
@@ -495,9 +495,8 @@ static void shim_loop(struct shim *s)
 		if (s->phase >= SHIM_CREATED && s->phase <= SHIM_DRAINING)
 			for (i = 0; i < SHIM_PROCS; i++) {
 				p = &s->procs[i];
-				if (p->used && !p->in.eof && !p->in.poll &&
-				    p->in.fd >= 0 && p->proc &&
-				    wire_credit_sendable(&p->in.c, 1))
+				if (p->used && !p->in.poll && p->proc &&
+				    shim_in_ready(p))
 					in_ready = true;
 			}
 		if (s->deadline && (!next || s->deadline < next))
@@ -551,7 +550,7 @@ static void shim_loop(struct shim *s)
 			}
 			switch (tag) {
 			case SHIM_EV_CHAN:
-				shim_chan_read(s);
+				aclient_read(&s->ac);
 				break;
 			case SHIM_EV_SIG:
 				shim_signals(s);
@@ -613,7 +612,8 @@ int main(int argc, char **argv)
 			  .next_stream = 1,
 			  .sb = SANDBOX_INIT,
 			  .pidns = SHIM_PIDNS_INIT,
-			  .net = NET_SETUP_INIT };
+			  .net = NET_SETUP_INIT,
+			  .ac = { .fd = -1, .down = true } };
 	struct moat_err *e = NULL;
 	size_t i;
 	char *end;
@@ -702,19 +702,12 @@ int main(int argc, char **argv)
 		s.code = 1;
 		s.signo = 0;
 	}
-	for (i = 0; i < SHIM_MAX_PENDING; i++)
-		if (s.pending[i].req)
-			shim_answer(s.pending[i].fd, "error the container "
-						     "stopped");
+	/* Clients still waiting for the agent: "error the container
+	 * stopped" (their requests' callbacks, ctl.c). */
+	aclient_cancel(&s.ac);
 	for (i = 1; i < SHIM_PROCS; i++)
-		if (s.procs[i].used) {
-			if (s.procs[i].req && s.procs[i].client >= 0) {
-				shim_answer(s.procs[i].client,
-					    "error the container stopped");
-				s.procs[i].client = -1;
-			}
+		if (s.procs[i].used)
 			shim_proc_done(&s, &s.procs[i]);
-		}
 	/* After SHUTDOWN the VM ends by itself; otherwise nothing will
 	 * end it but us. */
 	sandbox_stop(&s.sb, s.shutdown_sent ? SHIM_SHUTDOWN_MS : 0);

@@ -1,7 +1,9 @@
 /*
  * procs.c: the container's processes on the host side (shim.h): the init
- * (slot 0) and exec'd processes, their stream ids and credit, stdin and
- * terminal input to the guest, and the guest's console into the log.
+ * (slot 0) and exec'd processes, their streams (ids here, credit in the
+ * agent client), their output to the engine's fds, stdin and terminal
+ * input to the guest, terminal sizes, and the guest's console into the
+ * log.
  *
  * Inputs: the processes' stdin and terminals (the engine's), the
  * console pipe (the monitor's and the guest's bytes, capped).
@@ -12,6 +14,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 
 /* --- processes and their streams ----------------------------------------- */
 
@@ -27,36 +30,45 @@ void shim_proc_init(struct shim_proc *p, uint32_t *next, int in, int out,
 	p->client = -1;
 	p->in.id = base + 1;
 	p->in.fd = in;
-	wire_credit_init(&p->in.c, 0);
 	p->out[0].id = tty ? base + 1 : base + 2;
 	p->out[0].fd = out;
 	p->out[1].id = base + 3;
 	p->out[1].fd = tty ? -1 : err;
 	p->out[1].eof = tty;
-	wire_credit_init(&p->out[0].c, SHIM_WINDOW);
-	wire_credit_init(&p->out[1].c, SHIM_WINDOW);
+}
+
+/* p's streams in the agent client, before its CREATE or EXEC: with a
+ * terminal one both ways, else stdin and two outputs. Returns 0 or -1 (the
+ * client's table is full). */
+int shim_proc_open(struct shim *s, struct shim_proc *p)
+{
+	p->in.st = aclient_stream_open(&s->ac, p->in.id,
+				       p->tty ? SHIM_WINDOW : 0, p);
+	if (p->tty) {
+		p->out[0].st = p->in.st;
+		return p->in.st ? 0 : -1;
+	}
+	p->out[0].st =
+		aclient_stream_open(&s->ac, p->out[0].id, SHIM_WINDOW, p);
+	p->out[1].st =
+		aclient_stream_open(&s->ac, p->out[1].id, SHIM_WINDOW, p);
+	return p->in.st && p->out[0].st && p->out[1].st ? 0 : -1;
+}
+
+static void shim_proc_close(struct shim *s, struct shim_proc *p)
+{
+	if (p->in.st)
+		aclient_stream_close(&s->ac, p->in.st);
+	if (!p->tty && p->out[0].st)
+		aclient_stream_close(&s->ac, p->out[0].st);
+	if (!p->tty && p->out[1].st)
+		aclient_stream_close(&s->ac, p->out[1].st);
+	p->in.st = p->out[0].st = p->out[1].st = NULL;
 }
 
 size_t shim_slot(struct shim *s, struct shim_proc *p)
 {
 	return (size_t)(p - s->procs);
-}
-
-/* The process that owns stream id and which of its streams it is (0: stdin
- * or terminal, 1: stdout, 2: stderr); NULL when no process has it. */
-struct shim_proc *shim_stream(struct shim *s, uint32_t id, int *which)
-{
-	struct shim_proc *p;
-	size_t i;
-
-	for (i = 0; id && i < SHIM_PROCS; i++) {
-		p = &s->procs[i];
-		if (!p->used || id < p->in.id || id > p->in.id + 2)
-			continue;
-		*which = (int)(id - p->in.id);
-		return p;
-	}
-	return NULL;
 }
 
 struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc)
@@ -90,9 +102,15 @@ void shim_proc_credit(struct shim *s, struct shim_proc *p)
 	size_t i;
 
 	for (i = 0; i < 2; i++)
-		if (!p->out[i].eof)
-			shim_credit(s, p->out[i].id,
-				    wire_credit_grant(&p->out[i].c));
+		if (!p->out[i].eof && p->out[i].st)
+			aclient_grant(&s->ac, p->out[i].st);
+}
+
+/* p's input may be sent now (open, with credit). */
+bool shim_in_ready(const struct shim_proc *p)
+{
+	return p->in.fd >= 0 && !p->in.eof && p->in.st &&
+	       aclient_sendable(p->in.st, 1);
 }
 
 void shim_in_arm(struct shim *s, struct shim_proc *p)
@@ -100,8 +118,7 @@ void shim_in_arm(struct shim *s, struct shim_proc *p)
 	struct epoll_event ev = { .events = EPOLLIN,
 				  .data.u32 = SHIM_EV_IN +
 					      (uint32_t)shim_slot(s, p) };
-	bool want = p->in.fd >= 0 && !p->in.eof && p->in.poll &&
-		    wire_credit_sendable(&p->in.c, 1);
+	bool want = p->in.poll && shim_in_ready(p);
 
 	if (want == p->in.armed)
 		return;
@@ -148,6 +165,7 @@ void shim_proc_done(struct shim *s, struct shim_proc *p)
 		if (!p->tty && p->out[1].fd >= 0)
 			close(p->out[1].fd);
 	}
+	shim_proc_close(s, p);
 	p->used = false;
 }
 
@@ -155,18 +173,15 @@ void shim_proc_done(struct shim *s, struct shim_proc *p)
 
 static void shim_in_eof(struct shim *s, struct shim_proc *p)
 {
-	uint8_t buf[WIRE_HDR_LEN];
-
 	p->in.eof = true;
-	wire_credit_eof(&p->in.c);
-	shim_send(s, buf, wire_eof_encode(buf, sizeof(buf), p->in.id));
+	aclient_eof(&s->ac, p->in.id);
 	shim_in_arm(s, p);
 }
 
 void shim_in_read(struct shim *s, struct shim_proc *p)
 {
-	uint32_t n = wire_credit_sendable(&p->in.c, WIRE_DATA_MAX);
-	uint8_t *body = s->wbuf + WIRE_FRAME_MAX / 2;
+	uint8_t body[WIRE_DATA_MAX];
+	uint32_t n = p->in.st ? aclient_sendable(p->in.st, sizeof(body)) : 0;
 	ssize_t r;
 
 	if (!n || p->in.eof || p->in.fd < 0)
@@ -179,11 +194,60 @@ void shim_in_read(struct shim *s, struct shim_proc *p)
 		shim_in_eof(s, p);
 		return;
 	}
-	wire_credit_use(&p->in.c, (uint32_t)r);
-	shim_send(s, s->wbuf,
-		  wire_data_encode(s->wbuf, WIRE_HDR_LEN + (size_t)r, p->in.id,
-				   body, (size_t)r));
+	aclient_data(&s->ac, p->in.st, body, (size_t)r);
 	shim_in_arm(s, p);
+}
+
+/* CREDIT came for one of p's streams: its input may go on. */
+void shim_in_credit(void *ctx, struct aclient_stream *st)
+{
+	struct shim_proc *p = st->arg;
+
+	if (st == p->in.st && !p->in.eof)
+		shim_in_arm(ctx, p);
+}
+
+/* --- output and terminals ------------------------------------------------- */
+
+static struct shim_out *shim_out_of(struct shim_proc *p,
+				    const struct aclient_stream *st)
+{
+	return p->tty || st == p->out[0].st ? &p->out[0] : &p->out[1];
+}
+
+/* A process's output: to the engine's fd; a reader that went away loses
+ * the bytes, not the container. */
+void shim_out_data(void *ctx, struct aclient_stream *st, const uint8_t *b,
+		   size_t n)
+{
+	struct shim_out *o = shim_out_of(st->arg, st);
+
+	if (o->fd >= 0 && shim_write_all(o->fd, b, n) < 0) {
+		shim_log(ctx, "stream %u: %s: output dropped", o->id,
+			 strerror(errno));
+		o->fd = -1;
+	}
+}
+
+void shim_out_eof(void *ctx, struct aclient_stream *st)
+{
+	(void)ctx;
+	shim_out_of(st->arg, st)->eof = true;
+}
+
+void shim_resize(struct shim *s, struct shim_proc *p, int fd)
+{
+	struct winsize ws;
+	struct msg m = { 0 };
+
+	if (!p->proc || !p->tty || !shim_running(s) ||
+	    ioctl(fd, TIOCGWINSZ, &ws) < 0 || (!ws.ws_row && !ws.ws_col))
+		return;
+	m.op = MSG_OP_RESIZE;
+	m.u.resize.proc = p->proc;
+	m.u.resize.rows = ws.ws_row;
+	m.u.resize.cols = ws.ws_col;
+	shim_request(s, &m, NULL, NULL);
 }
 
 /* --- the guest's console ------------------------------------------------- */

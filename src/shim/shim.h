@@ -1,9 +1,11 @@
 /*
  * shim.h: the shim's state and the functions its parts share (docs/design.md,
  * "Runtime, shim and backends"). main.c sets up and runs the loop; chan.c
- * talks with the agent (frames out, replies and events in); procs.c relays
- * the processes' streams and the guest's console; ctl.c serves the control
- * socket (start, kill, exec, ps, pause, resume, stats, update).
+ * is what the agent client (src/sandbox/aclient.h) reports to: the
+ * handshake's CREATE, events, a lost channel; procs.c relays the
+ * processes' streams through the client and the guest's console; ctl.c
+ * serves the control socket (start, kill, exec, ps, pause, resume, stats,
+ * update), each request's reply coming back through its callback.
  */
 #ifndef MOAT_SHIM_SHIM_H
 #define MOAT_SHIM_SHIM_H
@@ -12,6 +14,7 @@
 #include "../proto/wire.h"
 #include "../runtime/conf.h"
 #include "../runtime/state.h"
+#include "../sandbox/aclient.h"
 #include "../sandbox/net.h"
 #include "../sandbox/sandbox.h"
 #include "pidns.h"
@@ -22,14 +25,12 @@
 #include <stdint.h>
 
 #define SHIM_LOG STATE_CONSOLE_LOG
-#define SHIM_RBUF (WIRE_FRAME_MAX + 65536)
 #define SHIM_WINDOW (256U << 10) /* credit window per output stream */
 #define SHIM_HELLO_MS 240000	 /* boot to HELLO, loaded TCG included */
 #define SHIM_DRAIN_MS 3000	 /* after EXIT: wait for output EOFs */
 #define SHIM_SHUTDOWN_MS 5000	 /* after SHUTDOWN: wait for QEMU */
 #define SHIM_LOST_MS 1000	 /* channel lost: the monitor's own end */
-#define SHIM_MAX_PENDING 16
-#define SHIM_STATUS_LOST 255 /* the VM died under the container */
+#define SHIM_STATUS_LOST 255	 /* the VM died under the container */
 
 #define SHIM_PROCS 32 /* the init (slot 0) and up to 31 exec'd processes */
 
@@ -57,14 +58,14 @@ enum shim_phase {
 struct shim_out { /* guest to host: stdout, stderr, a terminal's output */
 	uint32_t id;
 	int fd; /* -1: the reader went away, bytes are dropped */
-	struct wire_credit c;
+	struct aclient_stream *st; /* its credit; NULL until requested */
 	bool eof;
 };
 
 struct shim_in { /* host to guest: stdin, a terminal's input */
 	uint32_t id;
 	int fd;
-	struct wire_credit c;
+	struct aclient_stream *st; /* as out's (a terminal's: the same) */
 	bool eof;
 	bool poll; /* fd can be polled (a file or /dev/null cannot) */
 	bool armed;
@@ -90,12 +91,6 @@ struct shim_proc {
 	long deadline; /* exited: wait for output EOFs until then */
 };
 
-struct shim_pending { /* a control client waiting for an agent reply */
-	uint32_t req;
-	int fd;
-	uint16_t op;
-};
-
 struct shim {
 	const char *root, *id, *bundle;
 	int dir_fd, log_fd, sync_fd;
@@ -111,11 +106,8 @@ struct shim {
 	enum shim_phase phase;
 	long deadline; /* ms, CLOCK_MONOTONIC; 0: none */
 
-	uint8_t *rbuf;
-	size_t rlen;
-	uint8_t *wbuf; /* one encoded frame */
-	char *pbuf;    /* an EXEC's packed lists */
-	uint32_t next_req, create_req;
+	struct aclient ac; /* the agent's channel */
+	char *pbuf;	   /* an EXEC's packed lists */
 
 	struct shim_proc procs[SHIM_PROCS];
 	uint32_t next_stream; /* the next process's first stream id */
@@ -129,7 +121,6 @@ struct shim {
 	int vm_status;
 	bool exited;
 	uint32_t code, signo;
-	struct shim_pending pending[SHIM_MAX_PENDING];
 
 	char *config;
 	uint8_t *bpf;
@@ -150,11 +141,11 @@ void shim_log(struct shim *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* chan.c */
+extern const struct aclient_ops shim_chan_ops; /* ctx: the shim */
 void shim_lost(struct shim *s, const char *what);
-void shim_send(struct shim *s, const void *buf, int n);
-uint32_t shim_request(struct shim *s, struct msg *m);
-void shim_credit(struct shim *s, uint32_t stream, uint32_t grant);
-void shim_chan_read(struct shim *s);
+uint32_t shim_request(struct shim *s, struct msg *m, aclient_done_fn *done,
+		      void *arg);
+void shim_text(char *dst, size_t cap, const struct msg_str *t);
 void shim_sync(struct shim *s, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -162,21 +153,27 @@ void shim_sync(struct shim *s, bool ok, const char *fmt, ...)
 void shim_proc_init(struct shim_proc *p, uint32_t *next, int in, int out,
 		    int err, bool tty);
 size_t shim_slot(struct shim *s, struct shim_proc *p);
-struct shim_proc *shim_stream(struct shim *s, uint32_t id, int *which);
 struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc);
+int shim_proc_open(struct shim *s, struct shim_proc *p);
 void shim_proc_streams(const struct shim_proc *p, uint32_t *in, uint32_t *out,
 		       uint32_t *err, uint32_t *tty);
 void shim_proc_credit(struct shim *s, struct shim_proc *p);
+bool shim_in_ready(const struct shim_proc *p);
 void shim_in_arm(struct shim *s, struct shim_proc *p);
 void shim_proc_done(struct shim *s, struct shim_proc *p);
 void shim_in_read(struct shim *s, struct shim_proc *p);
+void shim_resize(struct shim *s, struct shim_proc *p, int fd);
+void shim_out_data(void *ctx, struct aclient_stream *st, const uint8_t *b,
+		   size_t n);
+void shim_out_eof(void *ctx, struct aclient_stream *st);
+void shim_in_credit(void *ctx, struct aclient_stream *st);
 void shim_console(struct shim *s);
 
 /* ctl.c */
 void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
 		      int client);
 void shim_signal_init(struct shim *s, int sig, bool all, int client);
-void shim_resize(struct shim *s, struct shim_proc *p, int fd);
+bool shim_running(struct shim *s);
 void shim_client(struct shim *s);
 void shim_exec_client(struct shim *s, struct shim_proc *p);
 void shim_answer(int fd, const char *fmt, ...)

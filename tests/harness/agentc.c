@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AGENTC_RBUF (2 * WIRE_FRAME_MAX)
-
 static long agentc_now_ms(void)
 {
 	struct timespec ts;
@@ -28,18 +26,137 @@ static long agentc_now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* The client's credit into the tests' copies; a test's pause (set on
+ * the stream directly) into the client's. */
+static void agentc_sync(struct agentc_stream *s)
+{
+	if (!s->st)
+		return;
+	s->st->paused = s->paused;
+	s->outstanding = s->st->from.avail;
+	s->credit = s->st->to.avail;
+	s->total = s->st->total;
+}
+
+/* --- what the client reports ------------------------------------------ */
+
+static void agentc_on_hello(void *ctx, const struct msg_hello *h)
+{
+	(void)ctx;
+	ASSERT_EQ(h->version_min, 1);
+}
+
+static void agentc_on_event(void *ctx, const struct msg *m)
+{
+	struct agentc *c = ctx;
+
+	if (m->op == MSG_EV_EXIT && c->nexits < AGENTC_MAX_EXITS)
+		c->exits[c->nexits++] = m->u.exit;
+	if (m->op == MSG_EV_OOM && c->nooms < AGENTC_MAX_EXITS) {
+		c->oom_nexits[c->nooms] = c->nexits;
+		c->ooms[c->nooms++] = m->u.oom;
+	}
+}
+
+/* Replies wait, whole frames, for agentc_wait_reply to claim them. */
+static void agentc_on_reply(void *ctx, const struct wire_frame *f,
+			    const struct msg *m)
+{
+	struct agentc *c = ctx;
+	struct agentc_reply *r;
+	size_t len = WIRE_HDR_LEN + f->len;
+
+	(void)m;
+	if (c->nreplies == 64)
+		FAIL("too many unclaimed replies");
+	r = &c->replies[c->nreplies];
+	r->id = f->id;
+	r->frame = malloc(len);
+	ASSERT(r->frame);
+	ASSERT_EQ(wire_frame_encode(r->frame, len, f), (int)len);
+	r->len = len;
+	c->nreplies++;
+}
+
+static void agentc_on_malformed(void *ctx, const struct wire_frame *f, int err)
+{
+	(void)ctx;
+	FAIL("%s %u: %s", f->kind == WIRE_K_EVENT ? "event" : "reply to op",
+	     f->op, wire_strerror(err));
+}
+
+static void agentc_on_data(void *ctx, struct aclient_stream *st,
+			   const uint8_t *p, size_t n)
+{
+	struct agentc_stream *s = st->arg;
+
+	(void)ctx;
+	agentc_sync(s); /* before the client grants again */
+	if (s->on_data) {
+		s->on_data(s->arg, p, n);
+		return;
+	}
+	if (s->len + n + 1 > s->cap) {
+		s->cap = (s->len + n + 1) * 2;
+		s->data = realloc(s->data, s->cap);
+		ASSERT(s->data);
+	}
+	memcpy(s->data + s->len, p, n);
+	s->len += n;
+	s->data[s->len] = '\0';
+}
+
+static void agentc_on_eof(void *ctx, struct aclient_stream *st)
+{
+	struct agentc_stream *s = st->arg;
+
+	(void)ctx;
+	s->eof = true;
+}
+
+static void agentc_on_lost(void *ctx, const char *what, bool proto)
+{
+	struct agentc *c = ctx;
+
+	if (proto)
+		FAIL("frame from the agent: %s", what);
+	snprintf(c->lost, sizeof(c->lost), "%s", what);
+	c->eof = true;
+}
+
+static const struct aclient_ops agentc_ops = {
+	.hello = agentc_on_hello,
+	.event = agentc_on_event,
+	.stray = agentc_on_reply,
+	.malformed = agentc_on_malformed,
+	.data = agentc_on_data,
+	.eof = agentc_on_eof,
+	.lost = agentc_on_lost,
+};
+
+/* --- the connection ----------------------------------------------------- */
+
+void agentc_attach(struct agentc *c, int fd, pid_t pid)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->pid = pid;
+	fcntl(c->fd, F_SETFL, O_NONBLOCK);
+	ASSERT_EQ(aclient_init(&c->ac, fd, "agentc", &agentc_ops, c), 0);
+	c->ac.write_ms = AGENTC_TIMEOUT_MS;
+	c->ac.read_while_blocked = true;
+}
+
 void agentc_spawn(struct agentc *c, const char *share_dir,
 		  const char *const *extra)
 {
 	const char *agent = vmrun_env_path("MOAT_AGENT");
 	const char *argv[16];
 	int sv[2], n = 0, i;
+	pid_t pid;
 
 	if (!agent)
 		FAIL("MOAT_AGENT does not name the built agent");
-	memset(c, 0, sizeof(*c));
-	c->rbuf = malloc(AGENTC_RBUF);
-	ASSERT(c->rbuf);
 	ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	argv[n++] = agent;
 	argv[n++] = "--channel-fd";
@@ -51,60 +168,36 @@ void agentc_spawn(struct agentc *c, const char *share_dir,
 	for (i = 0; extra && extra[i] && n < 15; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	c->pid = fork();
-	ASSERT_OK(c->pid);
-	if (c->pid == 0) {
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
 		if (dup2(sv[1], 3) < 0)
 			_exit(126);
 		execv(agent, (char *const *)argv);
 		_exit(127);
 	}
 	close(sv[1]);
-	c->fd = sv[0];
-	fcntl(c->fd, F_SETFL, O_NONBLOCK);
+	agentc_attach(c, sv[0], pid);
 }
 
 void agentc_handshake(struct agentc *c)
 {
-	struct msg m = { WIRE_K_HELLO, 0, 0, { { 0 } } };
-	struct wire_frame f;
-	size_t need;
 	long end = agentc_now_ms() + AGENTC_HELLO_MS;
-	int r;
+	struct pollfd p;
 
-	/* The agent's HELLO is its first frame. We send ours only once we
-	 * have it: on a VM's channel, bytes that reach the guest's port
-	 * before the agent has opened it (in raw mode) are lost. */
-	for (;;) {
-		r = wire_frame_scan(c->rbuf, c->rlen, &need);
-		if (r > 0)
-			break;
-		if (r < 0)
-			FAIL("agent's first frame: %s", wire_strerror(r));
-		struct pollfd p = { c->fd, POLLIN, 0 };
+	/* The agent's HELLO is its first frame. The client sends ours only
+	 * once it has it: on a VM's channel, bytes that reach the guest's
+	 * port before the agent has opened it (in raw mode) are lost. */
+	while (!c->ac.hello_done) {
 		if (agentc_now_ms() > end)
 			FAIL("no HELLO from the agent");
+		p.fd = c->fd;
+		p.events = POLLIN;
+		p.revents = 0;
 		poll(&p, 1, 100);
-		ssize_t n =
-			read(c->fd, c->rbuf + c->rlen, AGENTC_RBUF - c->rlen);
-		if (n == 0)
+		if (!aclient_read(&c->ac))
 			FAIL("the agent closed the channel before its HELLO");
-		if (n > 0)
-			c->rlen += (size_t)n;
 	}
-	ASSERT_EQ(wire_frame_decode(c->rbuf, (size_t)r, &f), r);
-	ASSERT_EQ(f.kind, WIRE_K_HELLO);
-	ASSERT_EQ(msg_decode(&f, &m), 0);
-	ASSERT_EQ(m.u.hello.version_min, 1);
-	memmove(c->rbuf, c->rbuf + r, c->rlen - (size_t)r);
-	c->rlen -= (size_t)r;
-	memset(&m, 0, sizeof(m));
-	m.kind = WIRE_K_HELLO;
-	m.u.hello.version_min = 1;
-	m.u.hello.version_max = 1;
-	m.u.hello.name.s = "agentc";
-	m.u.hello.name.len = 6;
-	agentc_send(c, &m);
 }
 
 void agentc_start(struct agentc *c, const char *share_dir)
@@ -142,59 +235,56 @@ int agentc_stop(struct agentc *c)
 		free(c->streams[i].data);
 	for (i = 0; i < c->nreplies; i++)
 		free(c->replies[i].frame);
-	free(c->rbuf);
+	aclient_free(&c->ac);
 	return status;
 }
+
+/* --- streams ------------------------------------------------------------ */
 
 struct agentc_stream *agentc_stream(struct agentc *c, uint32_t id)
 {
 	size_t i;
 
 	for (i = 0; i < AGENTC_MAX_STREAMS; i++)
-		if (c->streams[i].used && c->streams[i].id == id)
+		if (c->streams[i].used && c->streams[i].id == id) {
+			agentc_sync(&c->streams[i]);
 			return &c->streams[i];
+		}
 	return NULL;
 }
 
-static struct agentc_stream *agentc_stream_new(struct agentc *c, uint32_t id)
+/* A stream of the tests' table and of the client's; window 0: input. */
+static struct agentc_stream *agentc_stream_new(struct agentc *c, uint32_t id,
+					       uint32_t window)
 {
+	struct agentc_stream *s;
 	size_t i;
 
-	for (i = 0; i < AGENTC_MAX_STREAMS; i++)
-		if (!c->streams[i].used) {
-			memset(&c->streams[i], 0, sizeof(c->streams[i]));
-			c->streams[i].used = true;
-			c->streams[i].id = id;
-			return &c->streams[i];
-		}
+	for (i = 0; i < AGENTC_MAX_STREAMS; i++) {
+		s = &c->streams[i];
+		if (s->used)
+			continue;
+		memset(s, 0, sizeof(*s));
+		s->st = aclient_stream_open(&c->ac, id, window, s);
+		if (!s->st)
+			FAIL("stream %u: already open", id);
+		s->used = true;
+		s->id = id;
+		s->out = window > 0;
+		s->window = window;
+		return s;
+	}
 	FAIL("too many streams");
-}
-
-static void agentc_grant(struct agentc *c, struct agentc_stream *s)
-{
-	uint8_t buf[WIRE_HDR_LEN + 4];
-	uint32_t g;
-
-	if (s->paused || s->eof || s->outstanding >= s->window / 2)
-		return;
-	g = s->window - s->outstanding;
-	ASSERT_EQ(wire_credit_encode(buf, sizeof(buf), s->id, g), sizeof(buf));
-	s->outstanding += g;
-	agentc_write(c, buf, sizeof(buf));
 }
 
 struct agentc_stream *agentc_out(struct agentc *c, uint32_t id, uint32_t window)
 {
-	struct agentc_stream *s = agentc_stream_new(c, id);
-
-	s->out = true;
-	s->window = window;
-	return s;
+	return agentc_stream_new(c, id, window);
 }
 
 struct agentc_stream *agentc_in(struct agentc *c, uint32_t id)
 {
-	return agentc_stream_new(c, id);
+	return agentc_stream_new(c, id, 0);
 }
 
 void agentc_pause(struct agentc *c, uint32_t id, bool paused)
@@ -203,156 +293,46 @@ void agentc_pause(struct agentc *c, uint32_t id, bool paused)
 
 	ASSERT(s);
 	s->paused = paused;
-	agentc_grant(c, s);
-}
-
-static void agentc_frame(struct agentc *c, const uint8_t *buf, size_t len)
-{
-	struct agentc_stream *s;
-	struct wire_frame f;
-	struct msg m;
-	int r;
-
-	ASSERT_EQ(wire_frame_decode(buf, len, &f), (int)len);
-	switch (f.kind) {
-	case WIRE_K_DATA:
-		s = agentc_stream(c, f.id);
-		if (!s || !s->out || s->eof)
-			FAIL("DATA on stream %u, which is not open", f.id);
-		if (f.len > s->outstanding)
-			FAIL("stream %u: DATA beyond credit", f.id);
-		s->outstanding -= f.len;
-		s->total += f.len;
-		if (s->on_data) {
-			s->on_data(s->arg, f.body, f.len);
-		} else {
-			if (s->len + f.len + 1 > s->cap) {
-				s->cap = (s->len + f.len + 1) * 2;
-				s->data = realloc(s->data, s->cap);
-				ASSERT(s->data);
-			}
-			memcpy(s->data + s->len, f.body, f.len);
-			s->len += f.len;
-			s->data[s->len] = '\0';
-		}
-		agentc_grant(c, s);
-		break;
-	case WIRE_K_EOF:
-		s = agentc_stream(c, f.id);
-		if (!s || !s->out || s->eof)
-			FAIL("EOF on stream %u, which is not open", f.id);
-		s->eof = true;
-		break;
-	case WIRE_K_CREDIT:
-		s = agentc_stream(c, f.id);
-		if (s)
-			s->credit += f.grant;
-		break;
-	case WIRE_K_EVENT:
-		r = msg_decode(&f, &m);
-		if (r < 0)
-			FAIL("event %u: %s", f.op, wire_strerror(r));
-		if (f.op == MSG_EV_EXIT && c->nexits < AGENTC_MAX_EXITS)
-			c->exits[c->nexits++] = m.u.exit;
-		if (f.op == MSG_EV_OOM && c->nooms < AGENTC_MAX_EXITS) {
-			c->oom_nexits[c->nooms] = c->nexits;
-			c->ooms[c->nooms++] = m.u.oom;
-		}
-		break;
-	case WIRE_K_REPLY:
-	case WIRE_K_ERROR:
-		r = msg_decode(&f, &m);
-		if (r < 0)
-			FAIL("reply to op %u: %s", f.op, wire_strerror(r));
-		if (c->nreplies == 64)
-			FAIL("too many unclaimed replies");
-		c->replies[c->nreplies].id = f.id;
-		c->replies[c->nreplies].frame = malloc(len);
-		ASSERT(c->replies[c->nreplies].frame);
-		memcpy(c->replies[c->nreplies].frame, buf, len);
-		c->replies[c->nreplies++].len = len;
-		break;
-	default:
-		FAIL("unexpected frame kind %u from the agent", f.kind);
-	}
+	aclient_pause(&c->ac, s->st, paused);
+	agentc_sync(s);
 }
 
 bool agentc_pump(struct agentc *c, int timeout_ms)
 {
 	struct pollfd p = { c->fd, POLLIN, 0 };
-	size_t off = 0, need;
-	ssize_t n;
-	int r;
+	size_t i;
+	bool more;
 
 	if (c->eof)
 		return false;
-	if (c->in_pump)
+	if (c->ac.in_read)
 		FAIL("agentc_pump re-entered");
 	if (poll(&p, 1, timeout_ms) <= 0)
 		return true;
-	n = read(c->fd, c->rbuf + c->rlen, AGENTC_RBUF - c->rlen);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return true;
-	if (n <= 0) {
-		c->eof = true;
-		return false;
-	}
-	c->rlen += (size_t)n;
-	c->in_pump = true;
-	for (;;) {
-		r = wire_frame_scan(c->rbuf + off, c->rlen - off, &need);
-		if (r < 0)
-			FAIL("frame from the agent: %s", wire_strerror(r));
-		if (r == 0)
-			break;
-		agentc_frame(c, c->rbuf + off, (size_t)r);
-		off += (size_t)r;
-	}
-	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
-	c->rlen -= off;
-	c->in_pump = false;
-	return true;
+	more = aclient_read(&c->ac);
+	for (i = 0; i < AGENTC_MAX_STREAMS; i++)
+		if (c->streams[i].used)
+			agentc_sync(&c->streams[i]);
+	return more;
 }
 
 void agentc_write(struct agentc *c, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-	struct pollfd pf;
-	long end = agentc_now_ms() + AGENTC_TIMEOUT_MS;
-	ssize_t n;
-
-	while (len) {
-		n = write(c->fd, p, len);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			FAIL("write to the agent: %s", strerror(errno));
-		if (agentc_now_ms() > end)
-			FAIL("the agent does not read its channel");
-		pf.fd = c->fd;
-		pf.events = POLLOUT | POLLIN;
-		pf.revents = 0;
-		poll(&pf, 1, 100);
-		/* Keep reading (unless called while handling input). */
-		if ((pf.revents & POLLIN) && !c->in_pump)
-			agentc_pump(c, 0);
-	}
+	if (aclient_write(&c->ac, buf, len))
+		FAIL("write to the agent: %s", c->lost);
 }
 
 uint32_t agentc_send(struct agentc *c, struct msg *m)
 {
-	static uint8_t buf[WIRE_FRAME_MAX];
-	int n;
+	int r;
 
 	if (m->kind == WIRE_K_REQUEST && !m->id)
 		m->id = ++c->next_id;
-	n = msg_encode(buf, sizeof(buf), m);
-	if (n < 0)
-		FAIL("encode op %u: %s", m->op, wire_strerror(n));
-	agentc_write(c, buf, (size_t)n);
+	r = aclient_send(&c->ac, m);
+	if (r == ACLIENT_EDOWN)
+		FAIL("write to the agent: %s", c->lost);
+	if (r)
+		FAIL("encode op %u: %s", m->op, wire_strerror(r));
 	return m->id;
 }
 
@@ -407,33 +387,36 @@ static int agentc_call_streams(struct agentc *c, struct msg *req,
 	int i;
 
 	for (i = 0; i < 4; i++)
-		if (ids[i] && (s = agentc_stream(c, ids[i])) && s->out)
-			agentc_grant(c, s);
+		if (ids[i] && (s = agentc_stream(c, ids[i])) && s->out) {
+			agentc_sync(s);
+			aclient_grant(&c->ac, s->st);
+			agentc_sync(s);
+		}
 	return agentc_wait_reply(c, id, out);
 }
 
 void agentc_write_stream(struct agentc *c, uint32_t id, const void *p, size_t n)
 {
 	struct agentc_stream *s = agentc_stream(c, id);
-	uint8_t buf[WIRE_HDR_LEN + WIRE_DATA_MAX];
 	long end = agentc_now_ms() + AGENTC_TIMEOUT_MS;
 	size_t chunk;
+	int r;
 
 	ASSERT(s);
 	while (n) {
-		if (!s->credit) {
+		chunk = aclient_sendable(s->st, n);
+		if (!chunk) {
 			if (agentc_now_ms() > end)
 				FAIL("no credit for stream %u", id);
 			agentc_pump(c, 100);
 			continue;
 		}
-		chunk = n < s->credit ? n : s->credit;
-		if (chunk > WIRE_DATA_MAX)
-			chunk = WIRE_DATA_MAX;
-		ASSERT_EQ(wire_data_encode(buf, sizeof(buf), id, p, chunk),
-			  WIRE_HDR_LEN + chunk);
-		agentc_write(c, buf, WIRE_HDR_LEN + chunk);
-		s->credit -= (uint32_t)chunk;
+		r = aclient_data(&c->ac, s->st, p, chunk);
+		if (r == ACLIENT_EDOWN)
+			FAIL("write to the agent: %s", c->lost);
+		if (r)
+			FAIL("stream %u: %s", id, wire_strerror(r));
+		agentc_sync(s);
 		p = (const uint8_t *)p + chunk;
 		n -= chunk;
 	}
@@ -441,10 +424,11 @@ void agentc_write_stream(struct agentc *c, uint32_t id, const void *p, size_t n)
 
 void agentc_eof(struct agentc *c, uint32_t id)
 {
-	uint8_t buf[WIRE_HDR_LEN];
+	int r = aclient_eof(&c->ac, id);
 
-	ASSERT_EQ(wire_eof_encode(buf, sizeof(buf), id), WIRE_HDR_LEN);
-	agentc_write(c, buf, sizeof(buf));
+	if (r == ACLIENT_EDOWN)
+		FAIL("write to the agent: %s", c->lost);
+	ASSERT_EQ(r, 0);
 }
 
 const char *agentc_wait_eof(struct agentc *c, uint32_t id)
@@ -467,6 +451,7 @@ static void agentc_stream_drop(struct agentc *c, uint32_t id)
 {
 	struct agentc_stream *s = agentc_stream(c, id);
 
+	aclient_stream_close(&c->ac, s->st);
 	free(s->data);
 	memset(s, 0, sizeof(*s));
 }
@@ -640,14 +625,4 @@ const struct msg_oom *agentc_wait_oom(struct agentc *c, size_t i,
 		if (agentc_now_ms() > end || !agentc_pump(c, 100))
 			return NULL;
 	return &c->ooms[i];
-}
-
-void agentc_attach(struct agentc *c, int fd, pid_t pid)
-{
-	memset(c, 0, sizeof(*c));
-	c->rbuf = malloc(AGENTC_RBUF);
-	ASSERT(c->rbuf);
-	c->fd = fd;
-	c->pid = pid;
-	fcntl(c->fd, F_SETFL, O_NONBLOCK);
 }

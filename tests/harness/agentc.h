@@ -1,18 +1,20 @@
 /*
- * agentc.h: a small host-side client of moat-agent for the tests. It
- * starts the agent in host mode on a socketpair, does the handshake, and
- * speaks the wire protocol through src/proto: requests and their replies,
- * EXIT events, and streams with credit (output collected in memory or
- * passed to a callback, input sent within the credit the agent grants).
+ * agentc.h: the tests' and benchmarks' blocking wrapper over the host's
+ * agent client (src/sandbox/aclient.h, the one the shim uses). It starts
+ * the agent in host mode on a socketpair (or takes a VM's channel), and
+ * waits: for the handshake, for replies by id, for EXIT and OOM events,
+ * for streams' EOFs (output collected in memory or passed to a callback,
+ * input sent within the credit the agent grants).
  *
- * Every frame from the agent goes through the codec's checks; a protocol
- * error by the agent fails the test. Functions that wait take a timeout
- * and fail the test (FAIL) when it passes.
+ * Every frame from the agent goes through the client and the codec's
+ * checks; a protocol error by the agent fails the test. Functions that
+ * wait take a timeout and fail the test (FAIL) when it passes.
  */
 #ifndef MOAT_TEST_AGENTC_H
 #define MOAT_TEST_AGENTC_H
 
 #include "../../src/proto/msg.h"
+#include "../../src/sandbox/aclient.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,9 +35,11 @@ struct agentc_stream {
 	bool paused; /* out: do not grant more */
 	bool eof;    /* out: the agent sent EOF */
 	uint32_t window;
-	uint32_t outstanding; /* out: granted, not yet received */
-	uint32_t credit;      /* in: what we may still send */
-	uint8_t *data;	      /* out: collected bytes (unless on_data) */
+	/* Copies of the client's credit, brought up to date by each call. */
+	uint32_t outstanding;	   /* out: granted, not yet received */
+	uint32_t credit;	   /* in: what we may still send */
+	struct aclient_stream *st; /* the client's */
+	uint8_t *data;		   /* out: collected bytes (unless on_data) */
 	size_t len, cap;
 	uint64_t total; /* out: bytes received */
 	void (*on_data)(void *arg, const uint8_t *p, size_t n);
@@ -49,13 +53,12 @@ struct agentc_reply {
 };
 
 struct agentc {
+	struct aclient ac;
 	pid_t pid;
 	int fd;
-	uint8_t *rbuf;
-	size_t rlen;
 	uint32_t next_id;
-	bool eof; /* the agent closed the channel */
-	bool in_pump;
+	bool eof;      /* the agent closed the channel */
+	char lost[96]; /* how the channel was lost */
 	struct agentc_stream streams[AGENTC_MAX_STREAMS];
 	struct agentc_reply replies[64];
 	size_t nreplies;
