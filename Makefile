@@ -70,6 +70,9 @@ common_SRCS := src/common/err.c src/common/log.c src/common/loop.c \
 oci_SRCS := src/common/oci.c src/common/spec.c src/common/spec_linux.c \
 	src/common/spec_encode.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c
+# The host's own protocols (shim.sock, the create handshake): pure codecs
+# too, not in the agent.
+hostproto_SRCS := src/proto/shimmsg.c src/proto/syncmsg.c
 agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/req.c \
 	src/agent/proc.c src/agent/stream.c src/agent/outq.c \
 	src/agent/config.c src/agent/container.c src/agent/rootfs.c \
@@ -124,7 +127,7 @@ vmm_pure_SRCS += src/vmm/devices/virtio/9p/p9codec.c
 p9_SRCS := src/vmm/devices/virtio/9p/p9server.c \
 	src/vmm/devices/virtio/9p/p9confine.c src/vmm/devices/virtio/9p/p9fid.c \
 	src/vmm/devices/virtio/9p/p9ops_file.c src/vmm/devices/virtio/9p/p9ops_tree.c
-LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(vmm_pure_SRCS)
+LIB_SRCS := $(common_SRCS) $(proto_SRCS) $(hostproto_SRCS) $(vmm_pure_SRCS)
 LIB := $(O)/lib/libmoat.a
 
 host_obj = $(patsubst %.c,$(O)/obj/host/%.o,$(1))
@@ -473,7 +476,7 @@ shellcheck:
 # The pure objects (codecs and device parsers: the files that read guest or
 # wire bytes) call no system function: tests/static/pure-check, against the
 # allowlist beside it. gmem.c maps guest memory, so it is not one of them.
-PURE_SRCS := $(proto_SRCS) $(filter-out src/vmm/mem/gmem.c,$(vmm_pure_SRCS))
+PURE_SRCS := $(proto_SRCS) $(hostproto_SRCS) $(filter-out src/vmm/mem/gmem.c,$(vmm_pure_SRCS))
 PURE_OBJS := $(call host_obj,$(PURE_SRCS))
 pure-check: $(PURE_OBJS)
 	$(Q)tests/static/pure-check tests/static/pure.allow $(PURE_OBJS)

@@ -21,6 +21,7 @@
  * Input: argv, config.json, the shim's one-line report on a pipe.
  */
 #include "cli.h"
+#include "../proto/syncmsg.h"
 #include "../common/cleanup.h"
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
@@ -142,6 +143,7 @@ cli_exec_shim(const char *shim, const char *root, const char *id,
 static void cli_read_sync(int fd, char *buf, size_t cap, bool stop_at_pid)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct syncmsg m;
 	size_t got = 0;
 	ssize_t n;
 	int r;
@@ -160,25 +162,12 @@ static void cli_read_sync(int fd, char *buf, size_t cap, bool stop_at_pid)
 		got += (size_t)n;
 		if (got == cap - 1)
 			break;
-		if (stop_at_pid && got > 4 && !memcmp(buf, "pid ", 4) &&
-		    buf[got - 1] == '\n')
+		if (stop_at_pid &&
+		    syncmsg_decode(buf, got, &m) != SYNCMSG_ESHORT &&
+		    m.kind == SYNCMSG_PID)
 			break;
 	}
 	buf[got] = '\0';
-}
-
-/* The pid in the shim's "<word> <pid>" (the word already matched); 0 when
- * malformed. */
-static pid_t cli_sync_pid(const char *num)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(num, &end, 10);
-	if (errno || (*end && strcmp(end, "\n")) || v <= 0 || v > INT32_MAX)
-		return 0;
-	return (pid_t)v;
 }
 
 int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
@@ -186,8 +175,10 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 {
 	struct state_handle h = STATE_HANDLE_INIT;
 	char shim[PATH_MAX], bundle[PATH_MAX], cfg[PATH_MAX + 16];
-	char report[MOAT_ERR_MSG_MAX + 64];
-	int sync[2] = { -1, -1 }, status;
+	char report[MOAT_ERR_MSG_MAX + 64], go[8];
+	const struct syncmsg go_msg = { .kind = SYNCMSG_GO };
+	struct syncmsg m;
+	int sync[2] = { -1, -1 }, status, r, n;
 	struct spec *sp = NULL;
 	struct state s;
 	pid_t child, pid = 0;
@@ -275,12 +266,13 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	 * (docker's libnetwork sets the network up from its prestart hook,
 	 * and the shim carries it to the VM after). */
 	cli_read_sync(sync[0], report, sizeof(report), true);
-	if (!strncmp(report, "pid ", 4)) {
-		pid = cli_sync_pid(report + 4);
-		if (!pid) {
+	r = syncmsg_decode(report, strlen(report), &m);
+	if (m.kind == SYNCMSG_PID) {
+		if (r) {
 			moat_err_set(e, 0, "the shim's report is malformed");
 			goto fail;
 		}
+		pid = m.pid;
 		s.pid = pid;
 		if (state_proc_start(pid, &s.pid_start) < 0) {
 			moat_err_set(e, errno, "the shim (pid %d)", (int)pid);
@@ -291,17 +283,19 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 		    cli_hooks(ctx, sp, &s, STATE_CREATING,
 			      SPEC_HOOK_CREATE_RUNTIME, false, e))
 			goto fail;
-		if (send(sync[0], "go\n", 3, MSG_NOSIGNAL) != 3) {
+		n = syncmsg_encode(go, sizeof(go), &go_msg);
+		if (send(sync[0], go, (size_t)n, MSG_NOSIGNAL) != n) {
 			moat_err_set(e, errno, "the shim");
 			goto fail;
 		}
 		cli_read_sync(sync[0], report, sizeof(report), false);
+		r = syncmsg_decode(report, strlen(report), &m);
 	}
 	close(sync[0]);
 	sync[0] = -1;
-	if (strncmp(report, "ok ", 3)) {
-		if (!strncmp(report, "error ", 6))
-			moat_err_set(e, 0, "%s", report + 6);
+	if (m.kind != SYNCMSG_OK) {
+		if (m.kind == SYNCMSG_ERROR)
+			moat_err_set(e, 0, "%.*s", (int)m.text_len, m.text);
 		else
 			moat_err_set(e, 0, "the shim failed to start (%s)",
 				     shim);
@@ -310,7 +304,7 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 				;
 		goto fail;
 	}
-	if (cli_sync_pid(report + 3) != pid || !pid) {
+	if (r || m.pid != pid || !pid) {
 		moat_err_set(e, 0, "the shim's report is malformed");
 		goto fail;
 	}

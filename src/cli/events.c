@@ -7,7 +7,7 @@
  * whenever the agent has reported an OOM kill in the guest since the last
  * look. Figures come from the container's cgroup in its guest, through the
  * shim.
- * Input: argv; the shim's stats line (numbers only are taken from it).
+ * Input: argv; the shim's stats reply (decoded by src/proto/shimmsg.c).
  */
 #include "cli.h"
 #include "../runtime/shimctl.h"
@@ -23,42 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct events_stats {
-	uint64_t cpu, user, sys, mem, memlimit, pids, pidslimit, oom;
-};
-
-/* "ok cpu=.. user=.. ..." (the text after "ok "). */
-static int events_parse(const char *text, struct events_stats *st)
-{
-	static const char *const keys[] = { "cpu",	 "user",     "sys",
-					    "mem",	 "memlimit", "pids",
-					    "pidslimit", "oom" };
-	uint64_t *vals[] = {
-		&st->cpu,      &st->user, &st->sys,	  &st->mem,
-		&st->memlimit, &st->pids, &st->pidslimit, &st->oom
-	};
-	char key[16];
-	const char *p = text;
-	size_t i;
-	int n;
-
-	memset(st, 0, sizeof(*st));
-	while (*p) {
-		uint64_t v;
-
-		if (sscanf(p, "%15[a-z]=%" SCNu64 "%n", key, &v, &n) != 2)
-			return -1;
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			if (!strcmp(key, keys[i]))
-				*vals[i] = v;
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	return 0;
-}
-
-static void events_print(const char *id, const struct events_stats *st)
+static void events_print(const char *id, const struct shimmsg_stats *st)
 {
 	json_t *d = json_pack(
 		"{s:{s:{s:I,s:I,s:I}},s:{s:{s:I,s:I}},s:{s:I,s:I}}", "cpu",
@@ -109,8 +74,8 @@ int cli_events(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct state_handle h = STATE_HANDLE_INIT;
-	char out[SHIMCTL_LINE_MAX];
-	struct events_stats st;
+	static struct shimmsg_reply out;
+	const struct shimmsg_req stats = { .verb = SHIMMSG_STATS };
 	uint64_t ooms = 0;
 	bool once = false, first = true;
 	long ms = 5000;
@@ -135,8 +100,7 @@ int cli_events(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	    cli_live_container(ctx, argv[optind], CLI_LIVE, &h, NULL, e))
 		return -1;
 	for (;;) {
-		if (shimctl_call_text(h.dir_fd, "stats", 10000, out,
-				      sizeof(out), e)) {
+		if (shimctl_request(h.dir_fd, &stats, 10000, &out, e)) {
 			/* the container stopped: the stream ends */
 			if (!first) {
 				moat_err_free(e);
@@ -146,16 +110,11 @@ int cli_events(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 			state_close(&h);
 			return moat_err_wrap(e, "container %s", argv[optind]);
 		}
-		if (events_parse(out, &st)) {
-			state_close(&h);
-			return moat_err_set(e, EPROTO,
-					    "the shim's stats are malformed");
-		}
-		for (; !first && ooms < st.oom; ooms++)
+		for (; !first && ooms < out.stats.oom; ooms++)
 			printf("{\"type\":\"oom\",\"id\":\"%s\"}\n",
 			       argv[optind]);
-		ooms = st.oom;
-		events_print(argv[optind], &st);
+		ooms = out.stats.oom;
+		events_print(argv[optind], &out.stats);
 		first = false;
 		if (once)
 			break;

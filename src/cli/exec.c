@@ -359,10 +359,10 @@ exec_relay(int conn, int sigfd, int tty_fd)
 	struct pollfd p[2] = { { conn, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
 	struct signalfd_siginfo si;
 	char line[SHIMCTL_LINE_MAX + 1];
-	unsigned long code, signo;
+	static struct shimmsg_reply rep;
+	struct shimmsg_req req;
 	struct moat_err *e = NULL;
 	struct winsize ws;
-	char *end;
 	int n;
 
 	for (;;) {
@@ -370,16 +370,19 @@ exec_relay(int conn, int sigfd, int tty_fd)
 			continue;
 		while (p[1].revents &&
 		       read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			memset(&req, 0, sizeof(req));
 			if (si.ssi_signo == SIGWINCH) {
 				if (tty_fd < 0 ||
 				    ioctl(tty_fd, TIOCGWINSZ, &ws) < 0)
 					continue;
-				n = snprintf(line, sizeof(line), "resize %u %u",
-					     ws.ws_row, ws.ws_col);
+				req.verb = SHIMMSG_RESIZE;
+				req.rows = ws.ws_row;
+				req.cols = ws.ws_col;
 			} else {
-				n = snprintf(line, sizeof(line), "kill %u",
-					     si.ssi_signo);
+				req.verb = SHIMMSG_KILL;
+				req.signo = si.ssi_signo;
 			}
+			n = shimmsg_req_encode(line, sizeof(line), &req);
 			if (n > 0 && shimctl_send(conn, line, NULL, 0, &e))
 				moat_err_free(&e);
 		}
@@ -391,12 +394,11 @@ exec_relay(int conn, int sigfd, int tty_fd)
 			exec_restore();
 			_exit(255); /* the shim went away */
 		}
-		errno = 0;
-		code = strtoul(line + 5, &end, 10);
-		signo = *end == ' ' ? strtoul(end + 1, &end, 10) : 0;
 		exec_restore();
-		term_exit_as(errno || *end ? 255 : (uint32_t)code,
-			     (uint32_t)signo);
+		if (shimmsg_reply_decode(line, strlen(line), SHIMMSG_EXEC,
+					 &rep))
+			term_exit_as(255, 0);
+		term_exit_as(rep.code, rep.signo);
 	}
 }
 
@@ -405,15 +407,21 @@ exec_relay(int conn, int sigfd, int tty_fd)
 static int exec_submit(int dir_fd, const char *json, const int *fds,
 		       size_t nfds, unsigned long *pid, struct moat_err **e)
 {
-	char line[SHIMCTL_LINE_MAX + 1], *end;
+	static struct shimmsg_reply rep;
+	char line[SHIMCTL_LINE_MAX + 1];
 	size_t len = strlen(json), off;
+	struct shimmsg_req req = { .verb = SHIMMSG_EXEC };
 	ssize_t n;
 	int conn;
 
 	conn = shimctl_connect(dir_fd, e);
 	if (conn < 0)
 		return -1;
-	snprintf(line, sizeof(line), "exec %zu", len);
+	req.len = (uint32_t)len;
+	if (shimmsg_req_encode(line, sizeof(line), &req) < 0) {
+		moat_err_set(e, EINVAL, "shim request");
+		goto fail;
+	}
 	if (shimctl_send(conn, line, fds, nfds, e))
 		goto fail;
 	for (off = 0; off < len; off += (size_t)n) {
@@ -427,18 +435,10 @@ static int exec_submit(int dir_fd, const char *json, const int *fds,
 			goto fail;
 		}
 	}
-	if (shimctl_read_line(conn, line, sizeof(line), EXEC_TIMEOUT_MS, e))
+	if (shimctl_read_line(conn, line, sizeof(line), EXEC_TIMEOUT_MS, e) ||
+	    shimctl_reply(line, SHIMMSG_EXEC, &rep, e))
 		goto fail;
-	if (!strncmp(line, "error ", 6)) {
-		moat_err_set(e, 0, "%s", line + 6);
-		goto fail;
-	}
-	errno = 0;
-	*pid = strncmp(line, "ok ", 3) ? 0 : strtoul(line + 3, &end, 10);
-	if (!*pid || errno || *end) {
-		moat_err_set(e, EPROTO, "the shim answered something else");
-		goto fail;
-	}
+	*pid = rep.pid;
 	return conn;
 fail:
 	close(conn);

@@ -58,10 +58,10 @@ int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct state_handle h = STATE_HANDLE_INIT;
-	char out[SHIMCTL_LINE_MAX], *p, *end;
+	static struct shimmsg_reply out;
+	const struct shimmsg_req ps = { .verb = SHIMMSG_PS };
 	const char *format = "table";
-	bool first = true;
-	unsigned long pid;
+	uint32_t i;
 	int c;
 
 	opterr = 0;
@@ -79,21 +79,16 @@ int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	if (cli_nargs(argc, argv, optind, 1, 1, e) ||
 	    cli_live_container(ctx, argv[optind], CLI_LIVE, &h, NULL, e))
 		return -1;
-	c = shimctl_call_text(h.dir_fd, "ps", 10000, out, sizeof(out), e);
+	c = shimctl_request(h.dir_fd, &ps, 10000, &out, e);
 	state_close(&h);
 	if (c)
 		return moat_err_wrap(e, "container %s", argv[optind]);
 	printf(strcmp(format, "json") ? "PID\n" : "[");
-	for (p = out; *p; p = end) {
-		errno = 0;
-		pid = strtoul(p, &end, 10);
-		if (errno || end == p)
-			break;
+	for (i = 0; i < out.npids; i++) {
 		if (strcmp(format, "json"))
-			printf("%lu\n", pid);
+			printf("%u\n", out.pids[i]);
 		else
-			printf("%s%lu", first ? "" : ",", pid);
-		first = false;
+			printf("%s%u", i ? "," : "", out.pids[i]);
 	}
 	if (!strcmp(format, "json"))
 		printf("]\n");

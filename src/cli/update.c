@@ -111,6 +111,7 @@ int cli_update(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	json_error_t jerr;
 	json_int_t v = 0;
 	char *text = NULL, line[64];
+	struct shimmsg_req req = { 0 };
 	int c, r = -1, conn = -1, idx = -1;
 	size_t len;
 
@@ -189,23 +190,27 @@ int cli_update(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	len = strlen(text);
 	cli_log_debug(ctx, "update %s: %s", argv[optind], text);
 	conn = shimctl_connect(h.dir_fd, e);
-	snprintf(line, sizeof(line), "update %zu", len);
-	if (conn < 0 || shimctl_send(conn, line, NULL, 0, e))
+	req.verb = SHIMMSG_UPDATE;
+	req.len = (uint32_t)len;
+	if (conn < 0)
+		goto out;
+	if (shimmsg_req_encode(line, sizeof(line), &req) < 0) {
+		moat_err_set(e, E2BIG, "linux.resources");
+		goto out;
+	}
+	if (shimctl_send(conn, line, NULL, 0, e))
 		goto out;
 	if (write(conn, text, len) != (ssize_t)len) {
 		moat_err_set(e, errno, "write to the shim");
 		goto out;
 	}
 	{
-		char ans[SHIMCTL_LINE_MAX + 1];
+		static struct shimmsg_reply ans;
+		char ansl[SHIMCTL_LINE_MAX + 1];
 
-		if (shimctl_read_line(conn, ans, sizeof(ans), 10000, e))
+		if (shimctl_read_line(conn, ansl, sizeof(ansl), 10000, e) ||
+		    shimctl_reply(ansl, SHIMMSG_UPDATE, &ans, e))
 			goto out;
-		if (strcmp(ans, "ok")) {
-			moat_err_set(e, 0, "%s",
-				     strncmp(ans, "error ", 6) ? ans : ans + 6);
-			goto out;
-		}
 	}
 	r = 0;
 out:

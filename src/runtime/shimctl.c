@@ -1,7 +1,7 @@
 /*
  * shimctl.c: the CLI <-> shim control socket (see shimctl.h).
- * Inputs: the shim's reply line (bounded, checked for its "ok" / "error "
- * prefix; the rest is copied into the error message as text).
+ * Inputs: the shim's reply line (bounded, decoded by src/proto/shimmsg.c;
+ * an error's text is copied into the error message).
  */
 #include "shimctl.h"
 
@@ -140,38 +140,59 @@ int shimctl_read_line(int fd, char *line, size_t cap, int timeout_ms,
 	return moat_err_set(e, EPROTO, "the shim's answer is too long");
 }
 
-/* "ok[ text]" -> 0 and text; "error text" -> -1 with the text. */
-static int shimctl_answer(const char *line, char *out, size_t cap,
-			  struct moat_err **e)
+/* The reply line to verb, decoded (shimmsg.h): 0 for ok (into *out), -1
+ * with the shim's text for an error, EPROTO for anything else. */
+static int shimctl_answer(const char *line, enum shimmsg_verb verb,
+			  struct shimmsg_reply *out, struct moat_err **e)
 {
-	if (!strcmp(line, "ok") || !strncmp(line, "ok ", 3)) {
-		if (out && cap)
-			snprintf(out, cap, "%s", line[2] ? line + 3 : "");
-		return 0;
-	}
-	if (!strncmp(line, "error ", 6))
-		return moat_err_set(e, 0, "%s", line + 6);
-	return moat_err_set(e, EPROTO, "the shim answered something else");
+	if (shimmsg_reply_decode(line, strlen(line), verb, out))
+		return moat_err_set(e, EPROTO,
+				    "the shim answered something else");
+	if (out->kind == SHIMMSG_ERROR)
+		return moat_err_set(e, 0, "%.*s", (int)out->text_len,
+				    out->text);
+	if (out->kind != SHIMMSG_OK)
+		return moat_err_set(e, EPROTO,
+				    "the shim answered something else");
+	return 0;
 }
 
-int shimctl_call_text(int dir_fd, const char *cmd, int timeout_ms, char *out,
-		      size_t cap, struct moat_err **e)
+int shimctl_request(int dir_fd, const struct shimmsg_req *req, int timeout_ms,
+		    struct shimmsg_reply *out, struct moat_err **e)
 {
 	char line[SHIMCTL_LINE_MAX + 1];
 	int fd, r;
 
+	r = shimmsg_req_encode(line, sizeof(line), req);
+	if (r < 0)
+		return moat_err_set(e, EINVAL, "shim request");
 	fd = shimctl_connect(dir_fd, e);
 	if (fd < 0)
 		return -1;
-	r = shimctl_send(fd, cmd, NULL, 0, e);
+	r = shimctl_send(fd, line, NULL, 0, e);
 	if (r == 0)
 		r = shimctl_read_line(fd, line, sizeof(line), timeout_ms, e);
 	close(fd);
-	return r ? -1 : shimctl_answer(line, out, cap, e);
+	if (!r)
+		r = shimctl_answer(line, req->verb, out, e);
+	out->text = NULL; /* it pointed into line */
+	out->text_len = 0;
+	return r ? -1 : 0;
 }
 
 int shimctl_call(int dir_fd, const char *cmd, int timeout_ms,
 		 struct moat_err **e)
 {
-	return shimctl_call_text(dir_fd, cmd, timeout_ms, NULL, 0, e);
+	static struct shimmsg_reply out;
+	struct shimmsg_req req;
+
+	if (shimmsg_req_decode(cmd, strlen(cmd), &req))
+		return moat_err_set(e, EINVAL, "shim request %s", cmd);
+	return shimctl_request(dir_fd, &req, timeout_ms, &out, e);
+}
+
+int shimctl_reply(const char *line, enum shimmsg_verb verb,
+		  struct shimmsg_reply *out, struct moat_err **e)
+{
+	return shimctl_answer(line, verb, out, e);
 }

@@ -9,6 +9,7 @@
  * pure codec in src/proto.
  */
 #include "shim.h"
+#include "../proto/syncmsg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,25 +66,22 @@ void shim_text(char *dst, size_t cap, const struct msg_str *t)
 }
 
 /*
- * Tell `moat create` how creating went, once: "ok <pid>" or "error <text>".
- * Success closes the pipe at once; a failure leaves it open until the shim
- * exits, so that the CLI goes on only when the VM is gone.
+ * Tell `moat create` how creating went, once (src/proto/syncmsg.h): "ok
+ * <pid>" or "error <text>". Success closes the socket at once; a failure
+ * leaves it open until the shim exits, so that the CLI goes on only when
+ * the VM is gone.
  */
-
-void shim_sync(struct shim *s, bool ok, const char *fmt, ...)
+static void shim_sync(struct shim *s, const struct syncmsg *m)
 {
 	char buf[MOAT_ERR_MSG_MAX + 64];
-	va_list ap;
+	bool ok = m->kind == SYNCMSG_OK;
 	int n;
 
 	if (s->synced || s->sync_fd < 0)
 		return;
 	s->synced = true;
-	n = snprintf(buf, sizeof(buf), "%s ", ok ? "ok" : "error");
-	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (shim_write_all(s->sync_fd, buf, strlen(buf)) < 0 && ok) {
+	n = syncmsg_encode(buf, sizeof(buf), m);
+	if ((n < 0 || shim_write_all(s->sync_fd, buf, (size_t)n) < 0) && ok) {
 		/* moat create is gone: nobody will record the container */
 		shim_log(s, "moat create went away");
 		shim_lost(s, "moat create went away");
@@ -93,6 +91,26 @@ void shim_sync(struct shim *s, bool ok, const char *fmt, ...)
 		close(s->sync_fd);
 		s->sync_fd = -1;
 	}
+}
+
+void shim_sync_ok(struct shim *s)
+{
+	struct syncmsg m = { .kind = SYNCMSG_OK, .pid = (int32_t)getpid() };
+
+	shim_sync(s, &m);
+}
+
+void shim_sync_fail(struct shim *s, const char *fmt, ...)
+{
+	char text[MOAT_ERR_MSG_MAX + 64];
+	struct syncmsg m = { .kind = SYNCMSG_ERROR, .text = text };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	m.text_len = strlen(text);
+	shim_sync(s, &m);
 }
 
 /* --- the container's creation ----------------------------------------------
@@ -110,7 +128,7 @@ static void shim_created(void *ctx, void *arg, const struct msg *m)
 		return;
 	if (m->kind == WIRE_K_ERROR) {
 		shim_text(text, sizeof(text), &m->u.error.text);
-		shim_sync(s, false, "agent: create: %s", text);
+		shim_sync_fail(s, "agent: create: %s", text);
 		s->exited = true;
 		s->code = 1;
 		sd.op = MSG_OP_SHUTDOWN;
@@ -128,7 +146,7 @@ static void shim_created(void *ctx, void *arg, const struct msg *m)
 	s->deadline = 0;
 	if (s->procs[0].tty)
 		shim_resize(s, &s->procs[0], s->procs[0].in.fd);
-	shim_sync(s, true, "%d", (int)getpid());
+	shim_sync_ok(s);
 }
 
 /* The agent's HELLO came (ours went): CREATE the container. */

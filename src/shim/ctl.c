@@ -8,6 +8,7 @@
  * only), each line and JSON payload bounded and checked.
  */
 #include "shim.h"
+#include "../proto/shimmsg.h"
 #include "../runtime/shimctl.h"
 #include "../runtime/spec.h"
 
@@ -21,24 +22,74 @@
 
 /* --- control clients ------------------------------------------------------ */
 
-void shim_answer(int fd, const char *fmt, ...)
+/* Answer the client on fd with r (a reply to verb, shimmsg.h) and close
+ * the connection. */
+static void shim_answer(int fd, enum shimmsg_verb verb,
+			const struct shimmsg_reply *r)
 {
-	char line[SHIMCTL_LINE_MAX + 2];
+	char line[SHIMMSG_LINE_MAX + 1];
+	int n = shimmsg_reply_encode(line, SHIMMSG_LINE_MAX, verb, r);
+
+	if (n >= 0) {
+		line[n++] = '\n';
+		if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) <
+		    0) {
+			/* the client went away */
+		}
+	}
+	close(fd);
+}
+
+void shim_fail(int fd, const char *fmt, ...)
+{
+	char text[SHIMMSG_LINE_MAX];
+	struct shimmsg_reply r = { .kind = SHIMMSG_ERROR, .text = text };
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, SHIMCTL_LINE_MAX, fmt, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if (n > SHIMCTL_LINE_MAX - 1)
-		n = SHIMCTL_LINE_MAX - 1;
-	line[n++] = '\n';
-	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-		/* the client went away */
+	r.text_len = n < 0 ? 0 : strnlen(text, sizeof(text));
+	shim_answer(fd, 0, &r);
+}
+
+/* An agent's REPLY to a control client's request, as shim.sock's "ok"
+ * (ps: the pids; stats: the figures); START, PAUSE and RESUME are
+ * recorded in the state first. */
+static void shim_ctl_ok(struct shim *s, int fd, const struct msg *m)
+{
+	static struct shimmsg_reply r; /* its pids are 2 KiB */
+	enum shimmsg_verb verb = 0;
+	uint32_t k;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = SHIMMSG_OK;
+	if (m->op == MSG_OP_PS) {
+		verb = SHIMMSG_PS;
+		for (k = 0; k < m->u.ps.pids.count && k < SHIMMSG_PIDS_MAX; k++)
+			r.pids[k] = msg_u32list_get(&m->u.ps.pids, k);
+		r.npids = k;
+	} else if (m->op == MSG_OP_STATS) {
+		verb = SHIMMSG_STATS;
+		r.stats.cpu = m->u.stats.cpu_ns;
+		r.stats.user = m->u.stats.cpu_user_ns;
+		r.stats.sys = m->u.stats.cpu_sys_ns;
+		r.stats.mem = m->u.stats.mem_bytes;
+		r.stats.memlimit = m->u.stats.mem_limit;
+		r.stats.pids = m->u.stats.pids;
+		r.stats.pidslimit = m->u.stats.pids_limit;
+		r.stats.oom = s->ooms;
 	}
-	close(fd);
+	if (m->op == MSG_OP_START && s->phase == SHIM_CREATED) {
+		s->phase = SHIM_RUNNING;
+		shim_record(s, STATE_RUNNING);
+	}
+	if (m->op == MSG_OP_PAUSE)
+		shim_record(s, STATE_PAUSED);
+	if (m->op == MSG_OP_RESUME)
+		shim_record(s, STATE_RUNNING);
+	shim_answer(fd, verb, &r);
 }
 
 /*
@@ -52,41 +103,12 @@ static void shim_ctl_done(void *ctx, void *arg, const struct msg *m)
 	char text[MSG_TEXT_MAX + 1];
 
 	if (!m) {
-		shim_answer(fd, "error the container stopped");
+		shim_fail(fd, "the container stopped");
 	} else if (m->kind == WIRE_K_ERROR) {
 		shim_text(text, sizeof(text), &m->u.error.text);
-		shim_answer(fd, "error agent: %s", text);
-	} else if (m->op == MSG_OP_PS) {
-		char line[SHIMCTL_LINE_MAX];
-		size_t n = (size_t)snprintf(line, sizeof(line), "ok");
-		uint32_t k;
-
-		for (k = 0; k < m->u.ps.pids.count && n + 12 < sizeof(line);
-		     k++)
-			n += (size_t)snprintf(
-				line + n, sizeof(line) - n, " %u",
-				msg_u32list_get(&m->u.ps.pids, k));
-		shim_answer(fd, "%s", line);
-	} else if (m->op == MSG_OP_STATS) {
-		const struct msg_stats *st = &m->u.stats;
-
-		shim_answer(fd,
-			    "ok cpu=%" PRIu64 " user=%" PRIu64 " sys=%" PRIu64
-			    " mem=%" PRIu64 " memlimit=%" PRIu64
-			    " pids=%" PRIu64 " pidslimit=%" PRIu64 " oom=%u",
-			    st->cpu_ns, st->cpu_user_ns, st->cpu_sys_ns,
-			    st->mem_bytes, st->mem_limit, st->pids,
-			    st->pids_limit, s->ooms);
+		shim_fail(fd, "agent: %s", text);
 	} else {
-		if (m->op == MSG_OP_START && s->phase == SHIM_CREATED) {
-			s->phase = SHIM_RUNNING;
-			shim_record(s, STATE_RUNNING);
-		}
-		if (m->op == MSG_OP_PAUSE)
-			shim_record(s, STATE_PAUSED);
-		if (m->op == MSG_OP_RESUME)
-			shim_record(s, STATE_RUNNING);
-		shim_answer(fd, "ok");
+		shim_ctl_ok(s, fd, m);
 	}
 }
 
@@ -94,7 +116,7 @@ static void shim_ctl_done(void *ctx, void *arg, const struct msg *m)
 static void shim_ctl_request(struct shim *s, struct msg *m, int fd)
 {
 	if (!shim_request(s, m, shim_ctl_done, (void *)(intptr_t)fd))
-		shim_answer(fd, "error busy");
+		shim_fail(fd, "busy");
 }
 
 bool shim_running(struct shim *s)
@@ -111,10 +133,10 @@ void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
 
 	if (!shim_running(s)) {
 		if (client >= 0)
-			shim_answer(client,
-				    "error container %s is not "
-				    "running",
-				    s->id);
+			shim_fail(client,
+				  "container %s is not "
+				  "running",
+				  s->id);
 		return;
 	}
 	m.op = MSG_OP_SIGNAL;
@@ -237,66 +259,72 @@ static int shim_exec_msg(struct shim *s, const struct spec_process *pp,
 }
 
 /*
- * The <n> bytes of JSON that follow a "<verb> <n>" line (arg is "<n>"),
- * the first nextra of them already read into extra; a running container
- * only. Returns the NUL-terminated text (malloc'd) and *len, or NULL
- * after answering the client with the reason (fd closed).
+ * The len bytes of JSON that follow a "<verb> <n>" line, the first
+ * nextra of them already read into extra; a running container only.
+ * Returns the NUL-terminated text (malloc'd), or NULL after answering the
+ * client with the reason (fd closed).
  */
-static char *shim_client_payload(struct shim *s, int fd, const char *arg,
-				 const char *extra, size_t nextra,
-				 unsigned long *len)
+static char *shim_client_payload(struct shim *s, int fd, size_t len,
+				 const char *extra, size_t nextra)
 {
-	char *json, *end;
+	char *json;
 	size_t got;
 	ssize_t r;
 
-	errno = 0;
-	*len = strtoul(arg, &end, 10);
-	if (errno || *end || !*len || *len > SHIMCTL_EXEC_MAX ||
-	    nextra > *len) {
-		shim_answer(fd, "error bad request");
+	if (nextra > len) {
+		shim_fail(fd, "bad request");
 		return NULL;
 	}
 	if (!shim_running(s)) {
-		shim_answer(fd, "error container %s is not running", s->id);
+		shim_fail(fd, "container %s is not running", s->id);
 		return NULL;
 	}
-	json = malloc(*len + 1);
+	json = malloc(len + 1);
 	if (!json) {
-		shim_answer(fd, "error out of memory");
+		shim_fail(fd, "out of memory");
 		return NULL;
 	}
 	memcpy(json, extra, nextra);
-	for (got = nextra; got < *len; got += (size_t)r) {
-		r = read(fd, json + got, *len - got);
+	for (got = nextra; got < len; got += (size_t)r) {
+		r = read(fd, json + got, len - got);
 		if (r < 0 && errno == EINTR) {
 			r = 0;
 			continue;
 		}
 		if (r <= 0) {
-			shim_answer(fd, "error the request was cut short");
+			shim_fail(fd, "the request was cut short");
 			free(json);
 			return NULL;
 		}
 	}
-	json[*len] = '\0';
+	json[len] = '\0';
 	return json;
 }
 
+/* The arguments every verb's handler gets: the decoded line, the bytes
+ * read past it, the fds that came with it (exec's only). */
+struct shim_call {
+	int fd;
+	const struct shimmsg_req *r;
+	const char *extra;
+	size_t nextra;
+	int *fds;
+	size_t nfds;
+};
+
 /* "update <n>": the container's new linux.resources (JSON). */
-static void shim_client_update(struct shim *s, int fd, const char *arg,
-			       const char *extra, size_t nextra)
+static void shim_client_update(struct shim *s, const struct shim_call *c)
 {
 	struct msg m = { 0 };
-	unsigned long len;
-	char *json = shim_client_payload(s, fd, arg, extra, nextra, &len);
+	char *json =
+		shim_client_payload(s, c->fd, c->r->len, c->extra, c->nextra);
 
 	if (!json)
 		return;
 	m.op = MSG_OP_UPDATE;
 	m.u.update.resources.p = (const uint8_t *)json;
-	m.u.update.resources.len = (uint32_t)len;
-	shim_ctl_request(s, &m, fd);
+	m.u.update.resources.len = c->r->len;
+	shim_ctl_request(s, &m, c->fd);
 	free(json);
 }
 
@@ -317,12 +345,12 @@ static void shim_exec_done(void *ctx, void *arg, const struct msg *m)
 	if (!m || m->kind == WIRE_K_ERROR) {
 		x->client = -1;
 		if (!m) {
-			shim_answer(fd, "error the container stopped");
+			shim_fail(fd, "the container stopped");
 			return; /* the slot goes with the others */
 		}
 		shim_text(text, sizeof(text), &m->u.error.text);
 		shim_proc_done(s, x);
-		shim_answer(fd, "error agent: %s", text);
+		shim_fail(fd, "agent: %s", text);
 		return;
 	}
 	x->proc = m->u.started.proc;
@@ -339,35 +367,34 @@ static void shim_exec_done(void *ctx, void *arg, const struct msg *m)
 }
 
 /* "exec <n>": a process to run in the container (shimctl.h). */
-static void shim_client_exec(struct shim *s, int fd, const char *arg,
-			     char *extra, size_t nextra, int *fds, size_t nfds)
+static void shim_client_exec(struct shim *s, const struct shim_call *c)
 {
 	struct moat_err *e = NULL;
 	struct spec *sp = NULL;
 	struct shim_proc *p = NULL;
 	struct msg m = { 0 };
+	int fd = c->fd, *fds = c->fds;
+	size_t nfds = c->nfds, i, k;
 	char *json;
-	unsigned long len;
-	size_t i, k;
 
-	json = shim_client_payload(s, fd, arg, extra, nextra, &len);
+	json = shim_client_payload(s, fd, c->r->len, c->extra, c->nextra);
 	if (!json)
 		goto out;
-	if (spec_process_parse(json, len, &sp, &e)) {
-		shim_answer(fd, "error process: %s", e->msg);
+	if (spec_process_parse(json, c->r->len, &sp, &e)) {
+		shim_fail(fd, "process: %s", e->msg);
 		goto out;
 	}
 	if (nfds != (sp->process.terminal ? 1u : 3u)) {
-		shim_answer(fd, "error exec needs %s",
-			    sp->process.terminal ? "one terminal fd"
-						 : "three stdio fds");
+		shim_fail(fd, "exec needs %s",
+			  sp->process.terminal ? "one terminal fd"
+					       : "three stdio fds");
 		goto out;
 	}
 	for (i = 1; i < SHIM_PROCS && !p; i++)
 		if (!s->procs[i].used)
 			p = &s->procs[i];
 	if (!p) {
-		shim_answer(fd, "error too many exec'd processes at once");
+		shim_fail(fd, "too many exec'd processes at once");
 		goto out;
 	}
 	shim_proc_init(p, &s->next_stream, fds[0], nfds > 1 ? fds[1] : fds[0],
@@ -379,14 +406,14 @@ static void shim_client_exec(struct shim *s, int fd, const char *arg,
 	if (shim_exec_msg(s, &sp->process, p, &m) || shim_proc_open(s, p)) {
 		p->client = -1;
 		shim_proc_done(s, p);
-		shim_answer(fd, "error process: too large for one request");
+		shim_fail(fd, "process: too large for one request");
 		goto out;
 	}
 	p->req = shim_request(s, &m, shim_exec_done, p);
 	if (!p->req) {
 		p->client = -1;
 		shim_proc_done(s, p);
-		shim_answer(fd, "error busy");
+		shim_fail(fd, "busy");
 		goto out;
 	}
 	shim_proc_credit(s, p);
@@ -398,16 +425,70 @@ out:
 	moat_err_free(&e);
 }
 
+static void shim_client_start(struct shim *s, const struct shim_call *c)
+{
+	struct msg m = { 0 };
+
+	if (s->phase != SHIM_CREATED) {
+		shim_fail(c->fd, "container %s is not created", s->id);
+		return;
+	}
+	m.op = MSG_OP_START;
+	shim_ctl_request(s, &m, c->fd);
+}
+
+static void shim_client_kill(struct shim *s, const struct shim_call *c)
+{
+	shim_signal_init(s, (int)c->r->signo, c->r->all, c->fd);
+}
+
+/* ps, pause, resume, stats: one request to the agent, its reply back. */
+static void shim_client_plain(struct shim *s, const struct shim_call *c)
+{
+	static const uint16_t ops[SHIMMSG_VERBS] = {
+		[SHIMMSG_PS] = MSG_OP_PS,
+		[SHIMMSG_PAUSE] = MSG_OP_PAUSE,
+		[SHIMMSG_RESUME] = MSG_OP_RESUME,
+		[SHIMMSG_STATS] = MSG_OP_STATS,
+	};
+	struct msg m = { 0 };
+
+	if (!shim_running(s)) {
+		shim_fail(c->fd, "container %s is not running", s->id);
+		return;
+	}
+	m.op = ops[c->r->verb];
+	shim_ctl_request(s, &m, c->fd);
+}
+
+/* shim.sock's verbs (shimmsg.h): the handler, the answer to bad
+ * arguments, whether it takes the fds that came with the line. */
+static const struct shim_verb {
+	void (*serve)(struct shim *s, const struct shim_call *c);
+	const char *bad;
+	bool fds;
+} shim_verbs[SHIMMSG_VERBS] = {
+	[SHIMMSG_START] = { shim_client_start, "unknown request", false },
+	[SHIMMSG_KILL] = { shim_client_kill, "bad kill request", false },
+	[SHIMMSG_PS] = { shim_client_plain, "unknown request", false },
+	[SHIMMSG_PAUSE] = { shim_client_plain, "unknown request", false },
+	[SHIMMSG_RESUME] = { shim_client_plain, "unknown request", false },
+	[SHIMMSG_STATS] = { shim_client_plain, "unknown request", false },
+	[SHIMMSG_UPDATE] = { shim_client_update, "bad request", false },
+	[SHIMMSG_EXEC] = { shim_client_exec, "bad request", true },
+};
+
 void shim_client(struct shim *s)
 {
-	char line[SHIMCTL_LINE_MAX + 1], *end;
+	char line[SHIMCTL_LINE_MAX + 1];
 	struct timeval tv = { 5, 0 };
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
-	struct msg m = { 0 };
-	int fd, fds[SHIMCTL_FDS_MAX];
+	struct shimmsg_req req;
+	const struct shim_verb *v = NULL;
+	int fd, fds[SHIMCTL_FDS_MAX], r;
 	size_t nfds = 0, extra = 0, k;
-	long sig;
+	struct shim_call c;
 
 	fd = accept4(s->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
@@ -422,63 +503,34 @@ void shim_client(struct shim *s)
 		close(fd);
 		return;
 	}
-	if (!strncmp(line, "exec ", 5)) {
-		shim_client_exec(s, fd, line + 5, line + strlen(line) + 1,
-				 extra, fds, nfds);
+	r = shimmsg_req_decode(line, strlen(line), &req);
+	if (r != SHIMMSG_EVERB)
+		v = &shim_verbs[req.verb];
+	if (!v || !v->fds) {
+		for (k = 0; k < nfds; k++)
+			close(fds[k]);
+		nfds = 0;
+	}
+	if (!v) {
+		shim_fail(fd, "unknown request");
 		return;
 	}
-	for (k = 0; k < nfds; k++)
-		close(fds[k]);
-	if (!strncmp(line, "update ", 7)) {
-		shim_client_update(s, fd, line + 7, line + strlen(line) + 1,
-				   extra);
+	if (r) {
+		shim_fail(fd, "%s", v->bad);
 		return;
 	}
-	if (!strcmp(line, "start")) {
-		if (s->phase != SHIM_CREATED) {
-			shim_answer(fd, "error container %s is not created",
-				    s->id);
-			return;
-		}
-		m.op = MSG_OP_START;
-		shim_ctl_request(s, &m, fd);
-		return;
-	}
-	if (!strncmp(line, "kill ", 5)) {
-		errno = 0;
-		sig = strtol(line + 5, &end, 10);
-		if (errno || sig < 1 || sig > MSG_SIGNAL_MAX ||
-		    (*end && strcmp(end, " all"))) {
-			shim_answer(fd, "error bad kill request");
-			return;
-		}
-		shim_signal_init(s, (int)sig, *end != '\0', fd);
-		return;
-	}
-	if (!strcmp(line, "ps") || !strcmp(line, "pause") ||
-	    !strcmp(line, "resume") || !strcmp(line, "stats")) {
-		if (!shim_running(s)) {
-			shim_answer(fd, "error container %s is not running",
-				    s->id);
-			return;
-		}
-		m.op = !strcmp(line, "ps")	? MSG_OP_PS
-		       : !strcmp(line, "pause") ? MSG_OP_PAUSE
-		       : !strcmp(line, "stats") ? MSG_OP_STATS
-						: MSG_OP_RESUME;
-		shim_ctl_request(s, &m, fd);
-		return;
-	}
-	shim_answer(fd, "error unknown request");
+	c = (struct shim_call){ fd,    &req, line + strlen(line) + 1,
+				extra, fds,  nfds };
+	v->serve(s, &c);
 }
 
 /* A line from an exec'd process's client: "kill <signo>" or "resize
  * <rows> <cols>"; its hang-up before the process ended kills it. */
 void shim_exec_client(struct shim *s, struct shim_proc *p)
 {
-	char buf[256], *line, *next, *end;
+	char buf[256], *line, *next;
+	struct shimmsg_req r;
 	struct msg m = { 0 };
-	unsigned long a, b;
 	ssize_t n;
 
 	n = recv(p->client, buf, sizeof(buf) - 1, MSG_DONTWAIT);
@@ -494,24 +546,17 @@ void shim_exec_client(struct shim *s, struct shim_proc *p)
 	}
 	buf[n] = '\0';
 	for (line = buf; (next = strchr(line, '\n')); line = next + 1) {
-		*next = '\0';
-		errno = 0;
-		if (!strncmp(line, "kill ", 5)) {
-			a = strtoul(line + 5, &end, 10);
-			if (!errno && !*end && a >= 1 && a <= MSG_SIGNAL_MAX &&
-			    !p->exited)
-				shim_signal_proc(s, p->proc, (int)a, false, -1);
-		} else if (!strncmp(line, "resize ", 7)) {
-			a = strtoul(line + 7, &end, 10);
-			b = *end == ' ' ? strtoul(end + 1, &end, 10) : 70000;
-			if (!errno && !*end && a < 65536 && b < 65536 &&
-			    p->tty && !p->exited && shim_running(s)) {
-				m.op = MSG_OP_RESIZE;
-				m.u.resize.proc = p->proc;
-				m.u.resize.rows = (uint32_t)a;
-				m.u.resize.cols = (uint32_t)b;
-				shim_request(s, &m, NULL, NULL);
-			}
+		if (shimmsg_xreq_decode(line, (size_t)(next - line), &r) ||
+		    p->exited)
+			continue;
+		if (r.verb == SHIMMSG_KILL) {
+			shim_signal_proc(s, p->proc, (int)r.signo, false, -1);
+		} else if (p->tty && shim_running(s)) {
+			m.op = MSG_OP_RESIZE;
+			m.u.resize.proc = p->proc;
+			m.u.resize.rows = r.rows;
+			m.u.resize.cols = r.cols;
+			shim_request(s, &m, NULL, NULL);
 		}
 	}
 }

@@ -37,6 +37,7 @@
  */
 #include "shim.h"
 #include "../common/log.h"
+#include "../proto/syncmsg.h"
 #include "../runtime/secbpf.h"
 #include "../runtime/shimctl.h"
 #include "../runtime/spec.h"
@@ -208,13 +209,17 @@ static void shim_resources(struct shim *s, const struct spec_resources *r)
  */
 static int shim_hooks_wait(struct shim *s, struct moat_err **e)
 {
-	char buf[8];
+	struct syncmsg m = { .kind = SYNCMSG_PID, .pid = (int32_t)getpid() };
+	char buf[32];
 	size_t got = 0;
 	ssize_t n;
 
-	dprintf(s->sync_fd, "pid %d\n", (int)getpid());
-	while (got < 3) {
-		n = read(s->sync_fd, buf + got, 3 - got);
+	n = syncmsg_encode(buf, sizeof(buf), &m);
+	if (n > 0 && shim_write_all(s->sync_fd, buf, (size_t)n)) {
+		/* EOF follows: said below */
+	}
+	while (got < SYNCMSG_GO_LEN) {
+		n = read(s->sync_fd, buf + got, SYNCMSG_GO_LEN - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -224,7 +229,7 @@ static int shim_hooks_wait(struct shim *s, struct moat_err **e)
 					    "or it went away)");
 		got += (size_t)n;
 	}
-	if (memcmp(buf, "go\n", 3))
+	if (syncmsg_decode(buf, got, &m) || m.kind != SYNCMSG_GO)
 		return moat_err_set(e, EPROTO, "moat create: a bad answer");
 	return 0;
 }
@@ -654,9 +659,9 @@ int main(int argc, char **argv)
 		sandbox_stop(&s.sb, 0);
 		shim_pidns_stop(&s.pidns);
 		shim_console(&s); /* the monitor's last words */
-		shim_sync(&s, false, "%s%s%.*s", e ? e->msg : "out of memory",
-			  s.tail_len ? "; the console's last words: " : "",
-			  (int)s.tail_len, s.console_tail);
+		shim_sync_fail(&s, "%s%s%.*s", e ? e->msg : "out of memory",
+			       s.tail_len ? "; the console's last words: " : "",
+			       (int)s.tail_len, s.console_tail);
 		moat_err_free(&e);
 		net_teardown(&s.net);
 		if (s.ctl_fd >= 0 && s.dir_fd >= 0)
@@ -694,11 +699,11 @@ int main(int argc, char **argv)
 				 s.lost);
 			shim_wait_text(ended, sizeof(ended), how, st);
 		}
-		shim_sync(&s, false,
-			  "%s before the container was created; its "
-			  "console's last words: %.*s",
-			  s.why ? s.why : ended, (int)s.tail_len,
-			  s.console_tail);
+		shim_sync_fail(&s,
+			       "%s before the container was created; its "
+			       "console's last words: %.*s",
+			       s.why ? s.why : ended, (int)s.tail_len,
+			       s.console_tail);
 		s.code = 1;
 		s.signo = 0;
 	}

@@ -146,8 +146,9 @@ void shim_lost(struct shim *s, const char *what);
 uint32_t shim_request(struct shim *s, struct msg *m, aclient_done_fn *done,
 		      void *arg);
 void shim_text(char *dst, size_t cap, const struct msg_str *t);
-void shim_sync(struct shim *s, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void shim_sync_ok(struct shim *s);
+void shim_sync_fail(struct shim *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* procs.c */
 void shim_proc_init(struct shim_proc *p, uint32_t *next, int in, int out,
@@ -176,7 +177,7 @@ void shim_signal_init(struct shim *s, int sig, bool all, int client);
 bool shim_running(struct shim *s);
 void shim_client(struct shim *s);
 void shim_exec_client(struct shim *s, struct shim_proc *p);
-void shim_answer(int fd, const char *fmt, ...)
+void shim_fail(int fd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #endif
