@@ -25,11 +25,14 @@ int syncmsg_encode(char *buf, size_t cap, const struct syncmsg *m)
 		n = snprintf(buf, cap, "ok %d", (int)m->pid);
 		break;
 	case SYNCMSG_ERROR:
-		/* cut to fit: the text is for people */
-		n = snprintf(buf, cap, "error %.*s", (int)m->text_len, m->text);
-		if (n >= 0 && cap > 6 && (size_t)n >= cap)
-			n = (int)cap - 1;
-		break;
+		/* cut to fit: the text is for people (copied as it is) */
+		if (cap < 7)
+			return SYNCMSG_ESPACE;
+		n = (int)(m->text_len < cap - 7 ? m->text_len : cap - 7);
+		memcpy(buf, "error ", 6);
+		memcpy(buf + 6, m->text, (size_t)n);
+		buf[6 + n] = '\0';
+		return 6 + n;
 	default:
 		return SYNCMSG_ESPACE;
 	}
