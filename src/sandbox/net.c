@@ -78,10 +78,10 @@ static int net_link_cb(const struct nlmsghdr *h, void *arg)
 	nif = &d->ns->ifs[d->ns->n++];
 	memset(nif, 0, sizeof(*nif));
 	nif->ifindex = ifi->ifi_index;
-	memcpy(nif->mac, NL_DATA(tb[IFLA_ADDRESS]), ETH_ALEN);
-	memcpy(&nif->mtu, NL_DATA(tb[IFLA_MTU]), sizeof(uint32_t));
+	memcpy(nif->d.mac, NL_DATA(tb[IFLA_ADDRESS]), ETH_ALEN);
+	memcpy(&nif->d.mtu, NL_DATA(tb[IFLA_MTU]), sizeof(uint32_t));
 	snprintf(
-		nif->name, sizeof(nif->name), "%.*s",
+		nif->d.name, sizeof(nif->d.name), "%.*s",
 		(int)strnlen(NL_DATA(tb[IFLA_IFNAME]), NL_LEN(tb[IFLA_IFNAME])),
 		(const char *)NL_DATA(tb[IFLA_IFNAME]));
 	return 0;
@@ -93,7 +93,7 @@ static int net_addr_cb(const struct nlmsghdr *h, void *arg)
 	const struct rtattr *tb[IFA_MAX + 1], *a;
 	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
 	struct net_if *nif;
-	struct net_addr *ad;
+	struct netdesc_addr *ad;
 	size_t alen;
 
 	if (h->nlmsg_type != RTM_NEWADDR ||
@@ -110,11 +110,11 @@ static int net_addr_cb(const struct nlmsghdr *h, void *arg)
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!a || NL_LEN(a) != alen || ifa->ifa_prefixlen > alen * 8)
 		return 0;
-	if (nif->naddrs == NET_ADDRS_MAX) {
+	if (nif->d.naddrs == NETDESC_ADDRS_MAX) {
 		d->err = -E2BIG;
 		return 0;
 	}
-	ad = &nif->addrs[nif->naddrs++];
+	ad = &nif->d.addrs[nif->d.naddrs++];
 	ad->family = ifa->ifa_family;
 	memcpy(ad->a, NL_DATA(a), alen);
 	ad->prefix = ifa->ifa_prefixlen;
@@ -126,7 +126,7 @@ static int net_route_cb(const struct nlmsghdr *h, void *arg)
 	struct net_dump *d = arg;
 	const struct rtattr *tb[RTA_MAX + 1];
 	const struct rtmsg *rt = NLMSG_DATA(h);
-	struct net_route *r;
+	struct netdesc_route *r;
 	struct net_if *nif;
 	uint32_t table, oif;
 	size_t alen;
@@ -152,11 +152,11 @@ static int net_route_cb(const struct nlmsghdr *h, void *arg)
 	nif = net_find(d->ns, (int)oif);
 	if (!nif)
 		return 0;
-	if (nif->nroutes == NET_ROUTES_MAX) {
+	if (nif->d.nroutes == NETDESC_ROUTES_MAX) {
 		d->err = -E2BIG;
 		return 0;
 	}
-	r = &nif->routes[nif->nroutes];
+	r = &nif->d.routes[nif->d.nroutes];
 	memset(r, 0, sizeof(*r));
 	r->family = rt->rtm_family;
 	r->dst_len = rt->rtm_dst_len;
@@ -173,7 +173,7 @@ static int net_route_cb(const struct nlmsghdr *h, void *arg)
 	}
 	if (tb[RTA_PRIORITY] && NL_LEN(tb[RTA_PRIORITY]) == sizeof(uint32_t))
 		memcpy(&r->metric, NL_DATA(tb[RTA_PRIORITY]), sizeof(uint32_t));
-	nif->nroutes++;
+	nif->d.nroutes++;
 	return 0;
 }
 
@@ -204,7 +204,8 @@ static int net_read(int nl, struct net_setup *ns, struct moat_err **e)
 		return moat_err_set(e, E2BIG,
 				    "more than %d interfaces, or more than %d "
 				    "addresses or %d routes on one",
-				    NET_IFS_MAX, NET_ADDRS_MAX, NET_ROUTES_MAX);
+				    NET_IFS_MAX, NETDESC_ADDRS_MAX,
+				    NETDESC_ROUTES_MAX);
 	return 0;
 }
 
@@ -319,16 +320,16 @@ static int net_plumb(int nl, struct net_setup *ns, struct moat_err **e)
 
 	for (i = 0; i < ns->n; i++) {
 		nif = &ns->ifs[i];
-		fd = net_tap(nl, nif->mtu, &nif->tap_ifindex);
+		fd = net_tap(nl, nif->d.mtu, &nif->tap_ifindex);
 		if (fd < 0)
-			return moat_err_set(e, -fd, "%s: tap", nif->name);
+			return moat_err_set(e, -fd, "%s: tap", nif->d.name);
 		ns->nics[i].fd = fd;
-		ns->nics[i].mtu = nif->mtu;
-		memcpy(ns->nics[i].mac, nif->mac, ETH_ALEN);
+		ns->nics[i].mtu = nif->d.mtu;
+		memcpy(ns->nics[i].mac, nif->d.mac, ETH_ALEN);
 		err = net_ingress(nl, nif->ifindex, true);
 		if (err)
 			return moat_err_set(e, -err, "%s: ingress qdisc",
-					    nif->name);
+					    nif->d.name);
 		nif->plumbed = true;
 		err = net_ingress(nl, nif->tap_ifindex, true);
 		if (!err)
@@ -337,7 +338,7 @@ static int net_plumb(int nl, struct net_setup *ns, struct moat_err **e)
 			err = net_redirect(nl, nif->tap_ifindex, nif->ifindex);
 		if (err)
 			return moat_err_set(e, -err, "%s: tc redirect",
-					    nif->name);
+					    nif->d.name);
 	}
 	return 0;
 }
@@ -460,84 +461,20 @@ void net_teardown(struct net_setup *ns)
 	ns->n = 0;
 }
 
-static json_t *net_prefix(int family, const unsigned char *a, unsigned len)
+uint8_t *net_describe(const struct net_setup *ns, size_t *len)
 {
-	char s[INET6_ADDRSTRLEN + 8];
-	size_t n;
-
-	if (!inet_ntop(family, a, s, INET6_ADDRSTRLEN))
-		return NULL;
-	n = strlen(s);
-	snprintf(s + n, sizeof(s) - n, "/%u", len);
-	return json_string(s);
-}
-
-static json_t *net_ip(int family, const unsigned char *a)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(family, a, s, sizeof(s)))
-		return NULL;
-	return json_string(s);
-}
-
-static json_t *net_if_json(const struct net_if *nif)
-{
-	json_t *o = json_object(), *addrs = json_array(),
-	       *routes = json_array(), *r;
-	const struct net_route *rt;
-	char mac[18];
+	const struct netdesc_if *ifs[NET_IFS_MAX];
+	uint8_t *buf = malloc(NETDESC_MAX);
 	unsigned i;
-	int bad = !o || !addrs || !routes;
+	int n;
 
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", nif->mac[0],
-		 nif->mac[1], nif->mac[2], nif->mac[3], nif->mac[4],
-		 nif->mac[5]);
-	for (i = 0; !bad && i < nif->naddrs; i++)
-		bad |= json_array_append_new(
-			addrs, net_prefix(nif->addrs[i].family, nif->addrs[i].a,
-					  nif->addrs[i].prefix));
-	for (i = 0; !bad && i < nif->nroutes; i++) {
-		rt = &nif->routes[i];
-		r = json_object();
-		bad |= !r || json_object_set_new(r, "dst",
-						 net_prefix(rt->family, rt->dst,
-							    rt->dst_len));
-		if (!bad && rt->has_gw)
-			bad |= json_object_set_new(r, "gateway",
-						   net_ip(rt->family, rt->gw));
-		if (!bad && rt->metric)
-			bad |= json_object_set_new(r, "metric",
-						   json_integer(rt->metric));
-		bad |= json_array_append_new(routes, r);
-	}
-	if (!bad)
-		bad = json_object_set_new(o, "name", json_string(nif->name)) ||
-		      json_object_set_new(o, "mac", json_string(mac)) ||
-		      json_object_set_new(o, "mtu", json_integer(nif->mtu)) ||
-		      json_object_set(o, "addresses", addrs) ||
-		      json_object_set(o, "routes", routes);
-	json_decref(addrs);
-	json_decref(routes);
-	if (bad) {
-		json_decref(o);
+	for (i = 0; i < ns->n && i < NET_IFS_MAX; i++)
+		ifs[i] = &ns->ifs[i].d;
+	n = buf ? netdesc_encode(buf, NETDESC_MAX, ifs, i) : -1;
+	if (n < 0) {
+		free(buf);
 		return NULL;
 	}
-	return o;
-}
-
-char *net_describe(const struct net_setup *ns)
-{
-	json_t *a = json_array();
-	char *s = NULL;
-	unsigned i;
-
-	for (i = 0; a && i < ns->n; i++)
-		if (json_array_append_new(a, net_if_json(&ns->ifs[i])))
-			goto out;
-	if (a)
-		s = json_dumps(a, JSON_COMPACT);
-out:
-	json_decref(a);
-	return s;
+	*len = (size_t)n;
+	return buf;
 }

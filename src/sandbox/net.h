@@ -21,41 +21,22 @@
 #define MOAT_SANDBOX_NET_H
 
 #include "../common/err.h"
+#include "../proto/netdesc.h"
 #include "sandbox.h"
 
 #include <jansson.h>
 #include <net/if.h>
 #include <stdbool.h>
 
-#define NET_IFS_MAX SANDBOX_NICS_MAX
-#define NET_ADDRS_MAX 16  /* per interface */
-#define NET_ROUTES_MAX 32 /* per interface */
-
-struct net_addr {
-	int family; /* AF_INET or AF_INET6 */
-	unsigned char a[16];
-	unsigned prefix;
-};
-
-struct net_route {
-	int family;
-	unsigned char dst[16];
-	unsigned dst_len;
-	bool has_gw;
-	unsigned char gw[16];
-	unsigned metric; /* 0: none */
-};
+/* The limits are the net field's (src/proto/netdesc.h), one per NIC. */
+#define NET_IFS_MAX NETDESC_IFS_MAX
+_Static_assert(NET_IFS_MAX == SANDBOX_NICS_MAX, "one NIC per interface");
 
 struct net_if {
-	char name[IF_NAMESIZE];
-	int ifindex;	 /* the veth, in the namespace */
-	int tap_ifindex; /* the tap, in the namespace */
-	bool plumbed;	 /* the veth has our ingress qdisc */
-	unsigned char mac[6];
-	unsigned mtu;
-	unsigned naddrs, nroutes;
-	struct net_addr addrs[NET_ADDRS_MAX];
-	struct net_route routes[NET_ROUTES_MAX];
+	struct netdesc_if d; /* what the agent is told */
+	int ifindex;	     /* the veth, in the namespace */
+	int tap_ifindex;     /* the tap, in the namespace */
+	bool plumbed;	     /* the veth has our ingress qdisc */
 };
 
 struct net_setup {
@@ -84,12 +65,11 @@ int net_setup(struct net_setup *ns, const char *path, int host_fd,
 	      struct moat_err **e);
 
 /*
- * The interfaces as the JSON text the agent reads (docs/protocol.md,
- * CREATE's net field): [{"name","mac","mtu","addresses":["10.88.0.5/16"],
- * "routes":[{"dst":"0.0.0.0/0","gateway":"10.88.0.1","metric":N}]}].
- * malloc'd, or NULL when out of memory.
+ * The interfaces as CREATE's net field (src/proto/netdesc.h,
+ * docs/protocol.md "The net field"): malloc'd, its length in *len, or NULL
+ * when out of memory (or an interface the agent would refuse).
  */
-char *net_describe(const struct net_setup *ns);
+uint8_t *net_describe(const struct net_setup *ns, size_t *len);
 
 /* Close the shim's copies of the taps (after the monitor inherited them). */
 void net_close_taps(struct net_setup *ns);

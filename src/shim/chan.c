@@ -166,8 +166,8 @@ static void shim_hello(void *ctx, const struct msg_hello *h)
 	c.u.create.seccomp.p = s->bpf;
 	c.u.create.seccomp.len = (uint32_t)s->bpf_len;
 	if (s->net_desc) {
-		c.u.create.net.p = (const uint8_t *)s->net_desc;
-		c.u.create.net.len = (uint32_t)strlen(s->net_desc);
+		c.u.create.net.p = s->net_desc;
+		c.u.create.net.len = (uint32_t)s->net_desc_len;
 	}
 	if (shim_proc_open(s, &s->procs[0])) {
 		shim_lost(s, "no room for the init's streams");

@@ -324,7 +324,8 @@ static int shim_config(struct shim *s, struct moat_err **e)
 		close(host_ns);
 		s->sc.nics = s->net.nics;
 		s->sc.nnics = s->net.n;
-		if (s->net.n && !(s->net_desc = net_describe(&s->net))) {
+		if (s->net.n &&
+		    !(s->net_desc = net_describe(&s->net, &s->net_desc_len))) {
 			moat_err_set(e, ENOMEM, "network");
 			goto out;
 		}

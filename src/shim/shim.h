@@ -128,7 +128,8 @@ struct shim {
 	struct sandbox_config sc;
 	struct moat_conf conf; /* sc's strings point into it */
 	struct net_setup net;  /* the engine's network, carried to taps */
-	char *net_desc;	       /* its description for the agent, or NULL */
+	uint8_t *net_desc;     /* its description for the agent, or NULL */
+	size_t net_desc_len;
 	char rootfs[PATH_MAX];
 	char agent_id[MSG_ID_MAX + 1];
 };
