@@ -68,7 +68,7 @@ common_SRCS := src/common/err.c src/common/log.c src/common/loop.c \
 # The runtime-spec vocabulary, JSON getters and the config.json parser
 # (jansson) that the host and the agent share.
 oci_SRCS := src/common/oci.c src/common/spec.c src/common/spec_linux.c \
-	src/common/spec_encode.c
+	src/common/spec_seccomp.c src/common/spec_encode.c
 proto_SRCS := src/proto/ready.c src/proto/wire.c src/proto/msg.c \
 	src/proto/netdesc.c
 # The host's own protocols (shim.sock, the create handshake): pure codecs

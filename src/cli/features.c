@@ -4,8 +4,8 @@
  *
  * It is built from the tables spec_parse() checks against, so it says
  * what moat accepts: namespaces, capabilities, hooks and mount options
- * from src/common/spec.c; seccomp actions, operators and architectures
- * from what src/runtime/secbpf.c compiles (for x86_64 guests); cgroup v2
+ * from src/common/spec.c; seccomp actions and operators from
+ * src/common/spec_seccomp.c, architectures those of x86_64 guests; cgroup v2
  * (the guest's); no AppArmor, SELinux, Intel RDT or id-mapped mounts.
  * Input: none but argv.
  */
@@ -16,17 +16,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-static const char *const cli_features_seccomp_actions[] = {
-	"SCMP_ACT_ALLOW",	 "SCMP_ACT_ERRNO",	 "SCMP_ACT_KILL",
-	"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
-	"SCMP_ACT_TRACE",	 "SCMP_ACT_TRAP",	 NULL,
-};
-
-static const char *const cli_features_seccomp_ops[] = {
-	"SCMP_CMP_EQ", "SCMP_CMP_GE",	     "SCMP_CMP_GT", "SCMP_CMP_LE",
-	"SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL,
-};
-
+/* The x86 ones of spec_scmp_archs: moat's guests are x86_64. */
 static const char *const cli_features_seccomp_archs[] = {
 	"SCMP_ARCH_X86",
 	"SCMP_ARCH_X86_64",
@@ -54,26 +44,26 @@ int cli_features(struct cli_ctx *ctx, int argc, char **argv,
 
 	if (cli_nargs(argc, argv, 1, 0, 0, e))
 		return -1;
-	doc = json_pack(
-		"{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:{s:b,s:b,s:b,s:b,s:b},"
-		"s:{s:b,s:o,s:o,s:o,s:o,s:o},s:{s:b},s:{s:b},s:{s:b},"
-		"s:{s:{s:b}}},s:{s:s}}",
-		"ociVersionMin", SPEC_VERSION_MIN, "ociVersionMax",
-		SPEC_VERSION_MAX, "hooks",
-		cli_features_names(spec_hook_names, 0), "mountOptions",
-		cli_features_names(spec_mount_options, 0), "linux",
-		"namespaces",
-		cli_features_names(spec_ns_names, SPEC_NS_SUPPORTED),
-		"capabilities", cli_features_names(oci_cap_names, 0), "cgroup",
-		"v1", 0, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0,
-		"seccomp", "enabled", 1, "actions",
-		cli_features_names(cli_features_seccomp_actions, 0),
-		"operators", cli_features_names(cli_features_seccomp_ops, 0),
-		"archs", cli_features_names(cli_features_seccomp_archs, 0),
-		"knownFlags", json_array(), "supportedFlags", json_array(),
-		"apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt",
-		"enabled", 0, "mountExtensions", "idmap", "enabled", 0,
-		"annotations", "moat.version", MOAT_VERSION);
+	doc = json_pack("{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:{s:b,s:b,s:b,s:b,s:b},"
+			"s:{s:b,s:o,s:o,s:o,s:o,s:o},s:{s:b},s:{s:b},s:{s:b},"
+			"s:{s:{s:b}}},s:{s:s}}",
+			"ociVersionMin", SPEC_VERSION_MIN, "ociVersionMax",
+			SPEC_VERSION_MAX, "hooks",
+			cli_features_names(spec_hook_names, 0), "mountOptions",
+			cli_features_names(spec_mount_options, 0), "linux",
+			"namespaces",
+			cli_features_names(spec_ns_names, SPEC_NS_SUPPORTED),
+			"capabilities", cli_features_names(oci_cap_names, 0),
+			"cgroup", "v1", 0, "v2", 1, "systemd", 0, "systemdUser",
+			0, "rdma", 0, "seccomp", "enabled", 1, "actions",
+			cli_features_names(spec_scmp_actions, 0), "operators",
+			cli_features_names(spec_scmp_ops, 0), "archs",
+			cli_features_names(cli_features_seccomp_archs, 0),
+			"knownFlags", json_array(), "supportedFlags",
+			json_array(), "apparmor", "enabled", 0, "selinux",
+			"enabled", 0, "intelRdt", "enabled", 0,
+			"mountExtensions", "idmap", "enabled", 0, "annotations",
+			"moat.version", MOAT_VERSION);
 	return cli_print_json(doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER,
 			      "features document", e);
 }

@@ -733,6 +733,6 @@ void spec_free(struct spec *s)
 	}
 	free(s->sysctls);
 	spec_resources_free(&s->resources);
-	free(s->seccomp_json);
+	spec_seccomp_free(s->seccomp);
 	free(s);
 }

@@ -175,6 +175,70 @@ struct spec_annotation {
 	char *value;
 };
 
+/*
+ * linux.seccomp (config-linux.md, "Seccomp"): the names spec_parse()
+ * accepts, NULL-terminated, index = the enum; what they mean to the kernel
+ * is libseccomp's, on the host (src/runtime/secbpf.h). The guest gets the
+ * compiled program, never the profile.
+ */
+enum spec_scmp_act {
+	SPEC_SCMP_ACT_ALLOW,
+	SPEC_SCMP_ACT_ERRNO,
+	SPEC_SCMP_ACT_KILL, /* the thread, as SCMP_ACT_KILL_THREAD */
+	SPEC_SCMP_ACT_KILL_PROCESS,
+	SPEC_SCMP_ACT_KILL_THREAD,
+	SPEC_SCMP_ACT_LOG,
+	SPEC_SCMP_ACT_TRACE,
+	SPEC_SCMP_ACT_TRAP,
+};
+
+enum spec_scmp_op {
+	SPEC_SCMP_CMP_EQ,
+	SPEC_SCMP_CMP_GE,
+	SPEC_SCMP_CMP_GT,
+	SPEC_SCMP_CMP_LE,
+	SPEC_SCMP_CMP_LT,
+	SPEC_SCMP_CMP_MASKED_EQ,
+	SPEC_SCMP_CMP_NE,
+};
+
+extern const char *const spec_scmp_actions[]; /* "SCMP_ACT_ALLOW", ... */
+extern const char *const spec_scmp_ops[];     /* "SCMP_CMP_EQ", ... */
+extern const char *const spec_scmp_archs[];   /* "SCMP_ARCH_X86", ... */
+extern const char *const spec_scmp_flags[];   /* "SECCOMP_FILTER_FLAG_TSYNC" */
+
+/* A system call's argument compares with at most this many (seccomp(2)). */
+#define SPEC_SCMP_ARGS_MAX 6
+
+/* linux.seccomp.syscalls[].args[] */
+struct spec_scmp_arg {
+	unsigned index;	    /* 0 to 5 */
+	uint64_t value;	    /* the JSON integer, as a 64-bit datum */
+	uint64_t value_two; /* 0 when absent */
+	enum spec_scmp_op op;
+};
+
+/* linux.seccomp.syscalls[] */
+struct spec_scmp_rule {
+	char **names; /* NULL-terminated, possibly empty */
+	enum spec_scmp_act action;
+	bool has_errno_ret; /* without it, the profile's defaultErrnoRet */
+	uint32_t errno_ret;
+	struct spec_scmp_arg args[SPEC_SCMP_ARGS_MAX];
+	size_t nargs;
+};
+
+struct spec_seccomp {
+	enum spec_scmp_act default_action;
+	bool has_default_errno_ret; /* without it, EPERM */
+	uint32_t default_errno_ret;
+	unsigned *archs; /* indices into spec_scmp_archs, as given */
+	size_t narchs;
+	unsigned flags; /* bit n: spec_scmp_flags[n]; read, not applied */
+	struct spec_scmp_rule *rules;
+	size_t nrules;
+};
+
 /* A validated config. Every pointer is owned; spec_free() releases it. */
 struct spec {
 	char *oci_version;
@@ -209,9 +273,9 @@ struct spec {
 	size_t nsysctls;
 	bool has_resources;
 	struct spec_resources resources;
-	/* linux.seccomp as compact JSON, or NULL: libseccomp's input on the
-	 * host (src/runtime/secbpf.h), never sent to the guest. */
-	char *seccomp_json;
+	/* linux.seccomp, or NULL: compiled on the host (src/runtime/secbpf.h),
+	 * never sent to the guest. */
+	struct spec_seccomp *seccomp;
 };
 
 /*

@@ -226,11 +226,74 @@ static json_t *spec_enc_resources(struct spec_enc *x,
 	return o;
 }
 
+static json_t *spec_enc_seccomp(struct spec_enc *x,
+				const struct spec_seccomp *sc)
+{
+	const struct spec_scmp_rule *r;
+	const struct spec_scmp_arg *g;
+	json_t *o = json_object(), *a, *j, *args, *c;
+	size_t i, k;
+
+	if (!o)
+		return NULL;
+	spec_set(x, o, "defaultAction",
+		 json_string(spec_scmp_actions[sc->default_action]));
+	if (sc->has_default_errno_ret)
+		spec_set(x, o, "defaultErrnoRet",
+			 json_integer(sc->default_errno_ret));
+	if (sc->narchs) {
+		a = json_array();
+		spec_set(x, o, "architectures", a);
+		for (i = 0; a && i < sc->narchs; i++)
+			spec_push(x, a,
+				  json_string(spec_scmp_archs[sc->archs[i]]));
+	}
+	if (sc->flags) {
+		a = json_array();
+		spec_set(x, o, "flags", a);
+		for (i = 0; a && spec_scmp_flags[i]; i++)
+			if (sc->flags >> i & 1)
+				spec_push(x, a,
+					  json_string(spec_scmp_flags[i]));
+	}
+	a = json_array();
+	spec_set(x, o, "syscalls", a);
+	for (i = 0; a && i < sc->nrules; i++) {
+		r = &sc->rules[i];
+		j = json_object();
+		spec_push(x, a, j);
+		if (!j)
+			continue;
+		spec_set(x, j, "names", spec_strv_json(x, r->names));
+		spec_set(x, j, "action",
+			 json_string(spec_scmp_actions[r->action]));
+		if (r->has_errno_ret)
+			spec_set(x, j, "errnoRet", json_integer(r->errno_ret));
+		if (!r->nargs)
+			continue;
+		args = json_array();
+		spec_set(x, j, "args", args);
+		for (k = 0; args && k < r->nargs; k++) {
+			g = &r->args[k];
+			c = json_object();
+			spec_push(x, args, c);
+			if (!c)
+				continue;
+			spec_set(x, c, "index", json_integer(g->index));
+			/* the datum's two's complement, as it was read */
+			spec_set(x, c, "value",
+				 json_integer((json_int_t)g->value));
+			spec_set_int(x, c, "valueTwo", (long long)g->value_two);
+			spec_set(x, c, "op", json_string(spec_scmp_ops[g->op]));
+		}
+	}
+	return o;
+}
+
 static json_t *spec_enc_linux(struct spec_enc *x, const struct spec *s,
 			      unsigned flags)
 {
-	json_t *o = json_object(), *a, *j, *sc;
-	json_error_t jerr;
+	json_t *o = json_object(), *a, *j;
 	char t[2] = "";
 	size_t i;
 	int k;
@@ -283,12 +346,10 @@ static json_t *spec_enc_linux(struct spec_enc *x, const struct spec *s,
 	if (s->has_resources)
 		spec_set(x, o, "resources",
 			 spec_enc_resources(x, &s->resources));
-	/* Our own compact output of the validated profile: libseccomp's
-	 * input (secbpf.h), on the host only. */
-	if ((flags & SPEC_ENC_HOST) && s->seccomp_json) {
-		sc = json_loads(s->seccomp_json, 0, &jerr);
-		spec_set(x, o, "seccomp", sc);
-	}
+	/* The profile is compiled on the host (secbpf.h): the guest gets
+	 * the program. */
+	if ((flags & SPEC_ENC_HOST) && s->seccomp)
+		spec_set(x, o, "seccomp", spec_enc_seccomp(x, s->seccomp));
 	return o;
 }
 

@@ -2,12 +2,12 @@
  * spec_linux.c: the linux object of config.json (see spec.h), for the
  * parser in spec.c: namespaces, maskedPaths and readonlyPaths, devices,
  * sysctl, rootfsPropagation, resources (also an UPDATE's alone: the same
- * reader), seccomp, cgroupsPath.
+ * reader), cgroupsPath; seccomp in spec_seccomp.c.
  *
  * Input: as spec.c's (config.json from the engine or the user on the host,
  * from the host in the guest). Implements runtime-spec config-linux.md
  * ("Namespaces", "Devices", "Control groups", "Sysctl", "Masked Paths",
- * "Readonly Paths", "Rootfs Mount Propagation", "Seccomp"). Pure.
+ * "Readonly Paths", "Rootfs Mount Propagation"). Pure.
  */
 #include "spec.h"
 #include "spec_priv.h"
@@ -376,13 +376,5 @@ int spec_linux_parse(json_t *root, struct spec *s, struct moat_err **e)
 	s->has_resources = o != NULL;
 	if (o && spec_res(o, "linux.resources", &s->resources, e))
 		return -1;
-	if (oci_get_obj(lx, "seccomp", "linux", &o, e))
-		return -1;
-	if (o && !json_is_string(json_object_get(o, "defaultAction")))
-		return moat_err_code(e, EINVAL,
-				     "linux.seccomp.defaultAction: required "
-				     "string");
-	if (o && !(s->seccomp_json = json_dumps(o, JSON_COMPACT)))
-		return moat_err_set(e, ENOMEM, "linux.seccomp");
-	return 0;
+	return spec_seccomp_parse(lx, s, e);
 }

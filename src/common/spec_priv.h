@@ -1,6 +1,6 @@
 /*
- * spec_priv.h: what the config parser's files (spec.c, spec_linux.c)
- * share; not for the parser's users (they include spec.h).
+ * spec_priv.h: what the config parser's files (spec.c, spec_linux.c,
+ * spec_seccomp.c) share; not for the parser's users (they include spec.h).
  */
 #ifndef MOAT_COMMON_SPEC_PRIV_H
 #define MOAT_COMMON_SPEC_PRIV_H
@@ -21,5 +21,10 @@ int spec_item(json_t *item, const char *where, size_t i, char *at, size_t cap,
 
 /* The document's "linux" object into s (after its process and mounts). */
 int spec_linux_parse(json_t *root, struct spec *s, struct moat_err **e);
+
+/* linux.seccomp of the linux object lx into s->seccomp (spec_seccomp.c);
+ * spec_seccomp_free() releases it, NULL included. */
+int spec_seccomp_parse(json_t *lx, struct spec *s, struct moat_err **e);
+void spec_seccomp_free(struct spec_seccomp *sc);
 
 #endif

@@ -1,12 +1,14 @@
 /*
  * secbpf.c: OCI seccomp profile -> BPF with libseccomp (see secbpf.h;
- * runtime-spec config-linux.md, "Seccomp"). Host side only.
+ * runtime-spec config-linux.md, "Seccomp"). Host side only. The profile's
+ * names were checked by the parser (src/common/spec_seccomp.c); what only
+ * libseccomp can say (its architectures, the rules it takes) is checked
+ * here.
  */
 #include "secbpf.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,120 +16,75 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static int secbpf_action(const char *name, json_t *errno_ret,
-			 uint32_t def_errno, uint32_t *act, struct moat_err **e)
+/* The libseccomp action of act, with errno (or the tracer's) ret. */
+static uint32_t secbpf_action(enum spec_scmp_act act, uint32_t ret)
 {
-	uint32_t ret = def_errno;
-
-	if (json_is_integer(errno_ret))
-		ret = (uint32_t)json_integer_value(errno_ret);
-	if (!strcmp(name, "SCMP_ACT_ALLOW"))
-		*act = SCMP_ACT_ALLOW;
-	else if (!strcmp(name, "SCMP_ACT_ERRNO"))
-		*act = SCMP_ACT_ERRNO(ret);
-	else if (!strcmp(name, "SCMP_ACT_KILL") ||
-		 !strcmp(name, "SCMP_ACT_KILL_THREAD"))
-		*act = SCMP_ACT_KILL_THREAD;
-	else if (!strcmp(name, "SCMP_ACT_KILL_PROCESS"))
-		*act = SCMP_ACT_KILL_PROCESS;
-	else if (!strcmp(name, "SCMP_ACT_TRAP"))
-		*act = SCMP_ACT_TRAP;
-	else if (!strcmp(name, "SCMP_ACT_TRACE"))
-		*act = SCMP_ACT_TRACE(ret);
-	else if (!strcmp(name, "SCMP_ACT_LOG"))
-		*act = SCMP_ACT_LOG;
-	else
-		return moat_err_set(e, EOPNOTSUPP, "seccomp: action %s", name);
-	return 0;
+	switch (act) {
+	case SPEC_SCMP_ACT_ALLOW:
+		return SCMP_ACT_ALLOW;
+	case SPEC_SCMP_ACT_ERRNO:
+		return SCMP_ACT_ERRNO(ret);
+	case SPEC_SCMP_ACT_KILL:
+	case SPEC_SCMP_ACT_KILL_THREAD:
+		return SCMP_ACT_KILL_THREAD;
+	case SPEC_SCMP_ACT_KILL_PROCESS:
+		return SCMP_ACT_KILL_PROCESS;
+	case SPEC_SCMP_ACT_LOG:
+		return SCMP_ACT_LOG;
+	case SPEC_SCMP_ACT_TRACE:
+		return SCMP_ACT_TRACE(ret);
+	case SPEC_SCMP_ACT_TRAP:
+		break;
+	}
+	return SCMP_ACT_TRAP;
 }
 
-static int secbpf_op(const char *name, enum scmp_compare *op)
+static enum scmp_compare secbpf_op(enum spec_scmp_op op)
 {
-	static const struct {
-		const char *name;
-		enum scmp_compare op;
-	} ops[] = {
-		{ "SCMP_CMP_NE", SCMP_CMP_NE },
-		{ "SCMP_CMP_LT", SCMP_CMP_LT },
-		{ "SCMP_CMP_LE", SCMP_CMP_LE },
-		{ "SCMP_CMP_EQ", SCMP_CMP_EQ },
-		{ "SCMP_CMP_GE", SCMP_CMP_GE },
-		{ "SCMP_CMP_GT", SCMP_CMP_GT },
-		{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+	static const enum scmp_compare ops[] = {
+		[SPEC_SCMP_CMP_EQ] = SCMP_CMP_EQ,
+		[SPEC_SCMP_CMP_GE] = SCMP_CMP_GE,
+		[SPEC_SCMP_CMP_GT] = SCMP_CMP_GT,
+		[SPEC_SCMP_CMP_LE] = SCMP_CMP_LE,
+		[SPEC_SCMP_CMP_LT] = SCMP_CMP_LT,
+		[SPEC_SCMP_CMP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+		[SPEC_SCMP_CMP_NE] = SCMP_CMP_NE,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(name, ops[i].name)) {
-			*op = ops[i].op;
-			return 0;
-		}
-	return -1;
+	return ops[op];
 }
 
-static int secbpf_rule(scmp_filter_ctx ctx, json_t *rule, size_t idx,
-		       uint32_t def_act, uint32_t def_errno,
+static int secbpf_rule(scmp_filter_ctx ctx, const struct spec_scmp_rule *r,
+		       size_t idx, uint32_t def_act, uint32_t def_errno,
 		       struct moat_err **e)
 {
-	json_t *names = json_object_get(rule, "names"), *args, *a, *n;
-	json_t *act = json_object_get(rule, "action");
-	struct scmp_arg_cmp cmp[6];
-	unsigned int ncmp = 0;
+	struct scmp_arg_cmp cmp[SPEC_SCMP_ARGS_MAX];
 	uint32_t action;
 	size_t i;
-	int nr, r;
+	int nr, rc;
 
-	if (!json_is_array(names) || !json_is_string(act))
-		return moat_err_set(e, EINVAL,
-				    "seccomp.syscalls[%zu]: names and action "
-				    "are required",
-				    idx);
-	if (secbpf_action(json_string_value(act),
-			  json_object_get(rule, "errnoRet"), def_errno, &action,
-			  e))
-		return -1;
-	args = json_object_get(rule, "args");
-	if (args && !json_is_array(args))
-		return moat_err_set(e, EINVAL, "seccomp.syscalls[%zu].args",
-				    idx);
-	json_array_foreach(args, i, a)
-	{
-		json_t *op = json_object_get(a, "op");
-
-		if (ncmp == 6 ||
-		    !json_is_integer(json_object_get(a, "index")) ||
-		    !json_is_integer(json_object_get(a, "value")) ||
-		    !json_is_string(op) ||
-		    secbpf_op(json_string_value(op), &cmp[ncmp].op) < 0)
-			return moat_err_set(e, EINVAL,
-					    "seccomp.syscalls[%zu].args[%zu]",
-					    idx, i);
-		cmp[ncmp].arg = (unsigned int)json_integer_value(
-			json_object_get(a, "index"));
-		cmp[ncmp].datum_a = (scmp_datum_t)json_integer_value(
-			json_object_get(a, "value"));
-		cmp[ncmp].datum_b = (scmp_datum_t)json_integer_value(
-			json_object_get(a, "valueTwo"));
-		if (cmp[ncmp].arg > 5)
-			return moat_err_set(e, EINVAL,
-					    "seccomp.syscalls[%zu].args[%zu]",
-					    idx, i);
-		ncmp++;
-	}
+	action = secbpf_action(r->action,
+			       r->has_errno_ret ? r->errno_ret : def_errno);
 	if (action == def_act)
 		return 0; /* libseccomp refuses a rule that changes nothing */
-	json_array_foreach(names, i, n)
-	{
-		if (!json_is_string(n))
-			return moat_err_set(e, EINVAL,
-					    "seccomp.syscalls[%zu].names", idx);
-		nr = seccomp_syscall_resolve_name(json_string_value(n));
+	for (i = 0; i < r->nargs; i++) {
+		cmp[i].arg = r->args[i].index;
+		cmp[i].op = secbpf_op(r->args[i].op);
+		cmp[i].datum_a = r->args[i].value;
+		cmp[i].datum_b = r->args[i].value_two;
+	}
+	for (i = 0; r->names[i]; i++) {
+		nr = seccomp_syscall_resolve_name(r->names[i]);
 		if (nr == __NR_SCMP_ERROR)
 			continue;
-		r = seccomp_rule_add_array(ctx, action, nr, ncmp, cmp);
-		if (r < 0)
-			return moat_err_set(e, -r, "seccomp: rule for %s",
-					    json_string_value(n));
+		rc = seccomp_rule_add_array(ctx, action, nr,
+					    (unsigned int)r->nargs, cmp);
+		if (rc < 0)
+			return moat_err_set(e, -rc,
+					    "linux.seccomp.syscalls[%zu]: "
+					    "libseccomp refuses the rule for "
+					    "%.64s",
+					    idx, r->names[i]);
 	}
 	return 0;
 }
@@ -146,69 +103,52 @@ static uint32_t secbpf_arch(const char *name)
 	return seccomp_arch_resolve_name(buf);
 }
 
-static int secbpf_fill(scmp_filter_ctx ctx, json_t *root, uint32_t def_act,
-		       uint32_t def_errno, struct moat_err **e)
+static int secbpf_fill(scmp_filter_ctx ctx, const struct spec_seccomp *sc,
+		       uint32_t def_act, uint32_t def_errno,
+		       struct moat_err **e)
 {
-	json_t *archs = json_object_get(root, "architectures"), *v;
-	json_t *rules = json_object_get(root, "syscalls");
+	const char *name;
 	uint32_t arch;
 	size_t i;
 	int r;
 
-	if (archs && !json_is_array(archs))
-		return moat_err_set(e, EINVAL, "seccomp.architectures");
-	json_array_foreach(archs, i, v)
-	{
-		arch = json_is_string(v) ? secbpf_arch(json_string_value(v))
-					 : 0;
+	for (i = 0; i < sc->narchs; i++) {
+		name = spec_scmp_archs[sc->archs[i]];
+		arch = secbpf_arch(name);
 		if (!arch)
-			return moat_err_set(e, EINVAL,
-					    "seccomp.architectures[%zu]", i);
+			return moat_err_code(
+				e, EOPNOTSUPP,
+				"linux.seccomp.architectures[%zu]: "
+				"%s is not known to libseccomp",
+				i, name);
 		r = seccomp_arch_add(ctx, arch);
 		if (r < 0 && r != -EEXIST)
-			return moat_err_set(e, -r, "seccomp: architecture");
+			return moat_err_set(
+				e, -r, "linux.seccomp.architectures[%zu]", i);
 	}
-	if (rules && !json_is_array(rules))
-		return moat_err_set(e, EINVAL, "seccomp.syscalls");
-	json_array_foreach(
-		rules, i,
-		v) if (secbpf_rule(ctx, v, i, def_act, def_errno, e)) return -1;
+	for (i = 0; i < sc->nrules; i++)
+		if (secbpf_rule(ctx, &sc->rules[i], i, def_act, def_errno, e))
+			return -1;
 	return 0;
 }
 
-int secbpf_compile(const char *json, size_t len, uint8_t **prog,
+int secbpf_compile(const struct spec_seccomp *sc, uint8_t **prog,
 		   size_t *prog_len, struct moat_err **e)
 {
-	json_t *root, *def, *de;
-	scmp_filter_ctx ctx = NULL;
-	uint32_t def_act, def_errno = EPERM;
-	json_error_t jerr;
+	uint32_t def_errno =
+		sc->has_default_errno_ret ? sc->default_errno_ret : EPERM;
+	uint32_t def_act = secbpf_action(sc->default_action, def_errno);
+	scmp_filter_ctx ctx;
 	off_t size;
 	int fd = -1, r = -1;
 
 	*prog = NULL;
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		return moat_err_set(e, EINVAL, "seccomp:%d:%d: %s", jerr.line,
-				    jerr.column, jerr.text);
-	def = json_object_get(root, "defaultAction");
-	de = json_object_get(root, "defaultErrnoRet");
-	if (json_is_integer(de))
-		def_errno = (uint32_t)json_integer_value(de);
-	if (!json_is_string(def)) {
-		moat_err_set(e, EINVAL, "seccomp.defaultAction: required");
-		goto out;
-	}
-	if (secbpf_action(json_string_value(def), de, def_errno, &def_act, e))
-		goto out;
 	ctx = seccomp_init(def_act);
-	if (!ctx) {
-		moat_err_set(e, ENOMEM, "seccomp_init");
-		goto out;
-	}
+	if (!ctx)
+		return moat_err_set(e, ENOMEM, "seccomp_init");
 	/* The agent sets no_new_privs itself when the config asks. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (secbpf_fill(ctx, root, def_act, def_errno, e))
+	if (secbpf_fill(ctx, sc, def_act, def_errno, e))
 		goto out;
 	fd = memfd_create("secbpf", MFD_CLOEXEC);
 	if (fd < 0) {
@@ -234,8 +174,6 @@ int secbpf_compile(const char *json, size_t len, uint8_t **prog,
 out:
 	if (fd >= 0)
 		close(fd);
-	if (ctx)
-		seccomp_release(ctx);
-	json_decref(root);
+	seccomp_release(ctx);
 	return r;
 }

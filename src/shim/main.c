@@ -290,9 +290,7 @@ static int shim_config(struct shim *s, struct moat_err **e)
 		goto out;
 	s->sb.ops = kind == SANDBOX_KIND_VMM ? &sandbox_vmm : &sandbox_qemu;
 	shim_resources(s, &sp->resources);
-	if (sp->seccomp_json &&
-	    secbpf_compile(sp->seccomp_json, strlen(sp->seccomp_json), &s->bpf,
-			   &s->bpf_len, e))
+	if (sp->seccomp && secbpf_compile(sp->seccomp, &s->bpf, &s->bpf_len, e))
 		goto out;
 	if (shim_share_build(s->rootfs, s->bundle, sp, e))
 		goto out;

@@ -4,7 +4,9 @@
  * /proc/<pid> (namespaces, mounts, credentials, capabilities, no_new_privs,
  * seccomp, rlimits, oom score) and from inside with exec'd busybox
  * commands (hostname, id, umask, a syscall the seccomp profile denies, a
- * read-only root, a namespaced sysctl).
+ * read-only root, a namespaced sysctl); the seccomp program as the shim
+ * makes it (config -> spec_parse -> secbpf_compile) and what secbpf alone
+ * refuses.
  */
 #include "../harness/agentc.h"
 #include "../harness/ociconf.h"
@@ -26,13 +28,33 @@ struct ct {
 	uint32_t pid;
 };
 
+/* The program of the seccomp profile prof, as the shim makes it: a
+ * config with it as linux.seccomp, through spec_parse() and secbpf. */
+static void ct_bpf(const char *prof, uint8_t **bpf, size_t *bpf_len)
+{
+	static const char *const args[] = { "true", NULL };
+	json_t *j = ociconf_base(args);
+	struct moat_err *e = NULL;
+	struct spec *sp = NULL;
+	char *cfg;
+
+	ociconf_set(j, "linux.seccomp", ociconf_parse(prof));
+	cfg = ociconf_dump(j);
+	if (spec_parse(cfg, strlen(cfg), &sp, &e) < 0)
+		FAIL("config: %s", e ? e->msg : "?");
+	free(cfg);
+	ASSERT(sp->seccomp != NULL);
+	if (secbpf_compile(sp->seccomp, bpf, bpf_len, &e) < 0)
+		FAIL("secbpf: %s", e ? e->msg : "?");
+	spec_free(sp);
+}
+
 /* Start a container running "sleep 1000" with config changes. */
 static void ct_start(struct ct *t, const char *const *sets,
 		     const char *bpf_json)
 {
 	static const char *const args[] = { "sleep", "1000", NULL };
 	json_t *j = ociconf_base(args);
-	struct moat_err *e = NULL;
 	uint8_t *bpf = NULL;
 	size_t bpf_len = 0, i;
 	char *cfg;
@@ -42,9 +64,8 @@ static void ct_start(struct ct *t, const char *const *sets,
 		test_skip("needs root");
 	for (i = 0; sets && sets[i]; i += 2)
 		ociconf_set(j, sets[i], ociconf_parse(sets[i + 1]));
-	if (bpf_json &&
-	    secbpf_compile(bpf_json, strlen(bpf_json), &bpf, &bpf_len, &e) < 0)
-		FAIL("secbpf: %s", e ? e->msg : "?");
+	if (bpf_json)
+		ct_bpf(bpf_json, &bpf, &bpf_len);
 	cfg = ociconf_dump(j);
 	rootfs_make(t->dir, sizeof(t->dir));
 	agentc_start(&t->c, t->dir);
@@ -247,6 +268,49 @@ TEST(agent_container_seccomp_denies_a_syscall)
 	ct_exec(&t, ok, &code);
 	ASSERT_EQ(code, 0);
 	ct_stop(&t);
+}
+
+/* What only libseccomp can say is secbpf's to refuse; what changes
+ * nothing or names a syscall it does not know is left out, as runc does. */
+TEST(agent_container_seccomp_compile)
+{
+	static const char *const ok =
+		"{ \"defaultAction\": \"SCMP_ACT_ALLOW\","
+		"  \"syscalls\": [ { \"names\": [ \"read\" ],"
+		"    \"action\": \"SCMP_ACT_ALLOW\" },"
+		"  { \"names\": [ \"no_such_call\", \"mkdir\" ],"
+		"    \"action\": \"SCMP_ACT_ERRNO\", \"args\": [ { \"index\": 1,"
+		"    \"value\": 0, \"op\": \"SCMP_CMP_NE\" } ] } ] }";
+	static const char *const args[] = { "true", NULL };
+	struct moat_err *e = NULL;
+	struct spec *sp = NULL;
+	uint8_t *bpf = NULL;
+	size_t len = 0;
+	json_t *j;
+	char *cfg;
+
+	ct_bpf(ok, &bpf, &len);
+	ASSERT(len > 0 && len % 8 == 0);
+	free(bpf);
+	/* an architecture of the spec's this libseccomp may not have */
+	j = ociconf_base(args);
+	ociconf_set(j, "linux.seccomp",
+		    ociconf_parse("{ \"defaultAction\": \"SCMP_ACT_ALLOW\","
+				  "  \"architectures\": [ \"SCMP_ARCH_X86_64\","
+				  "  \"SCMP_ARCH_SHEB\" ] }"));
+	cfg = ociconf_dump(j);
+	ASSERT_EQ(spec_parse(cfg, strlen(cfg), &sp, &e), 0);
+	free(cfg);
+	bpf = NULL;
+	if (secbpf_compile(sp->seccomp, &bpf, &len, &e) < 0) {
+		ASSERT_EQ(e->errnum, EOPNOTSUPP);
+		ASSERT_STREQ(e->msg,
+			     "linux.seccomp.architectures[1]: "
+			     "SCMP_ARCH_SHEB is not known to libseccomp");
+		moat_err_free(&e);
+	}
+	free(bpf);
+	spec_free(sp);
 }
 
 TEST(agent_container_namespaced_sysctl)

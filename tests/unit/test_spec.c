@@ -4,8 +4,8 @@
  * config, every runtime-spec version from 1.0.0 to 1.3.0 and future ones,
  * and a table of good and bad configs, each a change to the default one,
  * checked for the error's JSON path and kind; what the parser makes of
- * mounts, devices, sysctls and resources; the encoder's round trip; an
- * UPDATE's resources.
+ * mounts, devices, sysctls, resources and the seccomp profile; the
+ * encoder's round trip; an UPDATE's resources.
  */
 #include "../harness/test.h"
 #include "../../src/runtime/spec.h"
@@ -129,7 +129,7 @@ TEST(spec_default_config_is_valid)
 	ASSERT(s->has_resources && s->resources.ndevices == 1 &&
 	       !s->resources.devices[0].allow &&
 	       !strcmp(s->resources.devices[0].access, "rwm"));
-	ASSERT(s->seccomp_json == NULL);
+	ASSERT(s->seccomp == NULL);
 	spec_free(s);
 }
 
@@ -210,6 +210,23 @@ struct spec_case {
 	const char *msg;
 };
 
+/* A profile with every part moat reads. */
+#define SECCOMP_RICH                                                             \
+	"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, "      \
+	"\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", "          \
+	"\"SCMP_ARCH_X32\"], \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"], "         \
+	"\"syscalls\": [{\"names\": [\"read\", \"write\"], \"action\": "         \
+	"\"SCMP_ACT_ALLOW\"}, {\"names\": [\"personality\"], \"action\": "       \
+	"\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 4294967295, "  \
+	"\"op\": \"SCMP_CMP_EQ\"}]}, {\"names\": [\"clone\"], \"action\": "      \
+	"\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 2114060288, "  \
+	"\"valueTwo\": 0, \"op\": \"SCMP_CMP_MASKED_EQ\"}, {\"index\": 5, "      \
+	"\"value\": -1, \"valueTwo\": 7, \"op\": \"SCMP_CMP_NE\"}]}, "           \
+	"{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\", "              \
+	"\"errnoRet\": 1, \"comment\": \"ignored\"}, {\"names\": [\"ptrace\"], " \
+	"\"action\": \"SCMP_ACT_KILL_PROCESS\"}]}"
+#define SECCOMP_ARG0 "{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}"
+
 static const struct spec_case spec_cases[] = {
 	/* good */
 	{ "root.path", "\"/var/lib/c/rootfs\"", 0, NULL },
@@ -248,6 +265,12 @@ static const struct spec_case spec_cases[] = {
 	  "{\"type\": \"network\", \"path\": \"/run/netns/x\"}]",
 	  0, NULL },
 	{ "linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", 0, NULL },
+	{ "linux.seccomp", SECCOMP_RICH, 0, NULL },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_KILL\", \"syscalls\": [{\"names\": "
+	  "[], \"action\": \"SCMP_ACT_TRAP\", \"args\": null}], "
+	  "\"listenerPath\": \"/x\", \"flags\": []}",
+	  0, NULL },
 	{ "linux.cgroupsPath", "\"/moat/x\"", 0, NULL },
 	{ "windows", "{\"layerFolders\": []}", 0, NULL },
 	{ "linux.devices",
@@ -398,6 +421,100 @@ static const struct spec_case spec_cases[] = {
 	{ "linux.seccomp", "{}", EINVAL,
 	  "linux.seccomp.defaultAction: required string" },
 	{ "linux.seccomp", "true", EINVAL, "linux.seccomp: must be an object" },
+	{ "linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_MAYBE\"}", EINVAL,
+	  "linux.seccomp.defaultAction: must be a seccomp action" },
+	{ "linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
+	  EOPNOTSUPP,
+	  "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY is not supported" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultErrnoRet\": -1}",
+	  EINVAL, "linux.seccomp.defaultErrnoRet: must be an integer" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+	  "\"SCMP_ARCH_X86_64\"}",
+	  EINVAL, "linux.seccomp.architectures: must be an array" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+	  "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_VAX\"]}",
+	  EINVAL, "linux.seccomp.architectures[1]: must be an architecture" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": "
+	  "[\"SECCOMP_FILTER_FLAG_FAST\"]}",
+	  EINVAL, "linux.seccomp.flags[0]: must be a seccomp flag" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {}}", EINVAL,
+	  "linux.seccomp.syscalls: must be an array" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [1]}", EINVAL,
+	  "linux.seccomp.syscalls[0]: must be an object" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"action\": \"SCMP_ACT_LOG\"}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].names: required" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\", 1], \"action\": \"SCMP_ACT_LOG\"}]}",
+	  EINVAL,
+	  "linux.seccomp.syscalls[0].names: must be an array of strings" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"]}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].action: required string" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{}, "
+	  "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_KILL_ALL\"}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].names: required" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_KILL_ALL\"}]}",
+	  EINVAL,
+	  "linux.seccomp.syscalls[0].action: must be a seccomp action" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\", "
+	  "\"errnoRet\": \"EPERM\"}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].errnoRet: must be an integer" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\", "
+	  "\"args\": {}}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].args: must be an array" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\", "
+	  "\"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_IN\"}]}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].args[0].op: must be an operator" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\", "
+	  "\"args\": [{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	  EINVAL,
+	  "linux.seccomp.syscalls[0].args[0].index: must be an integer from 0 "
+	  "to 5" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\", "
+	  "\"args\": [{\"index\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].args[0].value: required" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\", "
+	  "\"args\": [{\"index\": 1, \"value\": 1, \"valueTwo\": 1.5, "
+	  "\"op\": \"SCMP_CMP_EQ\"}]}]}",
+	  EINVAL,
+	  "linux.seccomp.syscalls[0].args[0].valueTwo: must be an integer" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\", "
+	  "\"args\": [1]}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].args[0]: must be an object" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	  "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\", "
+	  "\"args\": [" SECCOMP_ARG0 ", " SECCOMP_ARG0 ", " SECCOMP_ARG0
+	  ", " SECCOMP_ARG0 ", " SECCOMP_ARG0 ", " SECCOMP_ARG0
+	  ", " SECCOMP_ARG0 "]}]}",
+	  EINVAL, "linux.seccomp.syscalls[0].args: at most 6 comparisons" },
 	{ "linux.cgroupsPath", "1", EINVAL,
 	  "linux.cgroupsPath: must be a string" },
 	{ "linux.namespaces.1", "{\"type\": \"network\", \"path\": \"x\"}",
@@ -496,8 +613,12 @@ TEST(spec_parsed_fields)
 	ASSERT_EQ(s->process.gid, 100);
 	ASSERT_EQ(s->process.nadditional_gids, 2);
 	ASSERT_EQ(s->process.additional_gids[1], 6);
-	ASSERT_STREQ(s->seccomp_json,
-		     "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[]}");
+	ASSERT(s->seccomp != NULL);
+	ASSERT_EQ(s->seccomp->default_action, SPEC_SCMP_ACT_ERRNO);
+	ASSERT(!s->seccomp->has_default_errno_ret);
+	ASSERT_EQ(s->seccomp->narchs, 0);
+	ASSERT_EQ(s->seccomp->flags, 0);
+	ASSERT_EQ(s->seccomp->nrules, 0);
 	spec_free(s);
 }
 
@@ -556,6 +677,91 @@ TEST(spec_mounts_devices_sysctls_resources_parsed)
 	spec_free(s);
 }
 
+TEST(spec_seccomp_parsed)
+{
+	char msg[MOAT_ERR_MSG_MAX];
+	json_t *doc = default_doc();
+	const struct spec_seccomp *sc;
+	const struct spec_scmp_rule *r;
+	struct spec *s = NULL;
+
+	mutate(doc, "linux.seccomp", SECCOMP_RICH);
+	if (parse_doc(doc, msg, sizeof(msg), &s))
+		FAIL("%s", msg);
+	json_decref(doc);
+	sc = s->seccomp;
+	ASSERT(sc != NULL);
+	ASSERT_EQ(sc->default_action, SPEC_SCMP_ACT_ERRNO);
+	ASSERT(sc->has_default_errno_ret);
+	ASSERT_EQ(sc->default_errno_ret, 38);
+	ASSERT_EQ(sc->narchs, 3);
+	ASSERT_STREQ(spec_scmp_archs[sc->archs[0]], "SCMP_ARCH_X86_64");
+	ASSERT_STREQ(spec_scmp_archs[sc->archs[2]], "SCMP_ARCH_X32");
+	ASSERT_EQ(sc->flags, 1u << 1); /* SECCOMP_FILTER_FLAG_LOG */
+	ASSERT_EQ(sc->nrules, 5);
+	r = &sc->rules[0];
+	ASSERT_STREQ(r->names[0], "read");
+	ASSERT_STREQ(r->names[1], "write");
+	ASSERT(r->names[2] == NULL);
+	ASSERT_EQ(r->action, SPEC_SCMP_ACT_ALLOW);
+	ASSERT(!r->has_errno_ret);
+	ASSERT_EQ(r->nargs, 0);
+	r = &sc->rules[1];
+	ASSERT_EQ(r->nargs, 1);
+	ASSERT_EQ(r->args[0].value, 4294967295u);
+	ASSERT_EQ(r->args[0].op, SPEC_SCMP_CMP_EQ);
+	r = &sc->rules[2];
+	ASSERT_EQ(r->nargs, 2);
+	ASSERT_EQ(r->args[0].index, 0);
+	ASSERT_EQ(r->args[0].value, 2114060288);
+	ASSERT_EQ(r->args[0].op, SPEC_SCMP_CMP_MASKED_EQ);
+	ASSERT_EQ(r->args[1].index, 5);
+	ASSERT_EQ(r->args[1].value, UINT64_MAX); /* -1: every bit */
+	ASSERT_EQ(r->args[1].value_two, 7);
+	ASSERT_EQ(r->args[1].op, SPEC_SCMP_CMP_NE);
+	r = &sc->rules[3];
+	ASSERT_EQ(r->action, SPEC_SCMP_ACT_ERRNO);
+	ASSERT(r->has_errno_ret);
+	ASSERT_EQ(r->errno_ret, 1);
+	ASSERT_EQ(sc->rules[4].action, SPEC_SCMP_ACT_KILL_PROCESS);
+	spec_free(s);
+}
+
+/* Two profiles say the same. */
+static void seccomp_same(const struct spec_seccomp *a,
+			 const struct spec_seccomp *b)
+{
+	size_t i, k;
+
+	ASSERT(a && b);
+	ASSERT_EQ(a->default_action, b->default_action);
+	ASSERT_EQ(a->has_default_errno_ret, b->has_default_errno_ret);
+	ASSERT_EQ(a->default_errno_ret, b->default_errno_ret);
+	ASSERT_EQ(a->narchs, b->narchs);
+	for (i = 0; i < a->narchs; i++)
+		ASSERT_EQ(a->archs[i], b->archs[i]);
+	ASSERT_EQ(a->flags, b->flags);
+	ASSERT_EQ(a->nrules, b->nrules);
+	for (i = 0; i < a->nrules; i++) {
+		const struct spec_scmp_rule *x = &a->rules[i],
+					    *y = &b->rules[i];
+
+		for (k = 0; x->names[k] || y->names[k]; k++)
+			ASSERT(x->names[k] && y->names[k] &&
+			       !strcmp(x->names[k], y->names[k]));
+		ASSERT_EQ(x->action, y->action);
+		ASSERT_EQ(x->has_errno_ret, y->has_errno_ret);
+		ASSERT_EQ(x->errno_ret, y->errno_ret);
+		ASSERT_EQ(x->nargs, y->nargs);
+		for (k = 0; k < x->nargs; k++) {
+			ASSERT_EQ(x->args[k].index, y->args[k].index);
+			ASSERT(x->args[k].value == y->args[k].value);
+			ASSERT(x->args[k].value_two == y->args[k].value_two);
+			ASSERT_EQ(x->args[k].op, y->args[k].op);
+		}
+	}
+}
+
 /* A config with every part moat reads, for the encoder. */
 static json_t *rich_doc(void)
 {
@@ -587,7 +793,7 @@ static json_t *rich_doc(void)
 	       "1000}, \"pids\": {\"limit\": -1}, \"devices\": "
 	       "[{\"allow\": true, \"type\": \"c\", \"major\": 1, "
 	       "\"access\": \"rw\"}]}");
-	mutate(doc, "linux.seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	mutate(doc, "linux.seccomp", SECCOMP_RICH);
 	mutate(doc, "linux.namespaces.1",
 	       "{\"type\": \"network\", \"path\": \"/run/netns/x\"}");
 	mutate(doc, "process.unknownFutureField", "1");
@@ -645,7 +851,7 @@ TEST(spec_encode_round_trips)
 	ASSERT_EQ(s2->resources.ndevices, 1);
 	ASSERT_EQ(s2->resources.devices[0].minor, -1);
 	ASSERT_STREQ(s2->resources.devices[0].access, "rw");
-	ASSERT_STREQ(s2->seccomp_json, s->seccomp_json);
+	seccomp_same(s2->seccomp, s->seccomp);
 	spec_free(s2);
 	/* the guest's: nothing only the host acts on */
 	g = spec_encode(s, 0);
@@ -654,7 +860,7 @@ TEST(spec_encode_round_trips)
 	       !strstr(g, "seccomp"));
 	ASSERT_EQ(spec_parse(g, strlen(g), &s2, &e), 0);
 	ASSERT_EQ(s2->nhooks[SPEC_HOOK_PRESTART], 0);
-	ASSERT(s2->seccomp_json == NULL);
+	ASSERT(s2->seccomp == NULL);
 	ASSERT_EQ(s2->resources.cpu_quota, 1000);
 	spec_free(s2);
 	free(g);
