@@ -70,22 +70,17 @@ static int cli_shim_path(char *out, size_t cap, struct moat_err **e)
 	return 0;
 }
 
-/* The config's annotations as a JSON object text (malloc'd), or NULL. */
-static char *cli_annotations(const struct spec *sp)
+/* The config's annotations into the record s. */
+static int cli_annotations(struct state *s, const struct spec *sp,
+			   struct moat_err **e)
 {
-	json_t *o;
-	char *t;
 	size_t i;
 
-	if (!sp->nannotations)
-		return NULL;
-	o = json_object();
-	for (i = 0; o && i < sp->nannotations; i++)
-		json_object_set_new(o, sp->annotations[i].key,
-				    json_string(sp->annotations[i].value));
-	t = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	return t;
+	for (i = 0; i < sp->nannotations; i++)
+		if (state_annotation_add(s, sp->annotations[i].key,
+					 sp->annotations[i].value, e))
+			return -1;
+	return 0;
 }
 
 /* Write pid to path atomically (tmp + rename), as runc does. */
@@ -213,8 +208,7 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 			 sp->root_path);
 	state_now_rfc3339(s.created, sizeof(s.created));
 	s.owner = (uint32_t)getuid();
-	s.annotations_json = cli_annotations(sp);
-	if (state_create(ctx->root, &s, &h, e)) {
+	if (cli_annotations(&s, sp, e) || state_create(ctx->root, &s, &h, e)) {
 		state_clear(&s);
 		spec_free(sp);
 		return -1;

@@ -79,18 +79,41 @@ enum state_status state_derive(enum state_status phase, pid_t pid, bool alive)
 	return phase;
 }
 
+/* The annotations as a JSON object, in their order; NULL when out of
+ * memory (json_pack then fails). */
 static json_t *state_annotations(const struct state *s)
 {
-	json_t *a;
+	json_t *a = json_object();
+	size_t i;
 
-	if (!s->annotations_json)
-		return json_object();
-	a = json_loads(s->annotations_json, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(a)) {
-		json_decref(a);
-		return json_object();
-	}
+	for (i = 0; a && i < s->nannotations; i++)
+		if (json_object_set_new(a, s->annotations[i].key,
+					json_string(s->annotations[i].value))) {
+			json_decref(a);
+			return NULL;
+		}
 	return a;
+}
+
+int state_annotation_add(struct state *s, const char *key, const char *value,
+			 struct moat_err **e)
+{
+	struct state_annotation *a;
+
+	a = realloc(s->annotations, (s->nannotations + 1) * sizeof(*a));
+	if (!a)
+		return moat_err_set(e, ENOMEM, "annotations");
+	s->annotations = a;
+	a = &a[s->nannotations];
+	a->key = strdup(key);
+	a->value = strdup(value);
+	if (!a->key || !a->value) {
+		free(a->key);
+		free(a->value);
+		return moat_err_set(e, ENOMEM, "annotations");
+	}
+	s->nannotations++;
+	return 0;
 }
 
 char *state_to_json(const struct state *s)
@@ -173,8 +196,9 @@ int state_from_json(const char *text, size_t len, struct state *s,
 		    struct moat_err **e)
 {
 	json_error_t jerr;
+	const char *key;
 	json_int_t v;
-	json_t *j, *a;
+	json_t *j, *a, *val;
 	int phase, r = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -224,19 +248,34 @@ int state_from_json(const char *text, size_t len, struct state *s,
 		moat_err_code(e, EINVAL, "annotations: must be an object");
 		goto out;
 	}
-	if (a && json_object_size(a) &&
-	    !(s->annotations_json = json_dumps(a, JSON_COMPACT))) {
-		moat_err_set(e, ENOMEM, "annotations");
-		goto out;
+	json_object_foreach(a, key, val)
+	{
+		if (!json_is_string(val) ||
+		    strlen(json_string_value(val)) != json_string_length(val)) {
+			moat_err_code(e, EINVAL,
+				      "annotations: a value must be a string");
+			goto out;
+		}
+		if (state_annotation_add(s, key, json_string_value(val), e))
+			goto out;
 	}
 	r = 0;
 out:
 	json_decref(j);
+	if (r)
+		state_clear(s);
 	return r;
 }
 
 void state_clear(struct state *s)
 {
-	free(s->annotations_json);
-	s->annotations_json = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nannotations; i++) {
+		free(s->annotations[i].key);
+		free(s->annotations[i].value);
+	}
+	free(s->annotations);
+	s->annotations = NULL;
+	s->nannotations = 0;
 }

@@ -10,6 +10,7 @@
 #include "../common/err.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,6 +27,12 @@ enum state_status {
 	STATE_STOPPED,
 };
 
+/* One of the config's annotations (owned strings). */
+struct state_annotation {
+	char *key;
+	char *value;
+};
+
 /* A container's record, as in state.json. */
 struct state {
 	char id[STATE_ID_MAX + 1];
@@ -34,9 +41,11 @@ struct state {
 	uint64_t pid_start;	 /* /proc/PID/stat field 22 */
 	char bundle[STATE_PATH_MAX];
 	char rootfs[STATE_PATH_MAX];
-	char created[40];	/* RFC 3339, UTC, nanoseconds */
-	uint32_t owner;		/* uid of the creator */
-	char *annotations_json; /* a JSON object, or NULL for {} (owned) */
+	char created[40]; /* RFC 3339, UTC, nanoseconds */
+	uint32_t owner;	  /* uid of the creator */
+	/* The config's annotations, in its order (owned; none: {}). */
+	struct state_annotation *annotations;
+	size_t nannotations;
 };
 
 /*
@@ -67,7 +76,13 @@ char *state_oci_json(const struct state *s, enum state_status status,
 int state_from_json(const char *text, size_t len, struct state *s,
 		    struct moat_err **e);
 
-/* Free what state_read() or state_from_json() allocated in s. */
+/* Append the annotation key=value (copied; keys are unique) to s.
+ * Returns 0, or -1 with *e set (ENOMEM). */
+int state_annotation_add(struct state *s, const char *key, const char *value,
+			 struct moat_err **e);
+
+/* Free what state_read(), state_from_json() or state_annotation_add()
+ * allocated in s. */
 void state_clear(struct state *s);
 
 #endif

@@ -145,7 +145,13 @@ TEST(state_json_round_trip)
 	char *text;
 
 	fill(&a, "c1");
-	a.annotations_json = strdup("{\"k\":\"v \\\"q\\\"\"}");
+	ASSERT_EQ(state_annotation_add(&a, "k", "v \"q\"", &e), 0);
+	ASSERT_EQ(state_annotation_add(&a, "a", "", &e), 0);
+	/* in the config's order, as the object it was before */
+	text = state_oci_json(&a, STATE_CREATED, "1.2.0", false);
+	ASSERT(text && strstr(text, "\"annotations\":{\"k\":\"v \\\"q\\\"\","
+				    "\"a\":\"\"}"));
+	free(text);
 	text = state_to_json(&a);
 	ASSERT(text);
 	if (state_from_json(text, strlen(text), &b, &e))
@@ -158,7 +164,11 @@ TEST(state_json_round_trip)
 	ASSERT_STREQ(b.rootfs, a.rootfs);
 	ASSERT_STREQ(b.created, a.created);
 	ASSERT_EQ(b.owner, a.owner);
-	ASSERT_STREQ(b.annotations_json, a.annotations_json);
+	ASSERT_EQ(b.nannotations, 2);
+	ASSERT_STREQ(b.annotations[0].key, "k");
+	ASSERT_STREQ(b.annotations[0].value, a.annotations[0].value);
+	ASSERT_STREQ(b.annotations[1].key, "a");
+	ASSERT_STREQ(b.annotations[1].value, "");
 	/* RFC 3339 with nanoseconds, UTC */
 	ASSERT_EQ(strlen(a.created), 30);
 	ASSERT_EQ(a.created[29], 'Z');
@@ -197,6 +207,9 @@ TEST(state_json_refuses_bad_records)
 		"{\"version\":1,\"id\":\"a\",\"phase\":\"created\",\"pid\":1,"
 		"\"pidStartTime\":1,\"bundle\":\"\",\"rootfs\":\"\","
 		"\"created\":\"\",\"owner\":0,\"annotations\":[]}",
+		"{\"version\":1,\"id\":\"a\",\"phase\":\"created\",\"pid\":1,"
+		"\"pidStartTime\":1,\"bundle\":\"\",\"rootfs\":\"\","
+		"\"created\":\"\",\"owner\":0,\"annotations\":{\"k\":1}}",
 		"{\"version\":1,\"version\":1}",
 	};
 	struct moat_err *e = NULL;
@@ -206,7 +219,7 @@ TEST(state_json_refuses_bad_records)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (!state_from_json(bad[i], strlen(bad[i]), &s, &e))
 			FAIL("bad[%zu] accepted", i);
-		ASSERT(s.annotations_json == NULL);
+		ASSERT(s.annotations == NULL && s.nannotations == 0);
 		moat_err_free(&e);
 	}
 }
