@@ -14,26 +14,16 @@ static void blkreq_segs(const struct virtq_chain *c, unsigned first,
 			unsigned last, uint64_t off, uint64_t len,
 			struct blkreq *r)
 {
-	unsigned i;
+	unsigned i = first;
+	uint64_t n;
+	uint8_t *h;
 
 	r->nseg = 0;
 	r->data_len = len;
-	for (i = first; i < last && len; i++) {
-		const struct virtq_buf *b = &c->buf[i];
-		uint64_t n;
-
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		n = b->len - off;
-		if (n > len)
-			n = len;
-		r->seg[r->nseg].host = b->host + off;
+	while ((n = virtq_span_next(c, &i, last, &off, &len, &h))) {
+		r->seg[r->nseg].host = h;
 		r->seg[r->nseg].len = (uint32_t)n;
 		r->nseg++;
-		len -= n;
-		off = 0;
 	}
 }
 

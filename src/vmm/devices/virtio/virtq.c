@@ -153,23 +153,13 @@ bool virtq_want_irq(const struct virtq *q)
 uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst,
 			  uint64_t len)
 {
-	uint64_t done = 0;
-	unsigned i;
+	uint64_t left = len, done = 0, n;
+	unsigned i = 0;
+	uint8_t *h;
 
-	for (i = 0; i < c->nread && done < len; i++) {
-		const struct virtq_buf *b = &c->buf[i];
-		uint64_t n;
-
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		n = b->len - off;
-		if (n > len - done)
-			n = len - done;
-		memcpy((uint8_t *)dst + done, b->host + off, n);
+	while ((n = virtq_span_next(c, &i, c->nread, &off, &left, &h))) {
+		memcpy((uint8_t *)dst + done, h, n);
 		done += n;
-		off = 0;
 	}
 	return done;
 }
@@ -177,23 +167,13 @@ uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst,
 uint64_t virtq_chain_write(const struct virtq_chain *c, uint64_t off,
 			   const void *src, uint64_t len)
 {
-	uint64_t done = 0;
-	unsigned i;
+	uint64_t left = len, done = 0, n;
+	unsigned i = c->nread;
+	uint8_t *h;
 
-	for (i = c->nread; i < c->nbufs && done < len; i++) {
-		const struct virtq_buf *b = &c->buf[i];
-		uint64_t n;
-
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		n = b->len - off;
-		if (n > len - done)
-			n = len - done;
-		memcpy(b->host + off, (const uint8_t *)src + done, n);
+	while ((n = virtq_span_next(c, &i, c->nbufs, &off, &left, &h))) {
+		memcpy(h, (const uint8_t *)src + done, n);
 		done += n;
-		off = 0;
 	}
 	return done;
 }
@@ -202,28 +182,16 @@ int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off,
 		    uint64_t len, struct iovec *iov, unsigned max)
 {
 	unsigned i = writable ? c->nread : 0;
-	unsigned end = writable ? c->nbufs : c->nread;
-	unsigned n = 0;
+	unsigned end = writable ? c->nbufs : c->nread, n = 0;
+	uint64_t k;
+	uint8_t *h;
 
-	for (; i < end && len; i++) {
-		const struct virtq_buf *b = &c->buf[i];
-		uint64_t k;
-
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
+	while ((k = virtq_span_next(c, &i, end, &off, &len, &h))) {
 		if (n >= max)
 			return -1;
-		k = b->len - off;
-		if (k > len)
-			k = len;
-		/* GUEST: inside a buffer virtq_pop checked whole. */
-		iov[n].iov_base = b->host + off;
+		iov[n].iov_base = h;
 		iov[n].iov_len = (size_t)k;
 		n++;
-		len -= k;
-		off = 0;
 	}
 	return len ? -1 : (int)n;
 }

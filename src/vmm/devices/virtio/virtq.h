@@ -80,6 +80,38 @@ void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 /* Whether the driver wants an interrupt now (it has not suppressed them). */
 bool virtq_want_irq(const struct virtq *q);
 
+/*
+ * One walk over bytes [*off, *off + *left) of bufs [*i, end) of c, for the
+ * copy helpers below and for devices that point at guest bytes in place:
+ * each call gives the next non-empty piece (*host, and its length as the
+ * return value), advancing *i, *off and *left; 0 when the range or the
+ * bufs are used up (then *left says what the bufs lacked).
+ */
+static inline uint64_t virtq_span_next(const struct virtq_chain *c, unsigned *i,
+				       unsigned end, uint64_t *off,
+				       uint64_t *left, uint8_t **host)
+{
+	for (; *i < end && *left; (*i)++) {
+		const struct virtq_buf *b = &c->buf[*i];
+		uint64_t n;
+
+		if (*off >= b->len) {
+			*off -= b->len;
+			continue;
+		}
+		n = b->len - *off;
+		if (n > *left)
+			n = *left;
+		/* GUEST: inside a buffer virtq_pop checked whole. */
+		*host = b->host + *off;
+		*left -= n;
+		*off = 0;
+		(*i)++;
+		return n;
+	}
+	return 0;
+}
+
 /* Copy helpers over a chain's readable / writable parts. Return bytes
  * copied. */
 uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst,
