@@ -477,14 +477,30 @@ const char *agentc_run(struct agentc *c, const char *const *argv, int *code)
 	return buf;
 }
 
+/* Send m (CREATE or EXEC) with its four streams; on success the STARTED
+ * reply's proc handle and pid. */
+static int agentc_started(struct agentc *c, struct msg *m,
+			  const uint32_t streams[4], uint32_t *proc,
+			  uint32_t *pid)
+{
+	struct msg r;
+	int code = agentc_call_streams(c, m, &r, streams);
+
+	if (!code) {
+		if (proc)
+			*proc = r.u.started.proc;
+		if (pid)
+			*pid = r.u.started.pid;
+	}
+	return code;
+}
+
 int agentc_create(struct agentc *c, const char *id, const char *tag,
 		  const char *config, const void *bpf, size_t bpf_len,
 		  uint32_t in, uint32_t out, uint32_t err, uint32_t tty,
 		  uint32_t *proc, uint32_t *pid)
 {
 	struct msg m = { WIRE_K_REQUEST, MSG_OP_CREATE, 0, { { 0 } } };
-	struct msg r;
-	int code;
 
 	m.u.create.id.s = id;
 	m.u.create.id.len = (uint32_t)strlen(id);
@@ -498,15 +514,8 @@ int agentc_create(struct agentc *c, const char *id, const char *tag,
 	m.u.create.stream_out = out;
 	m.u.create.stream_err = err;
 	m.u.create.stream_tty = tty;
-	code = agentc_call_streams(c, &m, &r,
-				   (const uint32_t[4]){ in, out, err, tty });
-	if (!code) {
-		if (proc)
-			*proc = r.u.started.proc;
-		if (pid)
-			*pid = r.u.started.pid;
-	}
-	return code;
+	return agentc_started(c, &m, (const uint32_t[4]){ in, out, err, tty },
+			      proc, pid);
 }
 
 int agentc_simple(struct agentc *c, uint16_t op)
@@ -523,9 +532,7 @@ int agentc_exec(struct agentc *c, const char *const *argv, uint32_t in,
 	static char abuf[65536], ebuf[256];
 	static const char *const env[] = { "PATH=/bin", "HOME=/" };
 	struct msg m = { WIRE_K_REQUEST, MSG_OP_EXEC, 0, { { 0 } } };
-	struct msg r;
 	uint32_t n = 0;
-	int code;
 
 	while (argv[n])
 		n++;
@@ -537,15 +544,8 @@ int agentc_exec(struct agentc *c, const char *const *argv, uint32_t in,
 	m.u.exec.stream_out = out;
 	m.u.exec.stream_err = err;
 	m.u.exec.stream_tty = tty;
-	code = agentc_call_streams(c, &m, &r,
-				   (const uint32_t[4]){ in, out, err, tty });
-	if (!code) {
-		if (proc)
-			*proc = r.u.started.proc;
-		if (pid)
-			*pid = r.u.started.pid;
-	}
-	return code;
+	return agentc_started(c, &m, (const uint32_t[4]){ in, out, err, tty },
+			      proc, pid);
 }
 
 int agentc_signal(struct agentc *c, uint32_t proc, uint32_t signo)
