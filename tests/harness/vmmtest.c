@@ -136,3 +136,19 @@ int vmmtest_threads_filtered(pid_t pid)
 	closedir(d);
 	return n;
 }
+
+void vmmtest_status(const char *ctl, pid_t vmm, const char *log, char *line,
+		    size_t cap)
+{
+	int fd = vmmtest_connect(ctl, vmm, log);
+	size_t k = 0;
+
+	ASSERT_EQ(write(fd, "status\n", 7), 7);
+	while (k < cap - 1) {
+		ASSERT_EQ(read(fd, line + k, 1), 1);
+		if (line[k++] == '\n')
+			break;
+	}
+	line[k] = '\0';
+	close(fd);
+}

@@ -37,6 +37,11 @@ void vmmtest_show_log(const char *path);
  * (vmm) runs; log (may be NULL) is shown if it exits first. */
 int vmmtest_connect(const char *path, pid_t vmm, const char *log);
 
+/* moat-vmm's status line (with its newline) from the control socket at
+ * ctl, into line (cap bytes, NUL-terminated). */
+void vmmtest_status(const char *ctl, pid_t vmm, const char *log, char *line,
+		    size_t cap);
+
 /* Every thread of pid runs under a seccomp filter (mode 2); returns the
  * number of threads. */
 int vmmtest_threads_filtered(pid_t pid);

@@ -324,17 +324,8 @@ static void p9_counters(struct vm9p *v, unsigned long long n[3])
 {
 	char line[256];
 	const char *p;
-	size_t k = 0;
-	int fd = vmmtest_connect(v->ctl, v->pid, v->log);
 
-	ASSERT_EQ(write(fd, "status\n", 7), 7);
-	while (k < sizeof(line) - 1) {
-		ASSERT_EQ(read(fd, line + k, 1), 1);
-		if (line[k++] == '\n')
-			break;
-	}
-	line[k] = '\0';
-	close(fd);
+	vmmtest_status(v->ctl, v->pid, v->log, line, sizeof(line));
 	p = strstr(line, " p9_req=");
 	if (!p || sscanf(p, " p9_req=%llu p9_copy=%llu p9_sg=%llu", &n[0],
 			 &n[1], &n[2]) != 3)
