@@ -626,3 +626,10 @@ const struct msg_oom *agentc_wait_oom(struct agentc *c, size_t i,
 			return NULL;
 	return &c->ooms[i];
 }
+
+const char *agentc_sh(struct agentc *c, const char *script, int *code)
+{
+	const char *const argv[] = { "sh", "-c", script, NULL };
+
+	return agentc_run(c, argv, code);
+}

@@ -128,6 +128,8 @@ const char *agentc_wait_eof(struct agentc *c, uint32_t id);
  * stderr (in a static buffer, up to 16 KiB), and *code its exit status
  * (128 + the signal that killed it). An EXEC error fails the test. */
 const char *agentc_run(struct agentc *c, const char *const *argv, int *code);
+/* agentc_run of "sh -c script". */
+const char *agentc_sh(struct agentc *c, const char *script, int *code);
 
 /* CREATE: config JSON text, optional BPF, stream ids (0: none). Returns
  * 0 with *proc set, or the error code. */

@@ -111,13 +111,6 @@ static bool gone(pid_t pid)
 	return z;
 }
 
-static const char *sbt_sh(struct sbt *t, const char *script, int *code)
-{
-	const char *const argv[] = { "sh", "-c", script, NULL };
-
-	return agentc_run(&t->ac, argv, code);
-}
-
 TEST_TIMEOUT(vmm_backend_runs_a_container_on_the_rootfs_share, 300)
 {
 	struct sbt t;
@@ -130,8 +123,9 @@ TEST_TIMEOUT(vmm_backend_runs_a_container_on_the_rootfs_share, 300)
 	sbt_config(&t, false);
 	sbt_start(&t);
 	sbt_container(&t);
-	out = sbt_sh(&t, "cat /data/hello && echo from the guest > /data/w",
-		     &code);
+	out = agentc_sh(&t.ac,
+			"cat /data/hello && echo from the guest > /data/w",
+			&code);
 	ASSERT_EQ(code, 0);
 	ASSERT(strlen(out) > 0);
 	snprintf(path, sizeof(path), "%s/data/w", t.rootfs);
@@ -163,7 +157,7 @@ TEST_TIMEOUT(vmm_backend_readonly_rootfs_and_death_with_its_parent, 300)
 	sbt_config(&t, true);
 	sbt_start(&t);
 	sbt_container(&t);
-	out = sbt_sh(&t, "echo x > /data/w", &code);
+	out = agentc_sh(&t.ac, "echo x > /data/w", &code);
 	ASSERT(code != 0);
 	if (!strstr(out, "Read-only"))
 		FAIL("a write to a read-only rootfs: %s", out);

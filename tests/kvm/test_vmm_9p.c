@@ -196,19 +196,10 @@ static void ct_up(struct vm9p *v, const char *id, const char *tag)
 	ASSERT_EQ(agentc_simple(&v->c, MSG_OP_START), 0);
 }
 
-/* Run "sh -c script" in the last container started; returns its stdout
- * and stderr, *code its exit status. */
-static const char *ct_sh(struct vm9p *v, const char *script, int *code)
-{
-	const char *const argv[] = { "sh", "-c", script, NULL };
-
-	return agentc_run(&v->c, argv, code);
-}
-
 static const char *ct_ok(struct vm9p *v, const char *script)
 {
 	int code;
-	const char *out = ct_sh(v, script, &code);
+	const char *out = agentc_sh(&v->c, script, &code);
 
 	if (code != 0)
 		FAIL("'%s' exited %d: %s", script, code, out);
@@ -353,7 +344,7 @@ static void escape_suite(struct vm9p *v)
 	int code;
 
 	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
-		out = ct_sh(v, reads[i], &code);
+		out = agentc_sh(&v->c, reads[i], &code);
 		if (strstr(out, "host secret"))
 			FAIL("'%s' read the marker: %s", reads[i], out);
 		test_diag("%s: exit %d, %.*s", reads[i], code,
@@ -361,24 +352,24 @@ static void escape_suite(struct vm9p *v)
 	}
 	/* Writes through the same symlinks land in the container's view,
 	 * never on the host's marker. */
-	ct_sh(v, "echo pwned > /esc_abs", &code);
-	ct_sh(v, "echo pwned > /esc_rel", &code);
-	ct_sh(v, "echo pwned > /esc_dir/marker", &code);
-	ct_sh(v, "echo pwned > /../marker", &code);
+	agentc_sh(&v->c, "echo pwned > /esc_abs", &code);
+	agentc_sh(&v->c, "echo pwned > /esc_rel", &code);
+	agentc_sh(&v->c, "echo pwned > /esc_dir/marker", &code);
+	agentc_sh(&v->c, "echo pwned > /../marker", &code);
 	/* A hard link and renames across the share's edge (the container's
 	 * /proc and /dev are other filesystems): refused. */
-	out = ct_sh(v, "busybox ln /data/rnd /dev/rnd", &code);
+	out = agentc_sh(&v->c, "busybox ln /data/rnd /dev/rnd", &code);
 	ASSERT(code != 0);
-	out = ct_sh(v, "busybox ln /proc/version /data/v", &code);
+	out = agentc_sh(&v->c, "busybox ln /proc/version /data/v", &code);
 	ASSERT(code != 0);
-	ct_sh(v, "busybox mv /dev/null /data/null_from_dev", &code);
+	agentc_sh(&v->c, "busybox mv /dev/null /data/null_from_dev", &code);
 	pathf(p, sizeof(p), v->rw, "b/rootfs/data/null_from_dev");
 	if (lstat(p, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
 		FAIL("a device node reached the share");
 	/* Device nodes: not made, whatever the container may do. */
-	out = ct_sh(v, "mknod /data/nulldev c 1 3", &code);
+	out = agentc_sh(&v->c, "mknod /data/nulldev c 1 3", &code);
 	ASSERT(code != 0);
-	out = ct_sh(v, "mknod /data/sda b 8 0", &code);
+	out = agentc_sh(&v->c, "mknod /data/sda b 8 0", &code);
 	ASSERT(code != 0);
 	pathf(p, sizeof(p), v->rw, "b/rootfs/data/nulldev");
 	ASSERT(lstat(p, &st) < 0);
@@ -401,13 +392,13 @@ static void ro_share(struct vm9p *v)
 		 "ro /tmp/ro");
 	out = ct_ok(v, "cat /tmp/ro/rootfs/data/hello");
 	ASSERT(strlen(out) > 0);
-	out = ct_sh(v, "echo x > /tmp/ro/rootfs/data/new", &code);
+	out = agentc_sh(&v->c, "echo x > /tmp/ro/rootfs/data/new", &code);
 	ASSERT(code != 0);
 	if (!strstr(out, "Read-only"))
 		FAIL("a write to the read-only share: %s", out);
-	ct_sh(v, "mkdir /tmp/ro/rootfs/data/newdir", &code);
+	agentc_sh(&v->c, "mkdir /tmp/ro/rootfs/data/newdir", &code);
 	ASSERT(code != 0);
-	ct_sh(v, "rm /tmp/ro/rootfs/data/hello", &code);
+	agentc_sh(&v->c, "rm /tmp/ro/rootfs/data/hello", &code);
 	ASSERT(code != 0);
 	pathf(p, sizeof(p), v->ro, "b/rootfs/data/new");
 	ASSERT(lstat(p, &st) < 0 && errno == ENOENT);

@@ -239,19 +239,10 @@ static void ct_up(struct vmnet *v)
 	ASSERT_EQ(agentc_simple(&v->c, MSG_OP_START), 0);
 }
 
-/* Run "sh -c script" in the container; returns its stdout and stderr,
- * *code its exit status. */
-static const char *ct_sh(struct vmnet *v, const char *script, int *code)
-{
-	const char *const argv[] = { "sh", "-c", script, NULL };
-
-	return agentc_run(&v->c, argv, code);
-}
-
 static const char *ct_ok(struct vmnet *v, const char *script)
 {
 	int code;
-	const char *out = ct_sh(v, script, &code);
+	const char *out = agentc_sh(&v->c, script, &code);
 
 	if (code != 0) {
 		vmmtest_show_log(v->log);
