@@ -11,6 +11,7 @@
 int loop_init(struct loop *l)
 {
 	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	l->broken = false;
 	return l->ep < 0 ? -1 : 0;
 }
 
@@ -65,13 +66,20 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	struct epoll_event evs[LOOP_BATCH];
 	int n, i;
 
+	l->broken = false;
 	n = epoll_wait(l->ep, evs, LOOP_BATCH, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !l->broken; i++) {
 		struct loop_handler *h = evs[i].data.ptr;
 
 		h->fn(h, evs[i].events);
 	}
-	return n;
+	l->broken = false;
+	return i;
+}
+
+void loop_break(struct loop *l)
+{
+	l->broken = true;
 }

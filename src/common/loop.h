@@ -1,5 +1,6 @@
 /*
- * loop.h: a tiny epoll event loop (moat-vmm's main thread, moat-agent). A
+ * loop.h: a tiny epoll event loop (moat-vmm's main thread, moat-agent,
+ * moat-shim). A
  * handler is registered with its fd and the events it wants; when they
  * fire, its function is called with them. Handlers are owned by their
  * callers and must stay alive while added, and through the rest of a
@@ -31,6 +32,7 @@ struct loop_handler {
 
 struct loop {
 	int ep;
+	bool broken; /* loop_break() in this loop_run_once() */
 };
 
 int loop_init(struct loop *l);
@@ -49,5 +51,9 @@ int loop_set(struct loop *l, struct loop_handler *h, uint32_t events);
 /* Wait up to timeout_ms (-1: forever) and dispatch; returns the number of
  * handlers called, or -1 on error other than EINTR. */
 int loop_run_once(struct loop *l, int timeout_ms);
+/* From a handler: the loop_run_once() that called it calls no more of its
+ * batch (the caller is done with everything the loop watches). Outside a
+ * run it has no effect. */
+void loop_break(struct loop *l);
 
 #endif

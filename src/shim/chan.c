@@ -14,7 +14,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 /* --- the agent channel ---------------------------------------------------- */
@@ -31,6 +30,7 @@ void shim_lost(struct shim *s, const char *what)
 		s->code = SHIM_STATUS_LOST;
 	}
 	s->phase = SHIM_DONE;
+	loop_break(&s->loop); /* nothing more of this batch */
 }
 
 static void shim_chan_lost(void *ctx, const char *what, bool proto)
@@ -77,19 +77,19 @@ static void shim_sync(struct shim *s, const struct syncmsg *m)
 	bool ok = m->kind == SYNCMSG_OK;
 	int n;
 
-	if (s->synced || s->sync_fd < 0)
+	if (s->synced || s->sync_h.fd < 0)
 		return;
 	s->synced = true;
 	n = syncmsg_encode(buf, sizeof(buf), m);
-	if ((n < 0 || shim_write_all(s->sync_fd, buf, (size_t)n) < 0) && ok) {
+	if ((n < 0 || shim_write_all(s->sync_h.fd, buf, (size_t)n) < 0) && ok) {
 		/* moat create is gone: nobody will record the container */
 		shim_log(s, "moat create went away");
 		shim_lost(s, "moat create went away");
 	}
 	if (ok) {
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->sync_fd, NULL);
-		close(s->sync_fd);
-		s->sync_fd = -1;
+		loop_set(&s->loop, &s->sync_h, 0);
+		close(s->sync_h.fd);
+		s->sync_h.fd = -1;
 	}
 }
 
@@ -145,7 +145,7 @@ static void shim_created(void *ctx, void *arg, const struct msg *m)
 	s->phase = SHIM_CREATED;
 	s->deadline = 0;
 	if (s->procs[0].tty)
-		shim_resize(s, &s->procs[0], s->procs[0].in.fd);
+		shim_resize(s, &s->procs[0], s->procs[0].in.h.fd);
 	shim_sync_ok(s);
 }
 

@@ -18,7 +18,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 /* --- control clients ------------------------------------------------------ */
 
@@ -328,6 +327,8 @@ static void shim_client_update(struct shim *s, const struct shim_call *c)
 	free(json);
 }
 
+static void shim_exec_client(struct loop_handler *h, uint32_t events);
+
 /*
  * An EXEC came back (m; NULL: the container stopped first): the process
  * runs, its client is told "ok <pid>" and heard from (resizes, signals),
@@ -335,15 +336,14 @@ static void shim_client_update(struct shim *s, const struct shim_call *c)
  */
 static void shim_exec_done(void *ctx, void *arg, const struct msg *m)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct shim *s = ctx;
 	struct shim_proc *x = arg;
 	char text[MSG_TEXT_MAX + 1], line[32];
-	int fd = x->client, n;
+	int fd = x->client.fd, n;
 
 	x->req = 0;
 	if (!m || m->kind == WIRE_K_ERROR) {
-		x->client = -1;
+		x->client.fd = -1;
 		if (!m) {
 			shim_fail(fd, "the container stopped");
 			return; /* the slot goes with the others */
@@ -356,13 +356,12 @@ static void shim_exec_done(void *ctx, void *arg, const struct msg *m)
 	x->proc = m->u.started.proc;
 	x->pid = m->u.started.pid;
 	n = snprintf(line, sizeof(line), "ok %u\n", x->pid);
-	ev.data.u32 = SHIM_EV_CLIENT + (uint32_t)shim_slot(s, x);
-	if (send(x->client, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	if (send(x->client.fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) !=
 		    n ||
-	    epoll_ctl(s->ep, EPOLL_CTL_ADD, x->client, &ev) < 0)
+	    loop_add(&s->loop, &x->client, EPOLLIN) < 0)
 		shim_signal_proc(s, x->proc, SIGKILL, false, -1);
 	if (x->tty)
-		shim_resize(s, x, x->in.fd);
+		shim_resize(s, x, x->in.h.fd);
 	shim_in_arm(s, x);
 }
 
@@ -397,21 +396,22 @@ static void shim_client_exec(struct shim *s, const struct shim_call *c)
 		shim_fail(fd, "too many exec'd processes at once");
 		goto out;
 	}
-	shim_proc_init(p, &s->next_stream, fds[0], nfds > 1 ? fds[1] : fds[0],
+	shim_proc_init(s, p, fds[0], nfds > 1 ? fds[1] : fds[0],
 		       nfds > 2 ? fds[2] : -1, sp->process.terminal);
 	p->own_fds = true;
-	p->client = fd;
+	p->client.fd = fd;
+	p->client.fn = shim_exec_client;
 	p->in.poll = true;
 	nfds = 0;
 	if (shim_exec_msg(s, &sp->process, p, &m) || shim_proc_open(s, p)) {
-		p->client = -1;
+		p->client.fd = -1;
 		shim_proc_done(s, p);
 		shim_fail(fd, "process: too large for one request");
 		goto out;
 	}
 	p->req = shim_request(s, &m, shim_exec_done, p);
 	if (!p->req) {
-		p->client = -1;
+		p->client.fd = -1;
 		shim_proc_done(s, p);
 		shim_fail(fd, "busy");
 		goto out;
@@ -478,8 +478,10 @@ static const struct shim_verb {
 	[SHIMMSG_EXEC] = { shim_client_exec, "bad request", true },
 };
 
-void shim_client(struct shim *s)
+/* shim.sock's listener is readable: a client to serve. */
+void shim_client_event(struct loop_handler *h, uint32_t events)
 {
+	struct shim *s = loop_owner(h, struct shim, ctl_h);
 	char line[SHIMCTL_LINE_MAX + 1];
 	struct timeval tv = { 5, 0 };
 	struct ucred cred;
@@ -490,7 +492,8 @@ void shim_client(struct shim *s)
 	size_t nfds = 0, extra = 0, k;
 	struct shim_call c;
 
-	fd = accept4(s->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	(void)events;
+	fd = accept4(h->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
@@ -524,22 +527,28 @@ void shim_client(struct shim *s)
 	v->serve(s, &c);
 }
 
-/* A line from an exec'd process's client: "kill <signo>" or "resize
- * <rows> <cols>"; its hang-up before the process ended kills it. */
-void shim_exec_client(struct shim *s, struct shim_proc *p)
+/* A line from an exec'd process's client (p's client handler): "kill
+ * <signo>" or "resize <rows> <cols>"; its hang-up before the process
+ * ended kills it. */
+static void shim_exec_client(struct loop_handler *h, uint32_t events)
 {
+	struct shim_proc *p = loop_owner(h, struct shim_proc, client);
+	struct shim *s = p->shim;
 	char buf[256], *line, *next;
 	struct shimmsg_req r;
 	struct msg m = { 0 };
 	ssize_t n;
 
-	n = recv(p->client, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	(void)events;
+	if (!p->used || p->client.fd < 0)
+		return;
+	n = recv(p->client.fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->client, NULL);
-		close(p->client);
-		p->client = -1;
+		loop_del(&s->loop, &p->client);
+		close(p->client.fd);
+		p->client.fd = -1;
 		if (!p->exited)
 			shim_signal_proc(s, p->proc, SIGKILL, false, -1);
 		return;

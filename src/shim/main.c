@@ -51,7 +51,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -133,10 +132,10 @@ static void shim_signals(struct shim *s)
 	struct signalfd_siginfo si;
 	int status;
 
-	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	while (read(s->sig_h.fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGWINCH && s->procs[0].tty) {
 			/* The terminal (our controlling one) was resized. */
-			shim_resize(s, &s->procs[0], s->procs[0].in.fd);
+			shim_resize(s, &s->procs[0], s->procs[0].in.h.fd);
 			continue;
 		}
 		if (si.ssi_signo != SIGCHLD) {
@@ -154,6 +153,12 @@ static void shim_signals(struct shim *s)
 			shim_lost(s, "the VM exited");
 		}
 	}
+}
+
+static void shim_signal_event(struct loop_handler *h, uint32_t events)
+{
+	(void)events;
+	shim_signals(loop_owner(h, struct shim, sig_h));
 }
 
 /* --- set-up --------------------------------------------------------------- */
@@ -215,11 +220,11 @@ static int shim_hooks_wait(struct shim *s, struct moat_err **e)
 	ssize_t n;
 
 	n = syncmsg_encode(buf, sizeof(buf), &m);
-	if (n > 0 && shim_write_all(s->sync_fd, buf, (size_t)n)) {
+	if (n > 0 && shim_write_all(s->sync_h.fd, buf, (size_t)n)) {
 		/* EOF follows: said below */
 	}
 	while (got < SYNCMSG_GO_LEN) {
-		n = read(s->sync_fd, buf + got, SYNCMSG_GO_LEN - got);
+		n = read(s->sync_h.fd, buf + got, SYNCMSG_GO_LEN - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -270,12 +275,12 @@ static int shim_config(struct shim *s, struct moat_err **e)
 			if (null > 2)
 				close(null);
 		}
-		shim_proc_init(&s->procs[0], &s->next_stream, sl, sl, -1, true);
+		shim_proc_init(s, &s->procs[0], sl, sl, -1, true);
 		s->procs[0].own_fds = true;
 		s->procs[0].in.poll = true;
 	} else {
-		shim_proc_init(&s->procs[0], &s->next_stream, STDIN_FILENO,
-			       STDOUT_FILENO, STDERR_FILENO, false);
+		shim_proc_init(s, &s->procs[0], STDIN_FILENO, STDOUT_FILENO,
+			       STDERR_FILENO, false);
 	}
 	if ((size_t)snprintf(s->rootfs, sizeof(s->rootfs), "%s/%s/%s", s->root,
 			     s->id, SHIM_SHARE_DIR) >= sizeof(s->rootfs)) {
@@ -341,7 +346,7 @@ out:
 
 static int shim_setup(struct shim *s, struct moat_err **e)
 {
-	struct epoll_event ev;
+	struct shim_proc *init = &s->procs[0];
 	sigset_t mask;
 	size_t i;
 
@@ -370,7 +375,7 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return moat_err_set(e, errno, "console pipe");
-		s->console_r = p[0];
+		s->console_h.fd = p[0];
 		s->sc.log_fd = p[1];
 		fcntl(p[0], F_SETFL, O_NONBLOCK);
 		s->sc.log_path = "/dev/stdout";
@@ -382,8 +387,8 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	s->pbuf = malloc(WIRE_FRAME_MAX);
 	if (!s->pbuf)
 		return moat_err_set(e, ENOMEM, "shim");
-	s->ctl_fd = shimctl_listen(s->dir_fd, e);
-	if (s->ctl_fd < 0)
+	s->ctl_h.fd = shimctl_listen(s->dir_fd, e);
+	if (s->ctl_h.fd < 0)
 		return -1;
 
 	sigemptyset(&mask);
@@ -391,9 +396,8 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	for (i = 0; i < sizeof(shim_forwarded) / sizeof(shim_forwarded[0]); i++)
 		sigaddset(&mask, shim_forwarded[i]);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	s->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (s->sigfd < 0 || s->ep < 0)
+	s->sig_h.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sig_h.fd < 0 || loop_init(&s->loop) < 0)
 		return moat_err_set(e, errno, "shim: epoll");
 
 	/* The monitor and its helpers in a PID namespace whose /proc
@@ -420,30 +424,22 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	if (aclient_init(&s->ac, s->sb.chan_fd, "moat-shim", &shim_chan_ops, s))
 		return moat_err_set(e, ENOMEM, "shim");
 
-	ev.events = EPOLLIN;
-	ev.data.u32 = SHIM_EV_CHAN;
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sb.chan_fd, &ev) < 0)
+	s->chan_h.fd = s->sb.chan_fd;
+	if (loop_add(&s->loop, &s->chan_h, EPOLLIN) < 0)
 		return moat_err_set(e, errno, "shim: epoll");
-	ev.data.u32 = SHIM_EV_SIG;
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sigfd, &ev);
-	ev.data.u32 = SHIM_EV_CTL;
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->ctl_fd, &ev);
-	ev.data.u32 = SHIM_EV_CONSOLE;
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->console_r, &ev);
+	loop_add(&s->loop, &s->sig_h, EPOLLIN);
+	loop_add(&s->loop, &s->ctl_h, EPOLLIN);
+	loop_add(&s->loop, &s->console_h, EPOLLIN);
 	/* EPOLLERR on the sync pipe: `moat create` died before the
 	 * container was created, and nobody would ever record or delete it:
 	 * stop the VM and go. */
-	ev.events = 0;
-	ev.data.u32 = SHIM_EV_SYNC;
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sync_fd, &ev);
+	loop_add(&s->loop, &s->sync_h, 0);
 	/* stdin: a file or /dev/null cannot be polled; it is always
 	 * readable. */
-	if (!s->procs[0].tty) {
-		ev.data.u32 = SHIM_EV_IN;
-		s->procs[0].in.poll =
-			epoll_ctl(s->ep, EPOLL_CTL_ADD, STDIN_FILENO, &ev) == 0;
-		if (s->procs[0].in.poll)
-			epoll_ctl(s->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
+	if (!init->tty) {
+		init->in.poll = loop_add(&s->loop, &init->in.h, 0) == 0;
+		if (init->in.poll)
+			loop_del(&s->loop, &init->in.h);
 	}
 	s->phase = SHIM_BOOTING;
 	s->deadline = shim_now_ms() + SHIM_HELLO_MS;
@@ -472,13 +468,29 @@ static long shim_procs_tick(struct shim *s)
 	return next;
 }
 
+/* The sync socket hung up: `moat create` went away. */
+static void shim_sync_event(struct loop_handler *h, uint32_t events)
+{
+	struct shim *s = loop_owner(h, struct shim, sync_h);
+
+	(void)events;
+	if (s->sync_h.fd >= 0 && !s->synced) {
+		shim_log(s, "moat create went away");
+		shim_lost(s, "moat create went away");
+	}
+}
+
+static void shim_chan_event(struct loop_handler *h, uint32_t events)
+{
+	(void)events;
+	aclient_read(&loop_owner(h, struct shim, chan_h)->ac);
+}
+
 static void shim_loop(struct shim *s)
 {
-	struct epoll_event ev[16];
 	struct msg m = { 0 };
 	struct shim_proc *p;
-	int n, timeout;
-	uint32_t tag;
+	int timeout;
 	bool in_ready;
 	long next;
 	size_t i;
@@ -531,53 +543,15 @@ static void shim_loop(struct shim *s)
 		}
 		if (in_ready)
 			timeout = 0;
-		n = epoll_wait(s->ep, ev, 16, timeout);
-		if (n < 0 && errno != EINTR)
+		/* Each handler is the fd's owner's (shim_lost() ends the
+		 * batch). */
+		if (loop_run_once(&s->loop, timeout) < 0)
 			break;
-		for (i = 0;
-		     i < (size_t)(n > 0 ? n : 0) && s->phase != SHIM_DONE;
-		     i++) {
-			tag = ev[i].data.u32;
-			if (tag >= SHIM_EV_CLIENT &&
-			    tag < SHIM_EV_CLIENT + SHIM_PROCS) {
-				p = &s->procs[tag - SHIM_EV_CLIENT];
-				if (p->used && p->client >= 0)
-					shim_exec_client(s, p);
-				continue;
-			}
-			if (tag >= SHIM_EV_IN &&
-			    tag < SHIM_EV_IN + SHIM_PROCS) {
-				p = &s->procs[tag - SHIM_EV_IN];
-				if (p->used)
-					shim_in_read(s, p);
-				continue;
-			}
-			switch (tag) {
-			case SHIM_EV_CHAN:
-				aclient_read(&s->ac);
-				break;
-			case SHIM_EV_SIG:
-				shim_signals(s);
-				break;
-			case SHIM_EV_CTL:
-				shim_client(s);
-				break;
-			case SHIM_EV_CONSOLE:
-				shim_console(s);
-				break;
-			case SHIM_EV_SYNC:
-				if (s->sync_fd >= 0 && !s->synced) {
-					shim_log(s, "moat create went away");
-					shim_lost(s, "moat create went away");
-				}
-				break;
-			}
-		}
 		if (in_ready && s->phase != SHIM_DONE)
 			for (i = 0; i < SHIM_PROCS; i++) {
 				p = &s->procs[i];
 				if (p->used && !p->in.eof && !p->in.poll &&
-				    p->in.fd >= 0 && p->proc)
+				    p->in.h.fd >= 0 && p->proc)
 					shim_in_read(s, p);
 			}
 	}
@@ -608,11 +582,12 @@ int main(int argc, char **argv)
 {
 	struct shim s = { .dir_fd = -1,
 			  .log_fd = -1,
-			  .console_r = -1,
-			  .sync_fd = -1,
-			  .ep = -1,
-			  .sigfd = -1,
-			  .ctl_fd = -1,
+			  .loop = { .ep = -1 },
+			  .console_h = { .fd = -1, .fn = shim_console_event },
+			  .sync_h = { .fd = -1, .fn = shim_sync_event },
+			  .sig_h = { .fd = -1, .fn = shim_signal_event },
+			  .ctl_h = { .fd = -1, .fn = shim_client_event },
+			  .chan_h = { .fd = -1, .fn = shim_chan_event },
 			  .next_stream = 1,
 			  .sb = SANDBOX_INIT,
 			  .pidns = SHIM_PIDNS_INIT,
@@ -640,12 +615,12 @@ int main(int argc, char **argv)
 			v = strtol(argv[j + 1], &end, 10);
 			if (errno || *end || v < 3 || v > 65535)
 				break;
-			s.sync_fd = (int)v;
+			s.sync_h.fd = (int)v;
 		} else
 			break;
 	}
-	if (j != argc || !s.root || !s.id || !s.bundle || s.sync_fd < 0 ||
-	    fcntl(s.sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
+	if (j != argc || !s.root || !s.id || !s.bundle || s.sync_h.fd < 0 ||
+	    fcntl(s.sync_h.fd, F_SETFD, FD_CLOEXEC) < 0) {
 		shim_usage();
 		return 2;
 	}
@@ -663,7 +638,7 @@ int main(int argc, char **argv)
 			       (int)s.tail_len, s.console_tail);
 		moat_err_free(&e);
 		net_teardown(&s.net);
-		if (s.ctl_fd >= 0 && s.dir_fd >= 0)
+		if (s.ctl_h.fd >= 0 && s.dir_fd >= 0)
 			unlinkat(s.dir_fd, SHIMCTL_SOCK, 0);
 		return 1;
 	}

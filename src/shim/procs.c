@@ -13,23 +13,27 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 
 /* --- processes and their streams ----------------------------------------- */
 
-void shim_proc_init(struct shim_proc *p, uint32_t *next, int in, int out,
+static void shim_in_event(struct loop_handler *h, uint32_t events);
+
+/* p, in s's table, for a new process with these fds (a terminal: in). */
+void shim_proc_init(struct shim *s, struct shim_proc *p, int in, int out,
 		    int err, bool tty)
 {
-	uint32_t base = *next - 1;
+	uint32_t base = s->next_stream - 1;
 
-	*next += 3; /* never reused in a connection (docs/protocol.md) */
+	s->next_stream += 3; /* never reused in a connection (protocol.md) */
 	memset(p, 0, sizeof(*p));
+	p->shim = s;
 	p->used = true;
 	p->tty = tty;
-	p->client = -1;
+	p->client.fd = -1;
 	p->in.id = base + 1;
-	p->in.fd = in;
+	p->in.h.fd = in;
+	p->in.h.fn = shim_in_event;
 	p->out[0].id = tty ? base + 1 : base + 2;
 	p->out[0].fd = out;
 	p->out[1].id = base + 3;
@@ -109,23 +113,19 @@ void shim_proc_credit(struct shim *s, struct shim_proc *p)
 /* p's input may be sent now (open, with credit). */
 bool shim_in_ready(const struct shim_proc *p)
 {
-	return p->in.fd >= 0 && !p->in.eof && p->in.st &&
+	return p->in.h.fd >= 0 && !p->in.eof && p->in.st &&
 	       aclient_sendable(p->in.st, 1);
 }
 
+/* p's input in the loop while it may be read, out of it otherwise. */
 void shim_in_arm(struct shim *s, struct shim_proc *p)
 {
-	struct epoll_event ev = { .events = EPOLLIN,
-				  .data.u32 = SHIM_EV_IN +
-					      (uint32_t)shim_slot(s, p) };
 	bool want = p->in.poll && shim_in_ready(p);
 
-	if (want == p->in.armed)
+	if (want == p->in.h.added)
 		return;
-	if (epoll_ctl(s->ep, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, p->in.fd,
-		      &ev) == 0)
-		p->in.armed = want;
-	else if (want && errno == EPERM)
+	if (loop_set(&s->loop, &p->in.h, want ? EPOLLIN : 0) < 0 && want &&
+	    errno == EPERM)
 		p->in.poll = false; /* a file or /dev/null: always readable */
 }
 
@@ -138,28 +138,25 @@ void shim_proc_done(struct shim *s, struct shim_proc *p)
 	char line[64];
 	int n;
 
-	if (p->in.armed) {
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->in.fd, NULL);
-		p->in.armed = false;
-	}
+	loop_set(&s->loop, &p->in.h, 0);
 	/* The agent frees the stream when its host direction ends too. */
 	if (p->proc && !p->in.eof)
 		shim_in_eof(s, p);
-	if (p->client >= 0) {
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, p->client, NULL);
+	if (p->client.fd >= 0) {
+		loop_set(&s->loop, &p->client, 0);
 		if (!p->exited)
 			p->code = SHIM_STATUS_LOST;
 		n = snprintf(line, sizeof(line), "exit %u %u\n", p->code,
 			     p->signo);
-		if (send(p->client, line, (size_t)n,
+		if (send(p->client.fd, line, (size_t)n,
 			 MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 			/* the client is gone: nobody to tell */
 		}
-		close(p->client);
+		close(p->client.fd);
 	}
 	if (p->own_fds) {
-		if (p->in.fd >= 0)
-			close(p->in.fd);
+		if (p->in.h.fd >= 0)
+			close(p->in.h.fd);
 		if (!p->tty && p->out[0].fd >= 0)
 			close(p->out[0].fd);
 		if (!p->tty && p->out[1].fd >= 0)
@@ -184,9 +181,9 @@ void shim_in_read(struct shim *s, struct shim_proc *p)
 	uint32_t n = p->in.st ? aclient_sendable(p->in.st, sizeof(body)) : 0;
 	ssize_t r;
 
-	if (!n || p->in.eof || p->in.fd < 0)
+	if (!n || p->in.eof || p->in.h.fd < 0)
 		return;
-	r = read(p->in.fd, body, n);
+	r = read(p->in.h.fd, body, n);
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	/* A terminal whose other side closed reads EIO: its end. */
@@ -196,6 +193,16 @@ void shim_in_read(struct shim *s, struct shim_proc *p)
 	}
 	aclient_data(&s->ac, p->in.st, body, (size_t)r);
 	shim_in_arm(s, p);
+}
+
+/* p's stdin or terminal is readable. */
+static void shim_in_event(struct loop_handler *h, uint32_t events)
+{
+	struct shim_proc *p = loop_owner(h, struct shim_proc, in.h);
+
+	(void)events;
+	if (p->used)
+		shim_in_read(p->shim, p);
 }
 
 /* CREDIT came for one of p's streams: its input may go on. */
@@ -281,18 +288,16 @@ void shim_console(struct shim *s)
 	ssize_t n;
 	size_t keep;
 
-	while (s->console_r >= 0) {
-		n = read(s->console_r, buf, sizeof(buf));
+	while (s->console_h.fd >= 0) {
+		n = read(s->console_h.fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			if (s->ep >= 0)
-				epoll_ctl(s->ep, EPOLL_CTL_DEL, s->console_r,
-					  NULL);
-			close(s->console_r);
-			s->console_r = -1;
+			loop_set(&s->loop, &s->console_h, 0);
+			close(s->console_h.fd);
+			s->console_h.fd = -1;
 			return;
 		}
 		keep = s->console_n >= SHIM_CONSOLE_MAX ? 0
@@ -308,4 +313,10 @@ void shim_console(struct shim *s)
 		s->console_n += (size_t)n;
 		shim_tail(s, buf, (size_t)n);
 	}
+}
+
+void shim_console_event(struct loop_handler *h, uint32_t events)
+{
+	(void)events;
+	shim_console(loop_owner(h, struct shim, console_h));
 }

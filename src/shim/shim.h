@@ -1,15 +1,18 @@
 /*
  * shim.h: the shim's state and the functions its parts share (docs/design.md,
- * "Runtime, shim and backends"). main.c sets up and runs the loop; chan.c
- * is what the agent client (src/sandbox/aclient.h) reports to: the
- * handshake's CREATE, events, a lost channel; procs.c relays the
- * processes' streams through the client and the guest's console; ctl.c
- * serves the control socket (start, kill, exec, ps, pause, resume, stats,
- * update), each request's reply coming back through its callback.
+ * "Runtime, shim and backends"). main.c sets up and runs the loop
+ * (src/common/loop.h: each fd the shim watches is a handler in the struct
+ * that owns it); chan.c is what the agent client (src/sandbox/aclient.h)
+ * reports to: the handshake's CREATE, events, a lost channel; procs.c
+ * relays the processes' streams through the client and the guest's
+ * console; ctl.c serves the control socket (start, kill, exec, ps, pause,
+ * resume, stats, update), each request's reply coming back through its
+ * callback.
  */
 #ifndef MOAT_SHIM_SHIM_H
 #define MOAT_SHIM_SHIM_H
 
+#include "../common/loop.h"
 #include "../proto/msg.h"
 #include "../proto/wire.h"
 #include "../runtime/conf.h"
@@ -34,16 +37,8 @@
 
 #define SHIM_PROCS 32 /* the init (slot 0) and up to 31 exec'd processes */
 
-/* epoll tags */
-#define SHIM_EV_CHAN 0
-#define SHIM_EV_SIG 2
-#define SHIM_EV_CTL 3
-#define SHIM_EV_SYNC 4
-#define SHIM_EV_CONSOLE 5
 #define SHIM_CONSOLE_MAX (4U << 20) /* of the guest's console in the log */
 #define SHIM_TAIL 400		    /* console bytes quoted when create fails */
-#define SHIM_EV_IN 0x100     /* + slot: that process's stdin or terminal */
-#define SHIM_EV_CLIENT 0x200 /* + slot: its exec client's connection */
 
 enum shim_phase {
 	SHIM_BOOTING,  /* waiting for the agent's HELLO */
@@ -64,11 +59,12 @@ struct shim_out { /* guest to host: stdout, stderr, a terminal's output */
 
 struct shim_in { /* host to guest: stdin, a terminal's input */
 	uint32_t id;
-	int fd;
+	/* h.fd: the fd (-1: none); in the loop (h.added) while it may be
+	 * read */
+	struct loop_handler h;
 	struct aclient_stream *st; /* as out's (a terminal's: the same) */
 	bool eof;
-	bool poll; /* fd can be polled (a file or /dev/null cannot) */
-	bool armed;
+	bool poll; /* h.fd can be polled (a file or /dev/null cannot) */
 };
 
 /*
@@ -79,13 +75,16 @@ struct shim_in { /* host to guest: stdin, a terminal's input */
  * the start).
  */
 struct shim_proc {
+	struct shim *shim; /* for its handlers */
 	bool used, tty;
 	uint32_t req;	    /* its CREATE or EXEC in flight, 0: none */
 	uint32_t proc, pid; /* the agent's handle, the guest pid; 0: none */
 	struct shim_in in;
 	struct shim_out out[2];
 	bool own_fds; /* close the fds when done (exec'd processes) */
-	int client;   /* exec: the client's connection; -1: none */
+	/* exec: .fd the client's connection (-1: none), in the loop once
+	 * the process runs */
+	struct loop_handler client;
 	bool exited;
 	uint32_t code, signo;
 	long deadline; /* exited: wait for output EOFs until then */
@@ -93,14 +92,18 @@ struct shim_proc {
 
 struct shim {
 	const char *root, *id, *bundle;
-	int dir_fd, log_fd, sync_fd;
-	int console_r;	    /* the console pipe's read end, -1: none */
-	uint64_t console_n; /* console bytes written to the log */
-	char console_tail[SHIM_TAIL]; /* its last bytes, for errors */
+	int dir_fd, log_fd;
+	struct loop loop;
+	struct loop_handler sync_h;    /* .fd: the sync socket, -1: closed */
+	struct loop_handler console_h; /* .fd: the console pipe, -1: none */
+	struct loop_handler sig_h;     /* .fd: the signalfd */
+	struct loop_handler ctl_h;     /* .fd: shim.sock's listener */
+	struct loop_handler chan_h;    /* .fd: the agent's channel */
+	uint64_t console_n;	       /* console bytes written to the log */
+	char console_tail[SHIM_TAIL];  /* its last bytes, for errors */
 	size_t tail_len;
 	bool synced;	    /* the CLI was told how create went */
 	bool shutdown_sent; /* the VM is expected to end by itself */
-	int ep, sigfd, ctl_fd;
 	struct sandbox sb;
 	struct shim_pidns pidns; /* the monitor's PID namespace */
 	enum shim_phase phase;
@@ -152,7 +155,7 @@ void shim_sync_fail(struct shim *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* procs.c */
-void shim_proc_init(struct shim_proc *p, uint32_t *next, int in, int out,
+void shim_proc_init(struct shim *s, struct shim_proc *p, int in, int out,
 		    int err, bool tty);
 size_t shim_slot(struct shim *s, struct shim_proc *p);
 struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc);
@@ -170,14 +173,14 @@ void shim_out_data(void *ctx, struct aclient_stream *st, const uint8_t *b,
 void shim_out_eof(void *ctx, struct aclient_stream *st);
 void shim_in_credit(void *ctx, struct aclient_stream *st);
 void shim_console(struct shim *s);
+void shim_console_event(struct loop_handler *h, uint32_t events); /* s's */
 
 /* ctl.c */
 void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
 		      int client);
 void shim_signal_init(struct shim *s, int sig, bool all, int client);
 bool shim_running(struct shim *s);
-void shim_client(struct shim *s);
-void shim_exec_client(struct shim *s, struct shim_proc *p);
+void shim_client_event(struct loop_handler *h, uint32_t events); /* s's */
 void shim_fail(int fd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
