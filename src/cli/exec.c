@@ -2,9 +2,12 @@
  * exec.c: `moat exec [OPTIONS] ID [COMMAND...]` (runc's exec): run a
  * process in a running container, in its VM.
  *
- * The process is an OCI "process" object: --process FILE, or the
- * container's own process (config.json) with COMMAND as its args; then
- * --tty, --cwd, --env, --user and --additional-gids apply. It goes to the
+ * The process is an OCI "process" object: --process FILE (read by the
+ * shared process parser), or the container's own process, from the config
+ * `moat create` validated and saved in <root>/<id> (as runc reads its own
+ * state, not the bundle again), with COMMAND as its args; then --tty,
+ * --cwd, --env, --user and --additional-gids apply to the parsed struct,
+ * and the process's object is encoded from it. It goes to the
  * container's shim over shim.sock (src/runtime/shimctl.h, "exec") with the
  * stdio fds, or a terminal: with --console-socket a new pty whose master is
  * sent there, else (not detached) this process's own terminal, put in raw
@@ -25,8 +28,8 @@
  * compatibility and do not apply in the guest (no LSM there).
  * --preserve-fds other than 0 is refused.
  *
- * Inputs: argv, the --process file and config.json (the engine's), the
- * shim's lines (printed, parsed as numbers only).
+ * Inputs: argv, the --process file (the engine's), the saved config (the
+ * CLI's own), the shim's lines (printed, parsed as numbers only).
  */
 #include "cli.h"
 #include "../runtime/shimctl.h"
@@ -37,7 +40,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -53,9 +55,11 @@
 
 struct exec_opts {
 	const char *id, *process, *console, *pid_file, *cwd, *user;
-	json_t *env;  /* --env entries */
-	json_t *gids; /* --additional-gids entries */
-	json_t *caps; /* --cap entries */
+	const char **env; /* --env entries (argv's), nenv of them */
+	size_t nenv;
+	uint32_t *gids; /* --additional-gids entries, ngids of them */
+	size_t ngids;
+	uint64_t caps; /* --cap: bit n is oci_cap_names[n] */
 	bool tty, detach, no_new_privs;
 	char **args;
 	int nargs;
@@ -90,6 +94,11 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 	};
 	int c;
 
+	/* Each entry is an argument: argc bounds them. */
+	o->env = calloc((size_t)argc, sizeof(*o->env));
+	o->gids = calloc((size_t)argc, sizeof(*o->gids));
+	if (!o->env || !o->gids)
+		return moat_err_set(e, ENOMEM, "exec");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:e:u:g:tdc:w:", opts, NULL)) !=
 	       -1) {
@@ -111,7 +120,7 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 				return moat_err_set(e, 0,
 						    "--env %s: not KEY=VALUE",
 						    optarg);
-			json_array_append_new(o->env, json_string(optarg));
+			o->env[o->nenv++] = optarg;
 			break;
 		case 'u':
 			o->user = optarg;
@@ -127,7 +136,7 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 						    "--additional-gids %s: not "
 						    "a gid",
 						    optarg);
-			json_array_append_new(o->gids, json_integer(v));
+			o->gids[o->ngids++] = (uint32_t)v;
 			break;
 		}
 		case 't':
@@ -154,7 +163,7 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 						    "--cap %s: not a "
 						    "capability (CAP_...)",
 						    optarg);
-			json_array_append_new(o->caps, json_string(optarg));
+			o->caps |= 1ULL << k;
 			break;
 		}
 		case 'n':
@@ -184,10 +193,10 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 	return state_id_check(o->id, e);
 }
 
-/* --user UID[:GID] into process.user. */
-static int exec_user(json_t *proc, const char *spec, struct moat_err **e)
+/* --user UID[:GID] into p's uid and gid (0 when not given). */
+static int exec_user(struct spec_process *p, const char *spec,
+		     struct moat_err **e)
 {
-	json_t *u = json_object_get(proc, "user");
 	unsigned long uid, gid = 0;
 	char *end;
 
@@ -199,147 +208,146 @@ static int exec_user(json_t *proc, const char *spec, struct moat_err **e)
 	    !(spec[0] >= '0' && spec[0] <= '9'))
 		return moat_err_set(e, 0, "--user %s: want UID[:GID] (numbers)",
 				    spec);
-	if (!json_is_object(u)) {
-		u = json_object();
-		json_object_set_new(proc, "user", u);
-	}
-	json_object_set_new(u, "uid", json_integer((json_int_t)uid));
-	json_object_set_new(u, "gid", json_integer((json_int_t)gid));
+	p->uid = (uint32_t)uid;
+	p->gid = (uint32_t)gid;
 	return 0;
 }
 
-/* Override or add env entries (KEY=VALUE) of proc. */
-static void exec_env(json_t *proc, json_t *add)
+/* A malloc'd NULL-terminated copy of v[0..n). */
+static char **exec_strv(char *const *v, size_t n)
 {
-	json_t *env = json_object_get(proc, "env"), *a, *v;
-	size_t i, j, klen;
+	char **c = calloc(n + 1, sizeof(*c));
+	size_t i;
 
-	if (!json_is_array(env)) {
-		env = json_array();
-		json_object_set_new(proc, "env", env);
-	}
-	json_array_foreach(add, i, a)
-	{
-		const char *kv = json_string_value(a);
-
-		klen = (size_t)(strchr(kv, '=') - kv) + 1;
-		json_array_foreach(env, j, v)
-		{
-			if (json_is_string(v) &&
-			    !strncmp(json_string_value(v), kv, klen)) {
-				json_array_remove(env, j);
-				break;
-			}
+	for (i = 0; c && i < n; i++)
+		if (!(c[i] = strdup(v[i]))) {
+			oci_strv_free(c);
+			return NULL;
 		}
-		json_array_append(env, a);
-	}
+	return c;
 }
 
-/* The process JSON to run, checked. */
-/* --cap: each capability added to the process's bounding, effective and
- * permitted sets (runc's choice: never to the inheritable or ambient). */
-static void exec_caps(json_t *proc, json_t *add)
+/* Override or add env entries (KEY=VALUE) of p: an entry of the same KEY
+ * goes, the new one comes last. 0, or -1 when out of memory. */
+static int exec_env(struct spec_process *p, const char *const *add, size_t nadd)
 {
-	static const char *const sets[] = { "bounding", "effective",
-					    "permitted" };
-	json_t *caps = json_object_get(proc, "capabilities"), *set, *a, *v;
-	size_t i, j, k;
+	size_t n = 0, i, j, klen;
+	char **env;
 
-	if (!json_is_object(caps)) {
-		caps = json_object();
-		json_object_set_new(proc, "capabilities", caps);
-	}
-	for (k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
-		set = json_object_get(caps, sets[k]);
-		if (!json_is_array(set)) {
-			set = json_array();
-			json_object_set_new(caps, sets[k], set);
+	while (p->env && p->env[n])
+		n++;
+	env = calloc(n + nadd + 1, sizeof(*env));
+	if (!env)
+		return -1;
+	if (n)
+		memcpy(env, p->env, n * sizeof(*env));
+	free(p->env); /* its strings are env's now */
+	p->env = env;
+	for (i = 0; i < nadd; i++) {
+		klen = (size_t)(strchr(add[i], '=') - add[i]) + 1;
+		for (j = 0; j < n && strncmp(env[j], add[i], klen); j++)
+			;
+		if (j < n) {
+			free(env[j]);
+			memmove(env + j, env + j + 1, (n - j) * sizeof(*env));
+			n--;
 		}
-		json_array_foreach(add, i, a)
-		{
-			json_array_foreach(set, j,
-					   v) if (json_equal(v, a)) break;
-			if (j == json_array_size(set))
-				json_array_append(set, a);
-		}
+		if (!(env[n] = strdup(add[i])))
+			return -1;
+		env[++n] = NULL;
 	}
+	return 0;
 }
 
-static char *exec_process(const struct state *st, const struct exec_opts *o,
-			  bool *tty, struct spec **sp, struct moat_err **e)
+/* COMMAND, --tty, --cwd, --env, --user, --additional-gids, --cap (each
+ * added to the bounding, effective and permitted sets: runc's choice,
+ * never the inheritable or ambient) and --no-new-privs over p. */
+static int exec_override(struct spec_process *p, const struct exec_opts *o,
+			 struct moat_err **e)
 {
-	char path[PATH_MAX + 16], *text = NULL;
-	json_t *root = NULL, *proc, *args;
-	json_error_t jerr;
-	int i;
+	static const enum spec_capset sets[] = { SPEC_CAP_BOUNDING,
+						 SPEC_CAP_EFFECTIVE,
+						 SPEC_CAP_PERMITTED };
+	char **args, *cwd;
+	uint32_t *gids;
+	size_t k;
+
+	if (o->nargs) {
+		args = exec_strv(o->args, (size_t)o->nargs);
+		if (!args)
+			return moat_err_set(e, ENOMEM, "process");
+		oci_strv_free(p->args);
+		p->args = args;
+	}
+	if (o->tty)
+		p->terminal = true;
+	if (o->cwd) {
+		cwd = strdup(o->cwd);
+		if (!cwd)
+			return moat_err_set(e, ENOMEM, "process");
+		free(p->cwd);
+		p->cwd = cwd;
+	}
+	if (o->nenv && exec_env(p, o->env, o->nenv))
+		return moat_err_set(e, ENOMEM, "process");
+	if (o->user && exec_user(p, o->user, e))
+		return -1;
+	if (o->ngids) {
+		gids = malloc(o->ngids * sizeof(*gids));
+		if (!gids)
+			return moat_err_set(e, ENOMEM, "process");
+		memcpy(gids, o->gids, o->ngids * sizeof(*gids));
+		free(p->additional_gids);
+		p->additional_gids = gids;
+		p->nadditional_gids = o->ngids;
+	}
+	if (o->caps) {
+		p->has_caps = true;
+		for (k = 0; k < sizeof(sets) / sizeof(sets[0]); k++)
+			p->caps[sets[k]] |= o->caps;
+	}
+	if (o->no_new_privs)
+		p->no_new_privileges = true;
+	return 0;
+}
+
+/* The process to run (*sp), checked, and its object's text (malloc'd)
+ * for the shim; NULL with *e set. */
+static char *exec_process(int dir_fd, const struct exec_opts *o,
+			  struct spec **sp, struct moat_err **e)
+{
+	struct spec *base = NULL;
+	char *text;
 
 	if (o->process) {
-		proc = json_load_file(o->process, JSON_REJECT_DUPLICATES,
-				      &jerr);
-		if (!proc) {
-			moat_err_set(e, 0, "--process %s: %d:%d: %s",
-				     o->process, jerr.line, jerr.column,
-				     jerr.text);
+		if (spec_process_load(o->process, &base, e)) {
+			moat_err_wrap(e, "--process %s", o->process);
 			return NULL;
 		}
 	} else {
-		snprintf(path, sizeof(path), "%s/config.json", st->bundle);
-		root = json_load_file(path, 0, &jerr);
-		proc = json_object_get(root, "process");
-		if (!json_is_object(proc)) {
-			moat_err_set(e, 0, "%s: %s", path,
-				     root ? "no process" : jerr.text);
-			json_decref(root);
+		if (spec_loadat(dir_fd, STATE_CONFIG, &base, e))
 			return NULL;
-		}
-		json_incref(proc);
-		json_decref(root);
-		json_object_del(proc, "consoleSize");
-		json_object_set_new(proc, "terminal", json_boolean(o->tty));
+		/* The container's terminal and its size are not exec's. */
+		base->process.terminal = o->tty;
+		base->process.console_height = 0;
+		base->process.console_width = 0;
 	}
-	if (!json_is_object(proc)) {
-		moat_err_set(e, 0, "--process %s: not an object", o->process);
-		json_decref(proc);
+	if (exec_override(&base->process, o, e)) {
+		spec_free(base);
 		return NULL;
 	}
-	if (o->nargs) {
-		args = json_array();
-		for (i = 0; i < o->nargs; i++)
-			json_array_append_new(args, json_string(o->args[i]));
-		json_object_set_new(proc, "args", args);
-	}
-	if (o->tty)
-		json_object_set_new(proc, "terminal", json_true());
-	if (o->cwd)
-		json_object_set_new(proc, "cwd", json_string(o->cwd));
-	if (json_array_size(o->env))
-		exec_env(proc, o->env);
-	if ((o->user && exec_user(proc, o->user, e))) {
-		json_decref(proc);
-		return NULL;
-	}
-	if (json_array_size(o->gids)) {
-		if (!json_is_object(json_object_get(proc, "user")))
-			json_object_set_new(proc, "user", json_object());
-		json_object_set(json_object_get(proc, "user"), "additionalGids",
-				o->gids);
-	}
-	if (json_array_size(o->caps))
-		exec_caps(proc, o->caps);
-	if (o->no_new_privs)
-		json_object_set_new(proc, "noNewPrivileges", json_true());
-	text = json_dumps(proc, JSON_COMPACT);
-	json_decref(proc);
+	text = spec_process_encode(&base->process);
+	spec_free(base);
 	if (!text) {
 		moat_err_set(e, ENOMEM, "process");
 		return NULL;
 	}
+	/* What the shim will read: checked as it will be. */
 	if (spec_process_parse(text, strlen(text), sp, e)) {
 		moat_err_wrap(e, "process");
 		free(text);
 		return NULL;
 	}
-	*tty = (*sp)->process.terminal;
 	return text;
 }
 
@@ -504,9 +512,7 @@ static int exec_start(int dir_fd, const struct exec_opts *o, const char *json,
 
 int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 {
-	struct exec_opts o = { .env = json_array(),
-			       .gids = json_array(),
-			       .caps = json_array() };
+	struct exec_opts o = { 0 };
 	struct state_handle h = STATE_HANDLE_INIT;
 	struct spec *sp = NULL;
 	char *json = NULL, report[MOAT_ERR_MSG_MAX + 16];
@@ -523,9 +529,10 @@ int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 			       &h, &s, e))
 		goto out;
 	have_state = true;
-	json = exec_process(&s, &o, &tty, &sp, e);
+	json = exec_process(h.dir_fd, &o, &sp, e);
 	if (!json)
 		goto out;
+	tty = sp->process.terminal;
 	if (tty && o.detach && !o.console) {
 		moat_err_set(e, 0,
 			     "--tty with --detach needs "
@@ -592,8 +599,7 @@ out:
 	state_close(&h);
 	spec_free(sp);
 	free(json);
-	json_decref(o.env);
-	json_decref(o.gids);
-	json_decref(o.caps);
+	free(o.env);
+	free(o.gids);
 	return r;
 }

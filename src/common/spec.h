@@ -332,4 +332,8 @@ int spec_propagation(const char *name, unsigned long *flags);
  */
 char *spec_encode(const struct spec *s, unsigned flags);
 
+/* The OCI "process" object of p alone, for spec_process_parse() (exec's
+ * process, shim.sock's payload). As spec_encode(). */
+char *spec_process_encode(const struct spec_process *p);
+
 #endif

@@ -385,3 +385,15 @@ char *spec_encode(const struct spec *s, unsigned flags)
 	json_decref(o);
 	return text;
 }
+
+char *spec_process_encode(const struct spec_process *p)
+{
+	struct spec_enc x = { true };
+	json_t *o = spec_enc_process(&x, p);
+	char *text = NULL;
+
+	if (o && x.ok)
+		text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text;
+}

@@ -14,9 +14,12 @@
 
 #define SPEC_FILE_MAX (16u << 20) /* config.json size limit */
 
-/* Read path (relative to dir_fd) with open flags oflags, and parse it. */
+/* Read path (relative to dir_fd) with open flags oflags, and parse it
+ * with parse (errors prefixed with its base name when wrap). */
 static int spec_read(int dir_fd, const char *path, int oflags,
-		     struct spec **out, struct moat_err **e)
+		     int (*parse)(const char *, size_t, struct spec **,
+				  struct moat_err **),
+		     bool wrap, struct spec **out, struct moat_err **e)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct stat st;
@@ -59,22 +62,27 @@ static int spec_read(int dir_fd, const char *path, int oflags,
 		got += (size_t)n;
 	}
 	close(fd);
-	r = spec_parse(buf, got, out, e);
+	r = parse(buf, got, out, e);
 	free(buf);
-	if (r)
+	if (r && wrap)
 		return moat_err_wrap(e, "%s", base);
-	return 0;
+	return r;
 }
 
 int spec_load(const char *path, struct spec **out, struct moat_err **e)
 {
-	return spec_read(AT_FDCWD, path, 0, out, e);
+	return spec_read(AT_FDCWD, path, 0, spec_parse, true, out, e);
 }
 
 int spec_loadat(int dir_fd, const char *name, struct spec **out,
 		struct moat_err **e)
 {
-	return spec_read(dir_fd, name, O_NOFOLLOW, out, e);
+	return spec_read(dir_fd, name, O_NOFOLLOW, spec_parse, true, out, e);
+}
+
+int spec_process_load(const char *path, struct spec **out, struct moat_err **e)
+{
+	return spec_read(AT_FDCWD, path, 0, spec_process_parse, false, out, e);
 }
 
 int spec_save(int dir_fd, const char *name, const struct spec *s,

@@ -4,7 +4,8 @@
  * saved as the document built from it, and `moat spec`'s default.
  *
  * Input: the bundle's config.json, from the engine or the user; the copy
- * `moat create` saved in the state directory (written by spec_save()).
+ * `moat create` saved in the state directory (written by spec_save());
+ * exec's --process file, from the engine.
  */
 #ifndef MOAT_RUNTIME_SPEC_H
 #define MOAT_RUNTIME_SPEC_H
@@ -19,6 +20,10 @@ int spec_load(const char *path, struct spec **out, struct moat_err **e);
  * there): the copy spec_save() wrote. */
 int spec_loadat(int dir_fd, const char *name, struct spec **out,
 		struct moat_err **e);
+
+/* Read path (at most 16 MiB), an OCI "process" object (exec's --process
+ * file), and spec_process_parse() it; its errors are not prefixed. */
+int spec_process_load(const char *path, struct spec **out, struct moat_err **e);
 
 /* Write spec_encode(s, SPEC_ENC_HOST) to name in dir_fd (mode 0600):
  * the container's validated config, which the shim and the hooks of

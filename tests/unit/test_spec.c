@@ -5,7 +5,8 @@
  * and a table of good and bad configs, each a change to the default one,
  * checked for the error's JSON path and kind; what the parser makes of
  * mounts, devices, sysctls, resources and the seccomp profile; the
- * encoder's round trip; an UPDATE's resources.
+ * encoder's round trip (a process object's alone too); an UPDATE's
+ * resources.
  */
 #include "../harness/test.h"
 #include "../../src/runtime/spec.h"
@@ -954,4 +955,58 @@ TEST(spec_load_names_the_file)
 	moat_err_free(&e);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* A process object alone: encoded from the rich config's process, it
+ * reads back (spec_process_parse) to the same object; a --process file
+ * is read by spec_process_load, its errors unprefixed. */
+TEST(spec_process_encode_round_trips)
+{
+	char msg[MOAT_ERR_MSG_MAX], *t1, *t2, dir[] = "/tmp/moat-spec-XXXXXX",
+					      path[64];
+	struct moat_err *e = NULL;
+	json_t *doc = rich_doc();
+	struct spec *s = NULL, *p = NULL;
+	FILE *f;
+
+	if (parse_doc(doc, msg, sizeof(msg), &s))
+		FAIL("%s", msg);
+	json_decref(doc);
+	t1 = spec_process_encode(&s->process);
+	ASSERT(t1);
+	if (spec_process_parse(t1, strlen(t1), &p, &e))
+		FAIL("%s: %s", t1, e->msg);
+	t2 = spec_process_encode(&p->process);
+	ASSERT(t2);
+	ASSERT_STREQ(t1, t2);
+	ASSERT_EQ(p->process.uid, 7);
+	ASSERT_EQ(p->process.nadditional_gids, 2);
+	ASSERT_EQ(p->process.caps[SPEC_CAP_BOUNDING],
+		  s->process.caps[SPEC_CAP_BOUNDING]);
+	ASSERT(p->process.has_caps && p->process.no_new_privileges);
+	ASSERT_EQ(p->process.console_width, 80);
+	spec_free(p);
+	p = NULL;
+	ASSERT(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/process.json", dir);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fputs(t1, f);
+	fclose(f);
+	ASSERT_EQ(spec_process_load(path, &p, &e), 0);
+	ASSERT_EQ(p->process.uid, 7);
+	spec_free(p);
+	f = fopen(path, "w");
+	ASSERT(f);
+	fputs("{\"cwd\": \"/\", \"args\": []}", f);
+	fclose(f);
+	ASSERT_EQ(spec_process_load(path, &p, &e), -1);
+	ASSERT_STREQ(e->msg,
+		     "process.args: must be a non-empty array of strings");
+	moat_err_free(&e);
+	unlink(path);
+	rmdir(dir);
+	free(t1);
+	free(t2);
+	spec_free(s);
 }
