@@ -9,12 +9,19 @@
  * pure codec in src/proto.
  */
 #include "shim.h"
+#include "../common/log.h"
 #include "../proto/syncmsg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The lines the agent can make us write again and again (log.h): each
+ * a few a second at most, none with the agent's bytes in it. */
+static struct log_limit shim_unsent_limit = LOG_LIMIT_INIT(10, 1000);
+static struct log_limit shim_oom_limit = LOG_LIMIT_INIT(10, 1000);
+static struct log_limit shim_malformed_limit = LOG_LIMIT_INIT(10, 1000);
 
 /* --- the agent channel ---------------------------------------------------- */
 
@@ -50,8 +57,9 @@ uint32_t shim_request(struct shim *s, struct msg *m, aclient_done_fn *done,
 		s->shutdown_sent = true;
 	m->id = 0;
 	id = aclient_request(&s->ac, m, done, arg);
-	if (!id && !s->ac.down)
-		shim_log(s, "request %u was not sent", m->op);
+	if (!id && !s->ac.down) /* an agent that does not answer fills it */
+		log_limited(&shim_unsent_limit, "request %u was not sent",
+			    m->op);
 	return id;
 }
 
@@ -215,16 +223,18 @@ static void shim_event(void *ctx, const struct msg *m)
 		shim_exited(s, m);
 	else if (m->op == MSG_EV_OOM && s->ooms < UINT32_MAX) {
 		s->ooms++; /* `moat events` reports them */
-		shim_log(s, "the container ran out of memory");
+		log_limited(&shim_oom_limit, "the container ran out of memory");
 	}
 }
 
 /* A reply that does not decode is dropped (said); an event, silently. */
 static void shim_malformed(void *ctx, const struct wire_frame *f, int err)
 {
+	(void)ctx;
 	(void)err;
 	if (f->kind != WIRE_K_EVENT)
-		shim_log(ctx, "a malformed reply was dropped");
+		log_limited(&shim_malformed_limit,
+			    "a malformed reply was dropped");
 }
 
 const struct aclient_ops shim_chan_ops = {

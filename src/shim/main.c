@@ -55,9 +55,11 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#define SHIM_LOG_PREFIX "moat-shim: "
+
 void shim_log(struct shim *s, const char *fmt, ...)
 {
-	struct log_sink k = { s->log_fd, LOG_FMT_PLAIN, "moat-shim: " };
+	struct log_sink k = { s->log_fd, LOG_FMT_PLAIN, SHIM_LOG_PREFIX };
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -362,6 +364,10 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 		O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (s->log_fd < 0)
 		return moat_err_set(e, errno, "%s", SHIM_LOG);
+	/* The process's sink is the same log, for log_limited(): the lines
+	 * the agent can trigger again and again (chan.c, procs.c). */
+	log_setup(&(struct log_sink){ s->log_fd, LOG_FMT_PLAIN,
+				      SHIM_LOG_PREFIX });
 	/* moat.conf(5): its paths and defaults under the environment's. */
 	if (conf_load(NULL, &s->conf, e))
 		return -1;

@@ -9,11 +9,16 @@
  * console pipe (the monitor's and the guest's bytes, capped).
  */
 #include "shim.h"
+#include "../common/log.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+
+/* Lines the guest's output drives (log.h): a few a second at most. */
+static struct log_limit shim_out_limit = LOG_LIMIT_INIT(10, 1000);
+static struct log_limit shim_console_limit = LOG_LIMIT_INIT(10, 1000);
 
 /* --- processes and their streams ----------------------------------------- */
 
@@ -229,9 +234,10 @@ void shim_out_data(void *ctx, struct aclient_stream *st, const uint8_t *b,
 {
 	struct shim_out *o = shim_out_of(st->arg, st);
 
+	(void)ctx;
 	if (o->fd >= 0 && shim_write_all(o->fd, b, n) < 0) {
-		shim_log(ctx, "stream %u: %s: output dropped", o->id,
-			 strerror(errno));
+		log_limited(&shim_out_limit, "stream %u: %s: output dropped",
+			    o->id, strerror(errno));
 		o->fd = -1;
 	}
 }
@@ -308,8 +314,9 @@ void shim_console(struct shim *s)
 			/* nowhere to keep it */
 		}
 		if (keep < (size_t)n && s->console_n < SHIM_CONSOLE_MAX)
-			shim_log(s, "console output beyond %u bytes dropped",
-				 SHIM_CONSOLE_MAX);
+			log_limited(&shim_console_limit,
+				    "console output beyond %u bytes dropped",
+				    SHIM_CONSOLE_MAX);
 		s->console_n += (size_t)n;
 		shim_tail(s, buf, (size_t)n);
 	}

@@ -141,6 +141,8 @@ struct shim {
 long shim_now_ms(void);
 int shim_write_all(int fd, const void *buf, size_t len);
 void shim_record(struct shim *s, enum state_status phase);
+/* A line in the log. One the agent can trigger again and again goes
+ * through log_limited() (src/common/log.h) instead, to the same log. */
 void shim_log(struct shim *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
