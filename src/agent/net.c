@@ -206,7 +206,7 @@ static int net_if(int nl, const struct netdesc_if *f, int *ifindex,
 	return 0;
 }
 
-int net_configure(const char *text, size_t len, struct moat_err **e)
+int net_configure(const uint8_t *desc, size_t len, struct moat_err **e)
 {
 	static const char *const bad[] = {
 		[-NETDESC_ELIST] = "net: not a list of interfaces",
@@ -218,7 +218,7 @@ int net_configure(const char *text, size_t len, struct moat_err **e)
 	int ifindex[NETDESC_IFS_MAX], nl = -1, r = -1, pass;
 	unsigned i, k;
 
-	r = netdesc_decode((const uint8_t *)text, len, &d);
+	r = netdesc_decode(desc, len, &d);
 	if (r < 0)
 		return moat_err_set(e, EINVAL, "%s",
 				    -r < (int)(sizeof(bad) / sizeof(bad[0]))

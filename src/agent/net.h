@@ -7,15 +7,17 @@
 #include "../common/err.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Bring up lo in the calling thread's network namespace: 0 or -errno. */
 int net_lo_up(void);
 
 /*
- * Configure the guest's NICs from CREATE's net field (text[0..len), JSON;
- * docs/protocol.md): each found by its MAC, named, its MTU set, brought
- * up, its addresses and routes added. Returns 0, or -1 with *e set.
+ * Configure the guest's NICs from CREATE's net field (desc[0..len), as
+ * src/proto/netdesc.h decodes it; docs/protocol.md): each found by its
+ * MAC, named, its MTU set, brought up, its addresses and routes added.
+ * Returns 0, or -1 with *e set.
  */
-int net_configure(const char *text, size_t len, struct moat_err **e);
+int net_configure(const uint8_t *desc, size_t len, struct moat_err **e);
 
 #endif

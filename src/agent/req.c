@@ -100,7 +100,7 @@ static void req_create(struct serve *s, const struct msg *m)
 		moat_err_set(&e, errno, "bring up lo");
 		goto fail;
 	}
-	if (c->net.len && net_configure((const char *)c->net.p, c->net.len, &e))
+	if (c->net.len && net_configure(c->net.p, c->net.len, &e))
 		goto fail;
 	if (s->o->shares->resolve(s->o, c->bundle.s, share, sizeof(share), &e))
 		goto fail;

@@ -164,7 +164,7 @@ static const struct msg_field msg_create_fields[] = {
 	F_U32(msg_create, stream_out, 6, OPT, 0, UINT32_MAX),
 	F_U32(msg_create, stream_err, 7, OPT, 0, UINT32_MAX),
 	F_U32(msg_create, stream_tty, 8, OPT, 0, UINT32_MAX),
-	F_BLOB(msg_create, net, MSG_T_JSON, 9, OPT, 0, MSG_NET_MAX, 1),
+	F_BLOB(msg_create, net, MSG_T_BLOB, 9, OPT, 0, MSG_NET_MAX, 1),
 };
 
 static const struct msg_field msg_exec_fields[] = {

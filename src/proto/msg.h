@@ -58,7 +58,7 @@
 #define MSG_TEXT_MAX 1024	/* error message */
 #define MSG_CONFIG_MAX 786432	/* OCI config.json (768 KiB) */
 #define MSG_RESOURCES_MAX 65536 /* resources JSON of UPDATE */
-#define MSG_NET_MAX 65536	/* network JSON of CREATE */
+#define MSG_NET_MAX 65536	/* CREATE's network description */
 #define MSG_BPF_MAX 4096	/* seccomp program, instructions */
 #define MSG_BPF_INSN 8		/* bytes per instruction (sock_filter) */
 #define MSG_SIGNAL_MAX 64	/* signal numbers are 1..64 */
@@ -113,7 +113,7 @@ struct msg_create {		 /* CREATE request */
 	uint32_t stream_out;	 /* 6: stdout */
 	uint32_t stream_err;	 /* 7: stderr */
 	uint32_t stream_tty;	 /* 8: terminal (both ways); excludes 5..7 */
-	struct msg_blob net;	 /* 9: the NICs' settings, JSON, no NUL */
+	struct msg_blob net;	 /* 9: the NICs' settings (netdesc.h) */
 };
 
 struct msg_exec {		 /* EXEC request */

@@ -4,8 +4,8 @@
  *
  * Inputs: the decoder's bytes come from the host (in the guest); each
  * count, family, prefix length and MTU is checked before it is used, and
- * nothing may follow the last interface. The bytes travel as hex text
- * (the message codec's json type admits no NUL).
+ * nothing may follow the last interface. The bytes travel as they are
+ * (the message codec's blob type).
  */
 #include "netdesc.h"
 
@@ -22,21 +22,15 @@ struct netdesc_out {
 	bool full;
 };
 
-/* n bytes of v, as 2n lowercase hex digits. */
+/* n bytes of v. */
 static void netdesc_put(struct netdesc_out *o, const void *v, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	const uint8_t *b = v;
-	size_t i;
-
-	if (o->full || n > (o->cap - o->len) / 2) {
+	if (o->full || n > o->cap - o->len) {
 		o->full = true;
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		o->p[o->len++] = (uint8_t)hex[b[i] >> 4];
-		o->p[o->len++] = (uint8_t)hex[b[i] & 15];
-	}
+	memcpy(o->p + o->len, v, n);
+	o->len += n;
 }
 
 static void netdesc_put8(struct netdesc_out *o, unsigned v)
@@ -131,33 +125,14 @@ struct netdesc_in {
 	size_t left;
 };
 
-static int netdesc_nibble(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1; /* upper case too: one spelling only */
-}
-
-/* n bytes from 2n hex digits. */
+/* n bytes into v. */
 static bool netdesc_get(struct netdesc_in *in, void *v, size_t n)
 {
-	uint8_t *b = v;
-	size_t i;
-	int hi, lo;
-
-	if (n > in->left / 2)
+	if (n > in->left)
 		return false;
-	for (i = 0; i < n; i++) {
-		hi = netdesc_nibble(in->p[2 * i]);
-		lo = netdesc_nibble(in->p[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		b[i] = (uint8_t)(hi << 4 | lo);
-	}
-	in->p += 2 * n;
-	in->left -= 2 * n;
+	memcpy(v, in->p, n);
+	in->p += n;
+	in->left -= n;
 	return true;
 }
 

@@ -5,8 +5,8 @@
  * guest's NICs (src/agent/net.c decodes and applies). Pure: no syscalls,
  * no allocation.
  *
- * The field is text: the bytes below, each as two lowercase hex digits.
- * Integers are little-endian; an address is 4 (IPv4) or 16 bytes.
+ * The field is a blob of the bytes below. Integers are little-endian; an
+ * address is 4 (IPv4) or 16 bytes.
  *
  *   u8 version (1), u8 n (interfaces, 0..8), then n times:
  *     u8 name length (0..15), the name (no NUL; the agent keeps
@@ -35,12 +35,12 @@
 #define NETDESC_NAME_MAX 15   /* an interface name's bytes (IF_NAMESIZE - 1) */
 #define NETDESC_MTU_MIN 68
 #define NETDESC_MTU_MAX 65535
-/* The largest encoding (two hex digits a byte): the header, then each
- * interface at its limits. */
-#define NETDESC_MAX                                           \
-	(2 * (2 + NETDESC_IFS_MAX *                           \
-			  (1 + NETDESC_NAME_MAX + 6 + 4 + 2 + \
-			   NETDESC_ADDRS_MAX * 18 + NETDESC_ROUTES_MAX * 39)))
+/* The largest encoding: the header, then each interface at its limits
+ * (within the field's MSG_NET_MAX). */
+#define NETDESC_MAX                                            \
+	(2 +                                                   \
+	 NETDESC_IFS_MAX * (1 + NETDESC_NAME_MAX + 6 + 4 + 2 + \
+			    NETDESC_ADDRS_MAX * 18 + NETDESC_ROUTES_MAX * 39))
 
 /* Errors: negative. */
 #define NETDESC_ELIST (-1)  /* header, count, or bytes after the list */

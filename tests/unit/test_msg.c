@@ -4,6 +4,7 @@
  */
 #include "../harness/test.h"
 #include "../../src/proto/msg.h"
+#include "../../src/proto/netdesc.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -193,8 +194,8 @@ TEST(msg_round_trip_every_type)
 	m.u.create.stream_out = 2;
 	m.u.create.stream_err = 3;
 	round_trip(&m);
-	m.u.create.net.p = (const uint8_t *)"[{\"mac\":\"02:00:00:00:00:01\"}]";
-	m.u.create.net.len = (uint32_t)strlen((const char *)m.u.create.net.p);
+	m.u.create.net.p = (const uint8_t *)"\x01\x00"; /* NULs are bytes */
+	m.u.create.net.len = 2;
 	round_trip(&m);
 
 	memset(&m.u, 0, sizeof(m.u));
@@ -521,6 +522,7 @@ TEST(msg_create_net)
 {
 	static uint8_t b[MSG_NET_MAX + 256];
 	static char big[MSG_NET_MAX + 1];
+	static struct netdesc nd;
 	struct msg m;
 	size_t off, base;
 
@@ -533,14 +535,19 @@ TEST(msg_create_net)
 	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), 0);
 	ASSERT(m.u.create.net.p == NULL);
 	ASSERT_EQ(m.u.create.net.len, 0);
-	tlv(b, &off, 9, "[]", 2);
+	tlv(b, &off, 9, "\x01\x00", 2); /* v1, no interface */
 	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), 0);
 	ASSERT_EQ(m.u.create.net.len, 2);
-	ASSERT(!memcmp(m.u.create.net.p, "[]", 2));
-	/* JSON text: no NUL. */
+	ASSERT(!memcmp(m.u.create.net.p, "\x01\x00", 2));
+	ASSERT_EQ(netdesc_decode(m.u.create.net.p, m.u.create.net.len, &nd), 0);
+	/* A blob: a NUL is a byte as any other, and a malformed description
+	 * gets through the message's codec to be refused by its own. */
 	off = base;
 	tlv(b, &off, 9, "[\0]", 3);
-	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), WIRE_ENUL);
+	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), 0);
+	ASSERT_EQ(m.u.create.net.len, 3);
+	ASSERT_EQ(netdesc_decode(m.u.create.net.p, m.u.create.net.len, &nd),
+		  NETDESC_ELIST);
 	/* Up to MSG_NET_MAX bytes. */
 	memset(big, ' ', sizeof(big));
 	off = base;
@@ -553,7 +560,7 @@ TEST(msg_create_net)
 	/* After the streams, in tag order. */
 	off = base;
 	tlv32(b, &off, 8, 1);
-	tlv(b, &off, 9, "[]", 2);
+	tlv(b, &off, 9, "\x01\x00", 2);
 	ASSERT_EQ(req(MSG_OP_CREATE, b, off, &m), 0);
 	ASSERT_EQ(m.u.create.stream_tty, 1);
 }
