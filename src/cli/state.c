@@ -19,12 +19,8 @@ int cli_state(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	char *text;
 
 	if (cli_nargs(argc, argv, 1, 1, 1, e) ||
-	    state_open(ctx->root, argv[1], false, &h, e))
+	    cli_open_state(ctx, argv[1], &h, &s, e))
 		return -1;
-	if (state_read(&h, &s, e)) {
-		state_close(&h);
-		return -1;
-	}
 	state_close(&h);
 	text = state_oci_json(&s, state_status_of(&s), SPEC_VERSION_OUT, true);
 	state_clear(&s);
