@@ -29,6 +29,7 @@
  * (resources.c), and the kernel's cgroup files.
  */
 #include "cgroup.h"
+#include "../common/now.h"
 #include "../common/log.h"
 #include "config.h"
 #include "resources.h"
@@ -547,17 +548,9 @@ int cgroup_set(struct cgroup *cg, const struct cgroup_limits *l,
 /* --- freezing ---------------------------------------------------------------
  */
 
-static long cgroup_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct moat_err **e)
 {
-	long end = cgroup_now_ms() + CGROUP_FREEZE_MS;
+	long end = now_ms() + CGROUP_FREEZE_MS;
 	const char *d = cg->v1 ? cg->v1dir[CG1_FREEZER] : cg->dir;
 	char buf[256];
 	uint64_t v;
@@ -582,7 +575,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, struct moat_err **e)
 			if (v == (frozen ? 1 : 0))
 				return 0;
 		}
-		if (cgroup_now_ms() > end)
+		if (now_ms() > end)
 			return moat_err_set(e, EBUSY,
 					    "the container's processes did "
 					    "not %s within %d ms",

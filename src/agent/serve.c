@@ -16,6 +16,7 @@
  * the group's OOM killer took it.
  */
 #include "serve.h"
+#include "../common/now.h"
 #include "cgroup.h"
 #include "config.h"
 #include "req.h"
@@ -36,14 +37,6 @@
 #define SERVE_CHAN_SNDBUF (1 << 20)
 #define SERVE_SHUTDOWN_MS 5000
 #define SERVE_OOM_WAIT_MS 200 /* for an OOM kill's victim to be reaped */
-
-static long serve_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Watch the channel for what can be done: read while the backlog is
  * short, write while something waits. */
@@ -87,7 +80,7 @@ static void serve_oom_poll(struct serve *s)
 	if (!n)
 		return;
 	if (!s->oom_pending)
-		s->oom_deadline = serve_now_ms() + SERVE_OOM_WAIT_MS;
+		s->oom_deadline = now_ms() + SERVE_OOM_WAIT_MS;
 	s->oom_pending += n;
 }
 
@@ -269,7 +262,7 @@ static bool serve_timeout(struct serve *s, long *deadline, int *timeout)
 {
 	*timeout = -1;
 	if (s->oom_pending) {
-		*timeout = (int)(s->oom_deadline - serve_now_ms());
+		*timeout = (int)(s->oom_deadline - now_ms());
 		if (*timeout <= 0) {
 			serve_oom_flush(s);
 			serve_flush(s);
@@ -279,11 +272,11 @@ static bool serve_timeout(struct serve *s, long *deadline, int *timeout)
 	if (!s->shutdown)
 		return true;
 	if (!*deadline)
-		*deadline = serve_now_ms() + SERVE_SHUTDOWN_MS;
+		*deadline = now_ms() + SERVE_SHUTDOWN_MS;
 	if (proc_all_exited(&s->procs) && outq_ctl_done(&s->out))
 		return false;
-	if (*timeout < 0 || *timeout > (int)(*deadline - serve_now_ms()))
-		*timeout = (int)(*deadline - serve_now_ms());
+	if (*timeout < 0 || *timeout > (int)(*deadline - now_ms()))
+		*timeout = (int)(*deadline - now_ms());
 	return *timeout > 0;
 }
 

@@ -7,6 +7,7 @@
  * U+FFFD so that the line stays JSON.
  */
 #include "log.h"
+#include "now.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -213,20 +214,12 @@ void log_line(const struct log_sink *k, enum log_level lv, const char *msg)
 		free(o.p);
 }
 
-static long log_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Whether rl lets one more line through; says first how many it
  * dropped, when a new interval begins after a flood. */
 static int log_limit_pass(const struct log_sink *k, struct log_limit *rl,
 			  enum log_level lv)
 {
-	long now = log_now_ms();
+	long now = now_ms();
 	char msg[64];
 
 	if (!rl->used || now - rl->start_ms >= rl->interval_ms) {

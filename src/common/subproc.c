@@ -3,24 +3,17 @@
  * Inputs: pids of the caller's own children.
  */
 #include "subproc.h"
+#include "now.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 
-long subproc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 int subproc_wait(pid_t pid, int timeout_ms, int *status)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
-	long deadline = subproc_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	pid_t w;
 
 	for (;;) {
@@ -29,7 +22,7 @@ int subproc_wait(pid_t pid, int timeout_ms, int *status)
 			return 1;
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (w == 0 && subproc_now_ms() >= deadline)
+		if (w == 0 && now_ms() >= deadline)
 			return 0;
 		if (w == 0)
 			nanosleep(&tick, NULL);

@@ -1,6 +1,6 @@
 /*
- * subproc.h: waiting for a child process within a time, and the monotonic
- * clock in milliseconds that such waits count in (subproc.c). Used by the
+ * subproc.h: waiting for a child process within a time (subproc.c),
+ * counted on now_ms() (now.h). Used by the
  * shim's backends (the monitor's end) and the CLI's hooks (a hook's
  * timeout).
  * Inputs: pids of our own children.
@@ -9,9 +9,6 @@
 #define MOAT_COMMON_SUBPROC_H
 
 #include <sys/types.h>
-
-/* CLOCK_MONOTONIC in milliseconds. */
-long subproc_now_ms(void);
 
 /*
  * Wait for the child pid up to timeout_ms (negative: without a limit),

@@ -8,6 +8,7 @@
  * their credit.
  */
 #include "aclient.h"
+#include "../common/now.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -15,14 +16,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static long aclient_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 int aclient_init(struct aclient *c, int fd, const char *name,
 		 const struct aclient_ops *ops, void *ctx)
@@ -68,7 +61,7 @@ void aclient_down(struct aclient *c)
 int aclient_write(struct aclient *c, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	long end = c->write_ms ? aclient_now_ms() + c->write_ms : 0;
+	long end = c->write_ms ? now_ms() + c->write_ms : 0;
 	struct pollfd pf;
 	ssize_t n;
 
@@ -85,7 +78,7 @@ int aclient_write(struct aclient *c, const void *buf, size_t len)
 			aclient_lost(c, "write failed", false);
 			break;
 		}
-		if (end && aclient_now_ms() > end) {
+		if (end && now_ms() > end) {
 			aclient_lost(c, "the agent does not read its channel",
 				     false);
 			break;

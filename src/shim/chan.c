@@ -8,7 +8,8 @@
  * Inputs: the agent's frames, decoded and checked by the client and the
  * pure codec in src/proto.
  */
-#include "shim.h"
+#include "chan.h"
+#include "procs.h"
 #include "../common/log.h"
 #include "../proto/syncmsg.h"
 
@@ -143,7 +144,7 @@ static void shim_created(void *ctx, void *arg, const struct msg *m)
 		shim_request(s, &sd, NULL, NULL);
 		if (s->phase != SHIM_DONE)
 			s->phase = SHIM_STOPPING;
-		s->deadline = shim_now_ms() + SHIM_SHUTDOWN_MS;
+		s->deadline = now_ms() + SHIM_SHUTDOWN_MS;
 		return;
 	}
 	s->init_proc = m->u.started.proc;
@@ -187,7 +188,7 @@ static void shim_hello(void *ctx, const struct msg_hello *h)
 	shim_request(s, &c, shim_created, NULL);
 	shim_proc_credit(s, &s->procs[0]);
 	s->phase = SHIM_CREATING;
-	s->deadline = shim_now_ms() + SHIM_HELLO_MS;
+	s->deadline = now_ms() + SHIM_HELLO_MS;
 }
 
 /* --- events ----------------------------------------------------------------
@@ -203,7 +204,7 @@ static void shim_exited(struct shim *s, const struct msg *m)
 	p->exited = true;
 	p->code = m->u.exit.code;
 	p->signo = m->u.exit.signo;
-	p->deadline = shim_now_ms() + SHIM_DRAIN_MS;
+	p->deadline = now_ms() + SHIM_DRAIN_MS;
 	if (p != &s->procs[0] || s->exited)
 		return;
 	s->exited = true;
@@ -211,7 +212,7 @@ static void shim_exited(struct shim *s, const struct msg *m)
 	s->signo = m->u.exit.signo;
 	if (s->phase < SHIM_DRAINING) {
 		s->phase = SHIM_DRAINING;
-		s->deadline = shim_now_ms() + SHIM_DRAIN_MS;
+		s->deadline = now_ms() + SHIM_DRAIN_MS;
 	}
 }
 

@@ -7,7 +7,9 @@
  * Inputs: requests from clients of the socket (root or the shim's user
  * only), each line and JSON payload bounded and checked.
  */
-#include "shim.h"
+#include "ctl.h"
+#include "chan.h"
+#include "procs.h"
 #include "../proto/shimmsg.h"
 #include "../runtime/shimctl.h"
 #include "../runtime/spec.h"

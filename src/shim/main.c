@@ -36,6 +36,9 @@
  * byte from the agent, through the pure codec in src/proto.
  */
 #include "shim.h"
+#include "chan.h"
+#include "procs.h"
+#include "ctl.h"
 #include "../common/log.h"
 #include "../proto/syncmsg.h"
 #include "../runtime/secbpf.h"
@@ -65,14 +68,6 @@ void shim_log(struct shim *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(&k, NULL, LOG_LV_INFO, fmt, ap);
 	va_end(ap);
-}
-
-long shim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /* Write all of buf to fd, waiting on EAGAIN (fd may be non-blocking).
@@ -448,7 +443,7 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 			loop_del(&s->loop, &init->in.h);
 	}
 	s->phase = SHIM_BOOTING;
-	s->deadline = shim_now_ms() + SHIM_HELLO_MS;
+	s->deadline = now_ms() + SHIM_HELLO_MS;
 	return 0;
 }
 
@@ -458,7 +453,7 @@ static int shim_setup(struct shim *s, struct moat_err **e)
  * time is up) are done; returns the nearest drain deadline, 0: none. */
 static long shim_procs_tick(struct shim *s)
 {
-	long now = shim_now_ms(), next = 0;
+	long now = now_ms(), next = 0;
 	struct shim_proc *p;
 	size_t i;
 
@@ -504,13 +499,13 @@ static void shim_loop(struct shim *s)
 	while (s->phase != SHIM_DONE) {
 		if (s->phase == SHIM_DRAINING &&
 		    ((s->procs[0].out[0].eof && s->procs[0].out[1].eof) ||
-		     shim_now_ms() >= s->deadline)) {
+		     now_ms() >= s->deadline)) {
 			m.op = MSG_OP_SHUTDOWN;
 			shim_request(s, &m, NULL, NULL);
 			if (s->phase == SHIM_DONE)
 				break;
 			s->phase = SHIM_STOPPING;
-			s->deadline = shim_now_ms() + SHIM_SHUTDOWN_MS;
+			s->deadline = now_ms() + SHIM_SHUTDOWN_MS;
 		}
 		next = shim_procs_tick(s);
 		in_ready = false;
@@ -525,11 +520,11 @@ static void shim_loop(struct shim *s)
 			next = s->deadline;
 		timeout = -1;
 		if (next) {
-			timeout = (int)(next - shim_now_ms());
+			timeout = (int)(next - now_ms());
 			if (timeout < 0)
 				timeout = 0;
 		}
-		if (s->deadline && s->deadline <= shim_now_ms()) {
+		if (s->deadline && s->deadline <= now_ms()) {
 			if (s->phase == SHIM_BOOTING)
 				shim_log(s, "no HELLO from the agent");
 			if (s->phase == SHIM_CREATING)

@@ -8,7 +8,9 @@
  * Inputs: the processes' stdin and terminals (the engine's), the
  * console pipe (the monitor's and the guest's bytes, capped).
  */
-#include "shim.h"
+#include "procs.h"
+#include "chan.h"
+#include "ctl.h"
 #include "../common/log.h"
 
 #include <errno.h>

@@ -7,12 +7,14 @@
  * relays the processes' streams through the client and the guest's
  * console; ctl.c serves the control socket (start, kill, exec, ps, pause,
  * resume, stats, update), each request's reply coming back through its
- * callback.
+ * callback. This header holds the shim's state and main.c's helpers;
+ * chan.h, procs.h and ctl.h each declare their file's functions.
  */
 #ifndef MOAT_SHIM_SHIM_H
 #define MOAT_SHIM_SHIM_H
 
 #include "../common/loop.h"
+#include "../common/now.h"
 #include "../proto/msg.h"
 #include "../proto/wire.h"
 #include "../runtime/conf.h"
@@ -138,52 +140,11 @@ struct shim {
 };
 
 /* main.c */
-long shim_now_ms(void);
 int shim_write_all(int fd, const void *buf, size_t len);
 void shim_record(struct shim *s, enum state_status phase);
 /* A line in the log. One the agent can trigger again and again goes
  * through log_limited() (src/common/log.h) instead, to the same log. */
 void shim_log(struct shim *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* chan.c */
-extern const struct aclient_ops shim_chan_ops; /* ctx: the shim */
-void shim_lost(struct shim *s, const char *what);
-uint32_t shim_request(struct shim *s, struct msg *m, aclient_done_fn *done,
-		      void *arg);
-void shim_text(char *dst, size_t cap, const struct msg_str *t);
-void shim_sync_ok(struct shim *s);
-void shim_sync_fail(struct shim *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* procs.c */
-void shim_proc_init(struct shim *s, struct shim_proc *p, int in, int out,
-		    int err, bool tty);
-size_t shim_slot(struct shim *s, struct shim_proc *p);
-struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc);
-int shim_proc_open(struct shim *s, struct shim_proc *p);
-void shim_proc_streams(const struct shim_proc *p, uint32_t *in, uint32_t *out,
-		       uint32_t *err, uint32_t *tty);
-void shim_proc_credit(struct shim *s, struct shim_proc *p);
-bool shim_in_ready(const struct shim_proc *p);
-void shim_in_arm(struct shim *s, struct shim_proc *p);
-void shim_proc_done(struct shim *s, struct shim_proc *p);
-void shim_in_read(struct shim *s, struct shim_proc *p);
-void shim_resize(struct shim *s, struct shim_proc *p, int fd);
-void shim_out_data(void *ctx, struct aclient_stream *st, const uint8_t *b,
-		   size_t n);
-void shim_out_eof(void *ctx, struct aclient_stream *st);
-void shim_in_credit(void *ctx, struct aclient_stream *st);
-void shim_console(struct shim *s);
-void shim_console_event(struct loop_handler *h, uint32_t events); /* s's */
-
-/* ctl.c */
-void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
-		      int client);
-void shim_signal_init(struct shim *s, int sig, bool all, int client);
-bool shim_running(struct shim *s);
-void shim_client_event(struct loop_handler *h, uint32_t events); /* s's */
-void shim_fail(int fd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -5,6 +5,7 @@
 #include "agentc.h"
 #include "test.h"
 #include "vmrun.h"
+#include "../../src/common/now.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +18,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static long agentc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* The client's credit into the tests' copies; a test's pause (set on
  * the stream directly) into the client's. */
@@ -182,14 +175,14 @@ void agentc_spawn(struct agentc *c, const char *share_dir,
 
 void agentc_handshake(struct agentc *c)
 {
-	long end = agentc_now_ms() + AGENTC_HELLO_MS;
+	long end = now_ms() + AGENTC_HELLO_MS;
 	struct pollfd p;
 
 	/* The agent's HELLO is its first frame. The client sends ours only
 	 * once it has it: on a VM's channel, bytes that reach the guest's
 	 * port before the agent has opened it (in raw mode) are lost. */
 	while (!c->ac.hello_done) {
-		if (agentc_now_ms() > end)
+		if (now_ms() > end)
 			FAIL("no HELLO from the agent");
 		p.fd = c->fd;
 		p.events = POLLIN;
@@ -215,13 +208,13 @@ int agentc_stop(struct agentc *c)
 
 	if (!c->eof && c->fd >= 0) {
 		agentc_send(c, &m);
-		end = agentc_now_ms() + 10000;
-		while (!c->eof && agentc_now_ms() < end)
+		end = now_ms() + 10000;
+		while (!c->eof && now_ms() < end)
 			agentc_pump(c, 100);
 	}
-	end = agentc_now_ms() + 10000;
+	end = now_ms() + 10000;
 	while (waitpid(c->pid, &status, WNOHANG) == 0) {
-		if (agentc_now_ms() > end) {
+		if (now_ms() > end) {
 			test_diag("the agent did not end: killing it");
 			kill(c->pid, SIGKILL);
 			waitpid(c->pid, &status, 0);
@@ -338,7 +331,7 @@ uint32_t agentc_send(struct agentc *c, struct msg *m)
 
 int agentc_wait_reply(struct agentc *c, uint32_t id, struct msg *out)
 {
-	long end = agentc_now_ms() + AGENTC_TIMEOUT_MS;
+	long end = now_ms() + AGENTC_TIMEOUT_MS;
 	struct wire_frame f;
 	struct msg m;
 	size_t i;
@@ -349,7 +342,7 @@ int agentc_wait_reply(struct agentc *c, uint32_t id, struct msg *out)
 				break;
 		if (i < c->nreplies)
 			break;
-		if (agentc_now_ms() > end)
+		if (now_ms() > end)
 			FAIL("no reply to request %u", id);
 		if (!agentc_pump(c, 100))
 			FAIL("the agent closed the channel before replying "
@@ -398,7 +391,7 @@ static int agentc_call_streams(struct agentc *c, struct msg *req,
 void agentc_write_stream(struct agentc *c, uint32_t id, const void *p, size_t n)
 {
 	struct agentc_stream *s = agentc_stream(c, id);
-	long end = agentc_now_ms() + AGENTC_TIMEOUT_MS;
+	long end = now_ms() + AGENTC_TIMEOUT_MS;
 	size_t chunk;
 	int r;
 
@@ -406,7 +399,7 @@ void agentc_write_stream(struct agentc *c, uint32_t id, const void *p, size_t n)
 	while (n) {
 		chunk = aclient_sendable(s->st, n);
 		if (!chunk) {
-			if (agentc_now_ms() > end)
+			if (now_ms() > end)
 				FAIL("no credit for stream %u", id);
 			agentc_pump(c, 100);
 			continue;
@@ -434,11 +427,11 @@ void agentc_eof(struct agentc *c, uint32_t id)
 const char *agentc_wait_eof(struct agentc *c, uint32_t id)
 {
 	struct agentc_stream *s = agentc_stream(c, id);
-	long end = agentc_now_ms() + AGENTC_TIMEOUT_MS;
+	long end = now_ms() + AGENTC_TIMEOUT_MS;
 
 	ASSERT(s && s->out);
 	while (!s->eof) {
-		if (agentc_now_ms() > end)
+		if (now_ms() > end)
 			FAIL("no EOF on stream %u", id);
 		if (!agentc_pump(c, 100))
 			FAIL("the channel ended before EOF on stream %u", id);
@@ -577,14 +570,14 @@ int agentc_wait(struct agentc *c, uint32_t proc, uint32_t *code,
 
 const struct msg_exit *agentc_wait_exit_event(struct agentc *c, uint32_t proc)
 {
-	long end = agentc_now_ms() + AGENTC_TIMEOUT_MS;
+	long end = now_ms() + AGENTC_TIMEOUT_MS;
 	size_t i;
 
 	for (;;) {
 		for (i = 0; i < c->nexits; i++)
 			if (c->exits[i].proc == proc)
 				return &c->exits[i];
-		if (agentc_now_ms() > end || !agentc_pump(c, 100))
+		if (now_ms() > end || !agentc_pump(c, 100))
 			return NULL;
 	}
 }
@@ -610,19 +603,19 @@ int agentc_update(struct agentc *c, const char *json)
 
 void agentc_pump_for(struct agentc *c, int ms)
 {
-	long end = agentc_now_ms() + ms;
+	long end = now_ms() + ms;
 
-	while (agentc_now_ms() < end)
+	while (now_ms() < end)
 		agentc_pump(c, 20);
 }
 
 const struct msg_oom *agentc_wait_oom(struct agentc *c, size_t i,
 				      int timeout_ms)
 {
-	long end = agentc_now_ms() + timeout_ms;
+	long end = now_ms() + timeout_ms;
 
 	while (c->nooms <= i)
-		if (agentc_now_ms() > end || !agentc_pump(c, 100))
+		if (now_ms() > end || !agentc_pump(c, 100))
 			return NULL;
 	return &c->ooms[i];
 }
