@@ -152,3 +152,19 @@ void vmmtest_status(const char *ctl, pid_t vmm, const char *log, char *line,
 	line[k] = '\0';
 	close(fd);
 }
+
+void vmmtest_counters(const char *ctl, pid_t vmm, const char *log,
+		      const char *const *names, unsigned long long *v, size_t n)
+{
+	char line[512], key[64];
+	const char *p;
+	size_t i;
+
+	vmmtest_status(ctl, vmm, log, line, sizeof(line));
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), " %s=", names[i]);
+		p = strstr(line, key);
+		if (!p || sscanf(p + strlen(key), "%llu", &v[i]) != 1)
+			FAIL("status has no %s: %s", names[i], line);
+	}
+}

@@ -42,6 +42,12 @@ int vmmtest_connect(const char *path, pid_t vmm, const char *log);
 void vmmtest_status(const char *ctl, pid_t vmm, const char *log, char *line,
 		    size_t cap);
 
+/* The status line's counters named names[0..n) ("p9_req", ...) into
+ * v[]; a counter missing from the line fails the test. */
+void vmmtest_counters(const char *ctl, pid_t vmm, const char *log,
+		      const char *const *names, unsigned long long *v,
+		      size_t n);
+
 /* Every thread of pid runs under a seccomp filter (mode 2); returns the
  * number of threads. */
 int vmmtest_threads_filtered(pid_t pid);

@@ -313,14 +313,9 @@ static void rw_workload(struct vm9p *v)
  * scattered reads. */
 static void p9_counters(struct vm9p *v, unsigned long long n[3])
 {
-	char line[256];
-	const char *p;
+	static const char *const names[] = { "p9_req", "p9_copy", "p9_sg" };
 
-	vmmtest_status(v->ctl, v->pid, v->log, line, sizeof(line));
-	p = strstr(line, " p9_req=");
-	if (!p || sscanf(p, " p9_req=%llu p9_copy=%llu p9_sg=%llu", &n[0],
-			 &n[1], &n[2]) != 3)
-		FAIL("status: %s", line);
+	vmmtest_counters(v->ctl, v->pid, v->log, names, n, 3);
 }
 
 static void escape_suite(struct vm9p *v)

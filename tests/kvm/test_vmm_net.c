@@ -254,14 +254,9 @@ static const char *ct_ok(struct vmnet *v, const char *script)
 /* The status line's net counters: frames received, sent, dropped. */
 static void net_counters(struct vmnet *v, unsigned long long n[3])
 {
-	char line[320];
-	const char *p;
+	static const char *const names[] = { "net_rx", "net_tx", "net_drop" };
 
-	vmmtest_status(v->ctl, v->pid, v->log, line, sizeof(line));
-	p = strstr(line, " net_rx=");
-	if (!p || sscanf(p, " net_rx=%llu net_tx=%llu net_drop=%llu", &n[0],
-			 &n[1], &n[2]) != 3)
-		FAIL("status: %s", line);
+	vmmtest_counters(v->ctl, v->pid, v->log, names, n, 3);
 }
 
 /* 1 MiB each way through busybox nc, checked byte for byte. */
