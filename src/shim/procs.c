@@ -77,11 +77,6 @@ static void shim_proc_close(struct shim *s, struct shim_proc *p)
 	p->in.st = p->out[0].st = p->out[1].st = NULL;
 }
 
-size_t shim_slot(struct shim *s, struct shim_proc *p)
-{
-	return (size_t)(p - s->procs);
-}
-
 struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc)
 {
 	size_t i;

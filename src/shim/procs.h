@@ -9,7 +9,6 @@
 
 void shim_proc_init(struct shim *s, struct shim_proc *p, int in, int out,
 		    int err, bool tty);
-size_t shim_slot(struct shim *s, struct shim_proc *p);
 struct shim_proc *shim_by_handle(struct shim *s, uint32_t proc);
 int shim_proc_open(struct shim *s, struct shim_proc *p);
 void shim_proc_streams(const struct shim_proc *p, uint32_t *in, uint32_t *out,
