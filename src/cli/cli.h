@@ -8,7 +8,8 @@
  *
  * Inputs: argv, from the engine (podman/conmon, containerd, docker) or a
  * user, in runc's syntax. Each verb returns 0 or a negative value with *e
- * set; main() prints the error once and exits 1.
+ * set; main() prints the error once and exits 1 (or ctx->fail_status: exec's
+ * runtime errors exit 255, as runc's do).
  */
 #ifndef MOAT_CLI_CLI_H
 #define MOAT_CLI_CLI_H
@@ -38,6 +39,7 @@ struct cli_ctx {
 	bool debug;
 	FILE *log; /* opened from log_path on first use, or NULL */
 	bool log_failed;
+	int fail_status; /* the exit status of an error; 0: runc's 1 */
 };
 
 struct cli_cmd {

@@ -523,8 +523,10 @@ int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	pid_t child;
 	ssize_t n;
 
-	if (exec_opts_parse(argc, argv, &o, e) ||
-	    cli_live_container(ctx, o.id,
+	if (exec_opts_parse(argc, argv, &o, e))
+		goto out;
+	ctx->fail_status = 255; /* runc's for what fails from here on */
+	if (cli_live_container(ctx, o.id,
 			       CLI_ST(STATE_RUNNING) | CLI_ST(STATE_CREATED),
 			       &h, &s, e))
 		goto out;

@@ -52,6 +52,7 @@ static const struct cli_cmd cli_cmds[] = {
 };
 
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+#define CLI_EXIT_UNKNOWN 3 /* runc's (urfave/cli's) for an unknown command */
 
 static const struct cli_cmd *cli_find(const char *name)
 {
@@ -121,7 +122,8 @@ static void cli_help(FILE *f)
 		"  --systemd-cgroup       accepted for runc compatibility; "
 		"ignored\n"
 		"  --version, -v          print the version\n"
-		"  --help, -h             print this help\n");
+		"  --help, -h             print this help (also: moat help "
+		"[COMMAND])\n");
 }
 
 static void cli_version(void)
@@ -198,9 +200,10 @@ static int cli_globals(int argc, char **argv, struct cli_ctx *ctx,
 					    argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
-		return moat_err_set(
-			e, 0, "no command given (moat --help lists them)");
+	if (optind >= argc) {
+		cli_help(stdout); /* as runc: no command is a help */
+		return 0;
+	}
 	return optind;
 }
 
@@ -215,11 +218,24 @@ int main(int argc, char **argv)
 	first = cli_globals(argc, argv, &ctx, &e);
 	if (first == 0)
 		return 0;
+	if (first > 0 && !strcmp(argv[first], "help")) {
+		/* runc's help [COMMAND] */
+		if (first + 1 >= argc) {
+			cli_help(stdout);
+			return 0;
+		}
+		first++;
+		if (cli_find(argv[first])) {
+			cli_usage(stdout, argv[first]);
+			return 0;
+		}
+	}
 	if (first > 0) {
 		cmd = cli_find(argv[first]);
 		ctx.verb = argv[first];
 		if (!cmd) {
 			ctx.verb = "moat";
+			ctx.fail_status = CLI_EXIT_UNKNOWN;
 			moat_err_set(&e, 0,
 				     "unknown command \"%s\" (moat --help "
 				     "lists them)",
@@ -256,5 +272,5 @@ int main(int argc, char **argv)
 	cli_log_error(&ctx, msg);
 	cli_log_close(&ctx);
 	moat_err_free(&e);
-	return 1;
+	return ctx.fail_status ? ctx.fail_status : 1;
 }

@@ -54,13 +54,20 @@ static void moat_in(struct clirun *r, const char *cwd, ...)
 #undef moat /* clirun.h's adds its own --root */
 #define moat(r, ...) moat_in(r, NULL, __VA_ARGS__, (const char *)NULL)
 
+static void expect_fail_with(const struct clirun *r, int status,
+			     const char *stderr_text)
+{
+	if (r->status != status || strcmp(r->err, stderr_text) || r->out[0]) {
+		clirun_show(r);
+		FAIL("want exit %d and stderr \"%s\", got exit %d", status,
+		     stderr_text, r->status);
+	}
+}
+
+/* runc's status for an error: 1 */
 static void expect_fail(const struct clirun *r, const char *stderr_text)
 {
-	if (r->status != 1 || strcmp(r->err, stderr_text) || r->out[0]) {
-		clirun_show(r);
-		FAIL("want exit 1 and stderr \"%s\", got exit %d", stderr_text,
-		     r->status);
-	}
+	expect_fail_with(r, 1, stderr_text);
 }
 
 static void expect_ok(const struct clirun *r)
@@ -515,15 +522,16 @@ TEST(cli_live_verbs_need_a_live_container)
 	static struct clirun r;
 	const char *dir = tmp_make();
 
+	/* exec's runtime errors exit 255, its usage errors 1 (runc's) */
 	moat(&r, "--root", dir, "exec", "x", "true");
-	expect_fail(&r, "moat: exec: container x does not exist\n");
+	expect_fail_with(&r, 255, "moat: exec: container x does not exist\n");
 	moat(&r, "--root", dir, "exec", "x");
 	expect_fail(&r, "moat: exec: exec: a COMMAND or --process is needed\n");
 	moat(&r, "--root", dir, "exec", "--preserve-fds", "2", "x", "true");
 	expect_fail(&r, "moat: exec: --preserve-fds: not supported (the "
 			"process runs in a VM)\n");
 	moat(&r, "--root", dir, "exec", "--user", "root", "x", "true");
-	expect_fail(&r, "moat: exec: container x does not exist\n");
+	expect_fail_with(&r, 255, "moat: exec: container x does not exist\n");
 	moat(&r, "--root", dir, "ps", "x");
 	expect_fail(&r, "moat: ps: container x does not exist\n");
 	moat(&r, "--root", dir, "ps", "--format", "yaml", "x");
@@ -630,9 +638,22 @@ TEST(cli_global_options)
 	expect_fail(&r, "moat: unknown or incomplete option --root\n");
 	moat(&r, "--log-format", "xml", "list");
 	expect_fail(&r, "moat: --log-format: \"xml\" is not text or json\n");
+	/* runc's: an unknown command exits 3; none, or help, is a help */
 	moat(&r, "frobnicate");
-	expect_fail(&r, "moat: unknown command \"frobnicate\" (moat --help "
-			"lists them)\n");
+	expect_fail_with(&r, 3,
+			 "moat: unknown command \"frobnicate\" (moat --help "
+			 "lists them)\n");
+	moat(&r, "help", "frobnicate");
+	expect_fail_with(&r, 3,
+			 "moat: unknown command \"frobnicate\" (moat --help "
+			 "lists them)\n");
 	moat(&r, "--debug");
-	expect_fail(&r, "moat: no command given (moat --help lists them)\n");
+	expect_ok(&r);
+	ASSERT(strstr(r.out, "\n  kill "));
+	moat(&r, "help");
+	expect_ok(&r);
+	ASSERT(strstr(r.out, "\n  kill "));
+	moat(&r, "help", "kill");
+	expect_ok(&r);
+	ASSERT(strstr(r.out, "usage: moat [GLOBAL OPTIONS] kill ID"));
 }
