@@ -76,6 +76,11 @@ int cli_open_state(struct cli_ctx *ctx, const char *id, struct state_handle *h,
 #define CLI_ST(status) (1u << (status))
 #define CLI_LIVE (CLI_ST(STATE_RUNNING) | CLI_ST(STATE_PAUSED))
 struct state_handle;
+/* main.c: set *e to runc's words for the verb ctx->verb refused on a
+ * container (id) in status st ("container not running", ...: engines
+ * parse them); returns -1. */
+int cli_refuse(const struct cli_ctx *ctx, const char *id, enum state_status st,
+	       struct moat_err **e);
 int cli_live_container(struct cli_ctx *ctx, const char *id, unsigned accept,
 		       struct state_handle *h, struct state *s,
 		       struct moat_err **e);

@@ -4,7 +4,10 @@
  * a created one is killed first (as runc does: it never ran); a running
  * or paused one only with --force, which kills its process (SIGKILL,
  * through a pidfd checked against the recorded start time) and waits for
- * it to die. Everything happens under the container's lock.
+ * it to die. Everything happens under the container's lock. The refusal
+ * and an unknown ID say what runc says ("cannot delete container X that
+ * is not stopped: running"; "... does not exist", which containerd's shim
+ * takes for a container already gone).
  * Input: the ID and options from the command line.
  */
 #include "cli.h"
@@ -57,8 +60,8 @@ int cli_delete(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	     st == STATE_CREATING) &&
 	    !force) {
 		moat_err_set(e, 0,
-			     "container %s is %s; stop it first or use "
-			     "--force",
+			     "cannot delete container %s that is not "
+			     "stopped: %s",
 			     s.id, state_status_name(st));
 		goto out;
 	}

@@ -6,7 +6,8 @@
  * 5s) until the container stops, with an {"type":"oom","id":ID} line
  * whenever the agent has reported an OOM kill in the guest since the last
  * look. Figures come from the container's cgroup in its guest, through the
- * shim.
+ * shim. A stopped container has none: runc's "container with id ID is
+ * not running".
  * Input: argv; the shim's stats reply (decoded by src/proto/shimmsg.c).
  */
 #include "cli.h"
@@ -97,7 +98,8 @@ int cli_events(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 					    argv[optind - 1]);
 	}
 	if (cli_nargs(argc, argv, optind, 1, 1, e) ||
-	    cli_live_container(ctx, argv[optind], CLI_LIVE, &h, NULL, e))
+	    cli_live_container(ctx, argv[optind],
+			       CLI_LIVE | CLI_ST(STATE_CREATED), &h, NULL, e))
 		return -1;
 	for (;;) {
 		if (shimctl_request(h.dir_fd, &stats, 10000, &out, e)) {

@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 {
@@ -48,9 +49,9 @@ int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	id = argv[optind];
 	if (optind + 1 < argc)
 		signame = argv[optind + 1];
-	sig = signame_parse(signame);
+	sig = strcmp(signame, "0") ? signame_parse(signame) : 0;
 	if (sig < 0)
-		return moat_err_set(e, 0, "invalid signal \"%s\"", signame);
+		return moat_err_set(e, 0, "unknown signal \"%s\"", signame);
 	if (cli_open_state(ctx, id, &h, &s, e))
 		return -1;
 	st = state_status_of(&s);
@@ -58,8 +59,12 @@ int cli_kill(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		      state_status_name(st));
 	snprintf(req, sizeof(req), "kill %d%s", sig, all ? " all" : "");
 	if (st != STATE_CREATED && st != STATE_RUNNING && st != STATE_PAUSED) {
-		moat_err_set(e, 0, "container %s is %s", id,
-			     state_status_name(st));
+		if (all && st == STATE_STOPPED)
+			r = 0; /* nothing left to signal */
+		else
+			cli_refuse(ctx, id, st, e);
+	} else if (sig == 0) {
+		r = 0; /* its process was found alive just now */
 	} else if (shimctl_call(h.dir_fd, req, 10000, e) == 0) {
 		r = 0;
 	} else if (*e &&

@@ -8,7 +8,12 @@
  * the container's cgroups live in its VM), --version, --help.
  * Errors: "moat: <verb>: <what>: <why>" on stderr, and with --log also as
  * a log line in --log-format (runtime-spec runtime.md "Operations": an
- * operation that fails exits non-zero).
+ * operation that fails exits non-zero). Where runc has words for an error
+ * that engines parse (containerd's shim, podman: "container not running",
+ * "does not exist", ...), <what> is runc's text (cli_refuse() for a verb
+ * refused on a container's status; docs/design.md lists them). The exit
+ * statuses are runc's: 1 for an error (exec's runtime errors 255), 3 for
+ * an unknown command, run's and exec's the process's own.
  */
 #include "cli.h"
 #include "../runtime/spec.h"
@@ -98,6 +103,60 @@ int cli_nargs(int argc, char **argv, int first, int min, int max,
 			    n < min ? "missing arguments"
 				    : "too many arguments",
 			    argv[0], c ? c->usage : "");
+}
+
+/* runc's words for a verb refused on a container's status (its
+ * libcontainer errors and its verbs' own), in the order they are tried:
+ * status CLI_ANY matches any; what follows head is nothing, the ID or the
+ * status's name, then tail. */
+#define CLI_ANY (-1)
+enum cli_refusal_arg { CLI_R_NONE, CLI_R_ID, CLI_R_STATUS };
+static const struct cli_refusal {
+	const char *verb;
+	int status;
+	const char *head;
+	enum cli_refusal_arg arg;
+	const char *tail;
+} cli_refusals[] = {
+	{ "kill", CLI_ANY, "container not running", CLI_R_NONE, "" },
+	{ "pause", CLI_ANY, "container not running", CLI_R_NONE, "" },
+	{ "update", CLI_ANY, "container not running", CLI_R_NONE, "" },
+	{ "resume", CLI_ANY, "container not paused", CLI_R_NONE, "" },
+	{ "events", CLI_ANY, "container with id ", CLI_R_ID,
+	  " is not running" },
+	{ "start", STATE_STOPPED, "cannot start a container that has stopped",
+	  CLI_R_NONE, "" },
+	{ "start", STATE_RUNNING, "cannot start an already running container",
+	  CLI_R_NONE, "" },
+	{ "start", CLI_ANY, "cannot start a container in the ", CLI_R_STATUS,
+	  " state" },
+	{ "exec", STATE_PAUSED,
+	  "cannot exec in a paused container (use --ignore-paused to "
+	  "override)",
+	  CLI_R_NONE, "" },
+	{ "exec", STATE_STOPPED, "cannot exec in a stopped container",
+	  CLI_R_NONE, "" },
+};
+
+int cli_refuse(const struct cli_ctx *ctx, const char *id, enum state_status st,
+	       struct moat_err **e)
+{
+	const char *name = state_status_name(st);
+	const struct cli_refusal *f;
+	size_t i;
+
+	for (i = 0; i < sizeof(cli_refusals) / sizeof(cli_refusals[0]); i++) {
+		f = &cli_refusals[i];
+		if (strcmp(f->verb, ctx->verb) ||
+		    (f->status != CLI_ANY && f->status != (int)st))
+			continue;
+		return moat_err_set(e, 0, "%s%s%s", f->head,
+				    f->arg == CLI_R_ID	     ? id
+				    : f->arg == CLI_R_STATUS ? name
+							     : "",
+				    f->tail);
+	}
+	return moat_err_set(e, 0, "container %s is %s", id, name);
 }
 
 static void cli_help(FILE *f)

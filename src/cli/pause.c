@@ -3,6 +3,8 @@
  * pause): the shim asks the agent to freeze (thaw) every process of the
  * container, with the guest's cgroup freezer, and records the phase
  * paused (running). The VM itself keeps running, as runc's host does.
+ * Only a running container is paused and only a paused one resumed;
+ * otherwise runc's "container not running" / "container not paused".
  * Input: argv.
  */
 #include "cli.h"
@@ -17,8 +19,9 @@ static int cli_pause_resume(struct cli_ctx *ctx, int argc, char **argv,
 
 	if (cli_nargs(argc, argv, 1, 1, 1, e) ||
 	    cli_live_container(ctx, argv[1],
-			       pause ? CLI_ST(STATE_RUNNING) : CLI_LIVE, &h,
-			       NULL, e))
+			       pause ? CLI_ST(STATE_RUNNING)
+				     : CLI_ST(STATE_PAUSED),
+			       &h, NULL, e))
 		return -1;
 	r = shimctl_call(h.dir_fd, pause ? "pause" : "resume", 10000, e);
 	state_close(&h);

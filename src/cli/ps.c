@@ -47,8 +47,7 @@ int cli_live_container(struct cli_ctx *ctx, const char *id, unsigned accept,
 	}
 	state_clear(s);
 	state_close(h);
-	return moat_err_set(e, 0, "container %s is %s", id,
-			    state_status_name(st));
+	return cli_refuse(ctx, id, st, e);
 }
 
 int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)

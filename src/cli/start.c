@@ -3,7 +3,8 @@
  * user's process of a created container. The shim (shim.sock) sends START
  * to the agent and records the phase running before it answers; a
  * container that is not created (never, or already started, or stopped)
- * is refused.
+ * is refused in runc's words ("cannot start a container that has
+ * stopped", ...).
  * Input: the ID from the command line.
  */
 #include "cli.h"
@@ -27,8 +28,7 @@ int cli_start_container(struct cli_ctx *ctx, const char *id,
 	st = state_status_of(&s);
 	cli_log_debug(ctx, "start %s: %s", id, state_status_name(st));
 	if (st != STATE_CREATED)
-		moat_err_set(e, 0, "container %s is %s, not created", id,
-			     state_status_name(st));
+		cli_refuse(ctx, id, st, e);
 	else if (hooks_load_config(h.dir_fd, &hk, e) ||
 		 cli_hooks(ctx, hk, &s, STATE_CREATED,
 			   SPEC_HOOK_START_CONTAINER, false, e))

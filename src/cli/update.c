@@ -180,7 +180,8 @@ int cli_update(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		idx = -1;
 	}
 	if (cli_nargs(argc, argv, optind, 1, 1, e) ||
-	    cli_live_container(ctx, argv[optind], CLI_LIVE, &h, NULL, e))
+	    cli_live_container(ctx, argv[optind],
+			       CLI_LIVE | CLI_ST(STATE_CREATED), &h, NULL, e))
 		goto out;
 	text = json_dumps(res, JSON_COMPACT);
 	if (!text) {

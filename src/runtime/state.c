@@ -256,8 +256,8 @@ int state_create(const char *root, const struct state *s,
 		close(rfd);
 		if (err == EEXIST)
 			return moat_err_code(e, EEXIST,
-					     "container %s already exists",
-					     s->id);
+					     "container with given ID already "
+					     "exists");
 		return moat_err_set(e, err, "container %s: create", s->id);
 	}
 	h->dir_fd = openat(rfd, s->id,

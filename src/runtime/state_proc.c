@@ -2,7 +2,8 @@
  * state_proc.c: whether a container's recorded process is still that
  * process, and signalling it only then (state_proc.h).
  * Inputs: pids and start times from state.json; /proc/PID/stat, parsed by
- * the pure state_parse_proc_stat().
+ * the pure state_parse_proc_stat(). A process that is gone is runc's
+ * "container not running" (ESRCH), the words containerd's shim parses.
  */
 #include "state_proc.h"
 
@@ -106,8 +107,7 @@ int state_signal(const struct state *s, int sig, int wait_ms,
 	int pfd, r, err;
 
 	if (s->pid <= 0)
-		return moat_err_code(e, ESRCH, "container %s has no process",
-				     s->id);
+		return moat_err_code(e, ESRCH, "container not running");
 	pfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
 	if (pfd < 0 && errno != ENOSYS && errno != ESRCH)
 		return moat_err_set(e, errno, "container %s: pidfd_open",
@@ -115,8 +115,7 @@ int state_signal(const struct state *s, int sig, int wait_ms,
 	if (!state_proc_alive(s->pid, s->pid_start)) {
 		if (pfd >= 0)
 			close(pfd);
-		return moat_err_code(e, ESRCH, "container %s is not running",
-				     s->id);
+		return moat_err_code(e, ESRCH, "container not running");
 	}
 	if (pfd >= 0)
 		r = (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
@@ -127,8 +126,7 @@ int state_signal(const struct state *s, int sig, int wait_ms,
 		if (pfd >= 0)
 			close(pfd);
 		if (err == ESRCH)
-			return moat_err_code(
-				e, ESRCH, "container %s is not running", s->id);
+			return moat_err_code(e, ESRCH, "container not running");
 		return moat_err_set(e, err, "container %s: signal %d", s->id,
 				    sig);
 	}

@@ -5,7 +5,9 @@
  * the guest's processes.
  *
  * Inputs: requests from clients of the socket (root or the shim's user
- * only), each line and JSON payload bounded and checked.
+ * only), each line and JSON payload bounded and checked. A request the
+ * container's state refuses is answered in runc's words ("container not
+ * running", ...): the CLI passes them on, and engines parse them.
  */
 #include "ctl.h"
 #include "chan.h"
@@ -103,8 +105,10 @@ static void shim_ctl_done(void *ctx, void *arg, const struct msg *m)
 	int fd = (int)(intptr_t)arg;
 	char text[MSG_TEXT_MAX + 1];
 
-	if (!m) {
-		shim_fail(fd, "the container stopped");
+	if (!m || (m->kind == WIRE_K_ERROR && m->u.error.code == ESRCH)) {
+		/* it stopped first, or its process has exited: runc's words,
+		 * which containerd's shim parses */
+		shim_fail(fd, "container not running");
 	} else if (m->kind == WIRE_K_ERROR) {
 		shim_text(text, sizeof(text), &m->u.error.text);
 		shim_fail(fd, "agent: %s", text);
@@ -134,10 +138,7 @@ void shim_signal_proc(struct shim *s, uint32_t proc, int sig, bool all,
 
 	if (!shim_running(s)) {
 		if (client >= 0)
-			shim_fail(client,
-				  "container %s is not "
-				  "running",
-				  s->id);
+			shim_fail(client, "container not running");
 		return;
 	}
 	m.op = MSG_OP_SIGNAL;
@@ -277,7 +278,7 @@ static char *shim_client_payload(struct shim *s, int fd, size_t len,
 		return NULL;
 	}
 	if (!shim_running(s)) {
-		shim_fail(fd, "container %s is not running", s->id);
+		shim_fail(fd, "container not running");
 		return NULL;
 	}
 	json = malloc(len + 1);
@@ -347,7 +348,7 @@ static void shim_exec_done(void *ctx, void *arg, const struct msg *m)
 	if (!m || m->kind == WIRE_K_ERROR) {
 		x->client.fd = -1;
 		if (!m) {
-			shim_fail(fd, "the container stopped");
+			shim_fail(fd, "cannot exec in a stopped container");
 			return; /* the slot goes with the others */
 		}
 		shim_text(text, sizeof(text), &m->u.error.text);
@@ -432,7 +433,11 @@ static void shim_client_start(struct shim *s, const struct shim_call *c)
 	struct msg m = { 0 };
 
 	if (s->phase != SHIM_CREATED) {
-		shim_fail(c->fd, "container %s is not created", s->id);
+		shim_fail(c->fd, shim_running(s)
+					 ? "cannot start an already running "
+					   "container"
+					 : "cannot start a container that has "
+					   "stopped");
 		return;
 	}
 	m.op = MSG_OP_START;
@@ -456,7 +461,7 @@ static void shim_client_plain(struct shim *s, const struct shim_call *c)
 	struct msg m = { 0 };
 
 	if (!shim_running(s)) {
-		shim_fail(c->fd, "container %s is not running", s->id);
+		shim_fail(c->fd, "container not running");
 		return;
 	}
 	m.op = ops[c->r->verb];

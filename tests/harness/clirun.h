@@ -86,13 +86,15 @@ int clirun_create(const char *id);
  * says running; a second start is refused. */
 void clirun_start(const char *id);
 
-/* `moat kill id KILL` of a running container created by clirun_create():
- * the shim dies of SIGKILL, the state says stopped, a second kill is
- * refused, delete removes it. */
+/* `moat kill id KILL` of a running container created by clirun_create()
+ * (`kill id 0` first says it is alive): the shim dies of SIGKILL, the
+ * state says stopped, a second kill (signal 0 too) is refused in runc's
+ * words, `kill --all` has nothing left to signal (0), delete removes it. */
 void clirun_kill_delete(const char *id, int shim);
 
-/* `moat pause id` of a running container: the state says paused and an
- * exec into it fails; `moat resume id`: running again. */
+/* `moat pause id` of a running container: the state says paused, a
+ * second pause is refused (runc's words) and an exec into it fails (255);
+ * `moat resume id`: running again, and a second resume refused. */
 void clirun_pause_resume(const char *id);
 
 /* `moat delete [--force] id` exits 0, and nothing of the test is left

@@ -314,7 +314,7 @@ TEST(cli_unknown_container_errors)
 	moat(&r, "--root", root, "kill", "nope", "KILL");
 	expect_fail(&r, "moat: kill: container nope does not exist\n");
 	moat(&r, "--root", root, "kill", "nope", "SIGNOPE");
-	expect_fail(&r, "moat: kill: invalid signal \"SIGNOPE\"\n");
+	expect_fail(&r, "moat: kill: unknown signal \"SIGNOPE\"\n");
 	moat(&r, "--root", root, "state");
 	expect_fail(&r, "moat: state: missing arguments; usage: moat state "
 			"ID\n");
@@ -414,9 +414,9 @@ TEST(cli_reused_pid_shows_stopped)
 	moat(&r, "--root", root, "state", "r1");
 	expect_ok(&r);
 	ASSERT(strstr(r.out, "\"status\": \"stopped\""));
-	/* and kill refuses to signal it */
+	/* and kill refuses to signal it, in runc's words */
 	moat(&r, "--root", root, "kill", "r1", "KILL");
-	expect_fail(&r, "moat: kill: container r1 is stopped\n");
+	expect_fail(&r, "moat: kill: container not running\n");
 	tmp_remove();
 }
 
@@ -429,8 +429,8 @@ TEST(cli_delete_force_kills_and_removes)
 
 	hand_made(root, "c2", "running", child);
 	moat(&r, "--root", root, "delete", "c2");
-	expect_fail(&r, "moat: delete: container c2 is running; stop it "
-			"first or use --force\n");
+	expect_fail(&r, "moat: delete: cannot delete container c2 that is "
+			"not stopped: running\n");
 	ASSERT_EQ(waitpid(child, &status, WNOHANG), 0);
 	state_of(root, "c2", "running", child);
 	moat(&r, "--root", root, "delete", "--force", "c2");
@@ -453,9 +453,10 @@ TEST(cli_kill_signals_the_process)
 	hand_made(root, "c3", "created", child);
 	state_of(root, "c3", "created", child);
 	moat(&r, "--root", root, "kill", "c3", "NOSUCHSIG");
-	expect_fail(&r, "moat: kill: invalid signal \"NOSUCHSIG\"\n");
+	expect_fail(&r, "moat: kill: unknown signal \"NOSUCHSIG\"\n");
+	/* signal 0: is it alive? (runc's answer; nothing is sent) */
 	moat(&r, "--root", root, "kill", "c3", "0");
-	expect_fail(&r, "moat: kill: invalid signal \"0\"\n");
+	expect_ok(&r);
 	moat(&r, "--root", root, "kill", "--all", "c3");
 	expect_fail(&r, "moat: kill: --all: container c3 has no shim\n");
 	ASSERT_EQ(waitpid(child, &status, WNOHANG), 0);
@@ -463,8 +464,14 @@ TEST(cli_kill_signals_the_process)
 	expect_ok(&r);
 	ASSERT_EQ(waitpid(child, &status, 0), child);
 	ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1);
+	/* runc's words, by which containerd's shim knows the process ended
+	 * (any signal, 0 too); --all has nothing left to signal: 0 */
 	moat(&r, "--root", root, "kill", "c3");
-	expect_fail(&r, "moat: kill: container c3 is stopped\n");
+	expect_fail(&r, "moat: kill: container not running\n");
+	moat(&r, "--root", root, "kill", "c3", "0");
+	expect_fail(&r, "moat: kill: container not running\n");
+	moat(&r, "--root", root, "kill", "--all", "c3", "KILL");
+	expect_ok(&r);
 
 	/* the default signal is SIGTERM */
 	child = sleeper();
@@ -556,6 +563,69 @@ TEST(cli_live_verbs_need_a_live_container)
 	tmp_remove();
 }
 
+/* A verb refused on a container's status says what runc says: engines
+ * parse these words (docs/design.md, "Errors engines parse"). */
+TEST(cli_refusals_in_runc_words)
+{
+	static struct clirun r;
+	const char *root = tmp_make();
+	pid_t child = sleeper(), child2 = sleeper();
+	int status;
+
+	hand_made(root, "up", "running", child);
+	hand_made(root, "frozen", "paused", child2);
+	hand_made(root, "down", "stopped", 0);
+	moat(&r, "--root", root, "start", "up");
+	expect_fail(&r, "moat: start: cannot start an already running "
+			"container\n");
+	moat(&r, "--root", root, "start", "down");
+	expect_fail(&r, "moat: start: cannot start a container that has "
+			"stopped\n");
+	moat(&r, "--root", root, "start", "frozen");
+	expect_fail(&r, "moat: start: cannot start a container in the paused "
+			"state\n");
+	moat(&r, "--root", root, "pause", "down");
+	expect_fail(&r, "moat: pause: container not running\n");
+	moat(&r, "--root", root, "pause", "frozen");
+	expect_fail(&r, "moat: pause: container not running\n");
+	moat(&r, "--root", root, "resume", "up");
+	expect_fail(&r, "moat: resume: container not paused\n");
+	moat(&r, "--root", root, "resume", "down");
+	expect_fail(&r, "moat: resume: container not paused\n");
+	moat(&r, "--root", root, "update", "--pids-limit", "10", "down");
+	expect_fail(&r, "moat: update: container not running\n");
+	moat(&r, "--root", root, "events", "--stats", "down");
+	expect_fail(&r, "moat: events: container with id down is not "
+			"running\n");
+	moat(&r, "--root", root, "exec", "down", "true");
+	expect_fail_with(&r, 255,
+			 "moat: exec: cannot exec in a stopped container\n");
+	moat(&r, "--root", root, "exec", "frozen", "true");
+	expect_fail_with(&r, 255,
+			 "moat: exec: cannot exec in a paused container (use "
+			 "--ignore-paused to override)\n");
+	moat(&r, "--root", root, "kill", "down", "KILL");
+	expect_fail(&r, "moat: kill: container not running\n");
+	moat(&r, "--root", root, "kill", "frozen", "0");
+	expect_ok(&r);
+	moat(&r, "--root", root, "delete", "frozen");
+	expect_fail(&r, "moat: delete: cannot delete container frozen that is "
+			"not stopped: paused\n");
+	/* the log file's message is the same line */
+	moat(&r, "--root", root, "--log", "/dev/stdout", "--log-format", "json",
+	     "kill", "down");
+	ASSERT_EQ(r.status, 1);
+	ASSERT(strstr(r.out, "\"msg\":\"moat: kill: container not "
+			     "running\""));
+	ASSERT_EQ(waitpid(child, &status, WNOHANG), 0);
+	ASSERT_EQ(waitpid(child2, &status, WNOHANG), 0);
+	kill(child, SIGKILL);
+	kill(child2, SIGKILL);
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	ASSERT_EQ(waitpid(child2, &status, 0), child2);
+	tmp_remove();
+}
+
 TEST(cli_log_file_json_and_text)
 {
 	static struct clirun r;
@@ -583,13 +653,13 @@ TEST(cli_log_file_json_and_text)
 
 	snprintf(log, sizeof(log), "%s/log.txt", dir);
 	moat(&r, "--root", dir, "--log", log, "kill", "gone", "\"q\"");
-	expect_fail(&r, "moat: kill: invalid signal \"\"q\"\"\n");
+	expect_fail(&r, "moat: kill: unknown signal \"\"q\"\"\n");
 	f = fopen(log, "r");
 	ASSERT(f);
 	ASSERT(fgets(buf, sizeof(buf), f));
 	fclose(f);
 	ASSERT(!strncmp(buf, "time=\"", 6));
-	ASSERT(strstr(buf, " level=error msg=\"moat: kill: invalid signal "
+	ASSERT(strstr(buf, " level=error msg=\"moat: kill: unknown signal "
 			   "\\\"\\\"q\\\"\\\"\"\n"));
 
 	/* --debug adds debug lines to the log; success writes no error */

@@ -276,7 +276,7 @@ TEST(state_files_round_trip)
 	/* a second container with the same ID is refused, and not harmed */
 	ASSERT_EQ(state_create(root, &s, &h2, &e), -1);
 	ASSERT_EQ(e->errnum, EEXIST);
-	ASSERT_STREQ(e->msg, "container b already exists");
+	ASSERT_STREQ(e->msg, "container with given ID already exists");
 	moat_err_free(&e);
 
 	fill(&s, "a");

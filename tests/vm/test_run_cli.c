@@ -125,13 +125,13 @@ TEST_TIMEOUT(delete_of_a_running_container_needs_force, 180)
 	clirun_expect_status(&r, 0);
 	clirun_expect_state("r1", "running");
 	moat(&r, "delete", "r1");
-	clirun_expect_fail(
-		&r, "moat: delete: container r1 is running; stop it first "
-		    "or use --force\n");
+	clirun_expect_fail(&r, "moat: delete: cannot delete container r1 that "
+			       "is not stopped: running\n");
 	clirun_expect_state("r1", "running");
 	/* a second container of the same id is refused */
 	moat(&r, "create", "--bundle", clirun_bundle, "r1");
-	clirun_expect_fail(&r, "moat: create: container r1 already exists\n");
+	clirun_expect_fail(&r, "moat: create: container with given ID already "
+			       "exists\n");
 	clirun_delete_clean("r1", true);
 }
 
