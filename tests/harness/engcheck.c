@@ -18,7 +18,9 @@
  *     assigned, and the host fetches a page from busybox httpd in the
  *     guest at that address.
  *   - containerd with `ctr run --runc-binary <wrapper>`: a container to an
- *     exit code, `-t` through a pty, and `ctr task exec` (also `-t`).
+ *     exit code, `-t` through a pty, `ctr task exec` (also `-t`), and a
+ *     stopped task's kill and `task rm -f` (containerd knows the end of a
+ *     process by runc's error text).
  * Images: the busybox root filesystem of engine.h, `docker import`ed, and
  * for containerd packed here as an OCI image layout and `ctr image
  * import`ed. Nothing of moat is left after each check.
@@ -350,10 +352,30 @@ void engcheck_containerd(void)
 		g.work);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "12 52");
+	/* c3's process ends; once containerd's shim has seen it, a kill is
+	 * the stopped container's: moat must say runc's "container not
+	 * running", which containerd takes for "process already finished"
+	 * (NotFound: what the CRI's StopContainer waits for; other words are
+	 * an unknown error it retries), and `task rm -f`, which first kills
+	 * every process (`kill --all`: nothing left, 0), must end at once. */
+	engine_sh(&r, CTR " task kill -s SIGKILL c3", g.work);
+	ENGINE_EXPECT(&r, 0);
 	engine_sh(&r,
-		  CTR " task kill -s SIGKILL c3; sleep 3; " CTR
-		      " task rm c3; " CTR " container rm c3",
-		  g.work, g.work, g.work);
+		  "for i in $(seq 120); do " CTR " task ls | grep -q "
+		  "'^c3 .*STOPPED' && exit 0; sleep 0.5; done; exit 1",
+		  g.work);
+	ENGINE_EXPECT(&r, 0);
+	engine_sh(&r, "timeout 30 env " CTR " task kill -s SIGTERM c3", g.work);
+	if (r.status != 1 || !strstr(r.err, "process already finished")) {
+		engine_show(&r);
+		FAIL("a stopped task's kill: want containerd's \"process "
+		     "already finished\", exit 1; got exit %d",
+		     r.status);
+	}
+	engine_sh(&r,
+		  "timeout 30 env " CTR " task rm -f c3 && " CTR
+		  " container rm c3",
+		  g.work, g.work);
 	ENGINE_EXPECT(&r, 0);
 	daemon_stop(d);
 	engine_teardown(&g);

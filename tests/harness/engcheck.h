@@ -9,7 +9,8 @@
  * an exit code, and docker's bridge network reaching the guest. */
 void engcheck_docker(void);
 
-/* A private containerd: ctr run to an exit code, -t, task exec (also -t). */
+/* A private containerd: ctr run to an exit code, -t, task exec (also -t),
+ * a stopped task's kill and rm -f. */
 void engcheck_containerd(void);
 
 #endif
