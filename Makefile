@@ -64,7 +64,7 @@ all:
 
 # --- sources, by trust zone ---------------------------------------------------
 common_SRCS := src/common/err.c src/common/log.c src/common/loop.c \
-	src/common/nl.c src/common/subproc.c
+	src/common/nl.c src/common/subproc.c src/common/psfmt.c
 # The runtime-spec vocabulary, JSON getters and the config.json parser
 # (jansson) that the host and the agent share.
 oci_SRCS := src/common/oci.c src/common/spec.c src/common/spec_linux.c \
@@ -476,8 +476,9 @@ shellcheck:
 
 # The pure objects (codecs and device parsers: the files that read guest or
 # wire bytes) call no system function: tests/static/pure-check, against the
-# allowlist beside it. gmem.c maps guest memory, so it is not one of them.
-PURE_SRCS := $(proto_SRCS) $(hostproto_SRCS) $(filter-out src/vmm/mem/gmem.c,$(vmm_pure_SRCS))
+# allowlist beside it (psfmt.c too: ps(1)'s options and /proc text, read
+# and written as a table). gmem.c maps guest memory, so it is not one of them.
+PURE_SRCS := $(proto_SRCS) $(hostproto_SRCS) src/common/psfmt.c $(filter-out src/vmm/mem/gmem.c,$(vmm_pure_SRCS))
 PURE_OBJS := $(call host_obj,$(PURE_SRCS))
 pure-check: $(PURE_OBJS)
 	$(Q)tests/static/pure-check tests/static/pure.allow $(PURE_OBJS)
