@@ -78,7 +78,7 @@ agent_SRCS := src/agent/main.c src/agent/serve.c src/agent/req.c \
 	src/agent/proc.c src/agent/stream.c src/agent/outq.c \
 	src/agent/config.c src/agent/container.c src/agent/rootfs.c \
 	src/agent/child.c src/agent/share.c src/agent/cgroup.c \
-	src/agent/resources.c src/agent/net.c
+	src/agent/resources.c src/agent/net.c src/agent/ps.c
 # The agent is static: jansson from its .a (libjansson-dev).
 AGENT_LIBS := -ljansson
 # Host-side runtime code (libseccomp, jansson): in libmoat, not in the

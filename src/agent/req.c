@@ -13,6 +13,7 @@
 #include "config.h"
 #include "container.h"
 #include "net.h"
+#include "ps.h"
 #include "resources.h"
 #include "share.h"
 #include "../common/cleanup.h"
@@ -388,6 +389,10 @@ static void req_ps(struct serve *s, const struct msg *m)
 		return;
 	}
 	n = req_pids(s, pids, MSG_PIDS_MAX);
+	if (m->u.psreq.args.count) { /* a table (ps.c) */
+		ps_reply_table(&s->out, m, pids, n, s->init ? s->init->pid : 0);
+		return;
+	}
 	msg_u32list_pack(buf, MSG_PIDS_MAX * 4, pids, (uint32_t)n,
 			 &r.u.ps.pids);
 	outq_msg(&s->out, &r, WIRE_HDR_LEN + 64 + n * 4);

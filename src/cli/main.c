@@ -41,7 +41,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "list", cli_list, "[-q] [--format table|json]",
 	  "list the containers under --root" },
 	{ "pause", cli_pause, "ID", "pause (freeze) a container's processes" },
-	{ "ps", cli_ps, "[--format table|json] ID",
+	{ "ps", cli_ps, "[--format table|json] ID [PS OPTIONS]",
 	  "list a container's processes (their pids in the guest)" },
 	{ "resume", cli_resume, "ID", "resume a paused container" },
 	{ "run", cli_run, "[--bundle DIR] [--pid-file FILE] [--detach] ID",

@@ -219,8 +219,13 @@ static const struct msg_field msg_exit_fields[] = {
 	F_U32(msg_exit, signo, 3, OPT, 0, MSG_SIGNAL_MAX),
 };
 
+static const struct msg_field msg_psreq_fields[] = {
+	F_LIST(msg_psreq, args, MSG_T_LIST, 1, OPT, 1, MSG_PSARGS_MAX),
+};
+
 static const struct msg_field msg_ps_fields[] = {
 	F_U32S(msg_ps, pids, 1, REQ, MSG_PIDS_MAX),
+	F_BLOB(msg_ps, table, MSG_T_BLOB, 2, OPT, 0, MSG_TABLE_MAX, 1),
 };
 
 static const struct msg_field msg_stats_fields[] = {
@@ -257,6 +262,7 @@ static const struct msg_schema msg_s_update = SCHEMA(msg_update_fields, NULL);
 static const struct msg_schema msg_s_started = SCHEMA(msg_started_fields, NULL);
 static const struct msg_schema msg_s_exit =
 	SCHEMA(msg_exit_fields, msg_exit_check);
+static const struct msg_schema msg_s_psreq = SCHEMA(msg_psreq_fields, NULL);
 static const struct msg_schema msg_s_ps = SCHEMA(msg_ps_fields, NULL);
 static const struct msg_schema msg_s_stats = SCHEMA(msg_stats_fields, NULL);
 static const struct msg_schema msg_s_error = SCHEMA(msg_error_fields, NULL);
@@ -279,7 +285,7 @@ static const struct msg_schema *msg_request_schema(uint16_t op, bool reply)
 	case MSG_OP_WAIT:
 		return reply ? &msg_s_exit : &msg_s_target;
 	case MSG_OP_PS:
-		return reply ? &msg_s_ps : &msg_s_empty;
+		return reply ? &msg_s_ps : &msg_s_psreq;
 	case MSG_OP_STATS:
 		return reply ? &msg_s_stats : &msg_s_empty;
 	case MSG_OP_UPDATE:

@@ -55,6 +55,8 @@
 #define MSG_PATH_MAX 4095	/* cwd (PATH_MAX-1) */
 #define MSG_GIDS_MAX 256	/* additional gids */
 #define MSG_PIDS_MAX 65536	/* pids in a PS reply */
+#define MSG_PSARGS_MAX 256	/* ps(1) options in a PS request */
+#define MSG_TABLE_MAX 786432	/* a PS reply's table (768 KiB) */
 #define MSG_TEXT_MAX 1024	/* error message */
 #define MSG_CONFIG_MAX 786432	/* OCI config.json (768 KiB) */
 #define MSG_RESOURCES_MAX 65536 /* resources JSON of UPDATE */
@@ -168,8 +170,13 @@ struct msg_exit {	/* EXIT event and WAIT reply */
 	uint32_t signo; /* 3: the killing signal, 1..MSG_SIGNAL_MAX */
 };
 
+struct msg_psreq {		 /* PS request */
+	struct msg_strlist args; /* 1: ps(1)'s options; present: a table */
+};
+
 struct msg_ps {			 /* PS reply */
 	struct msg_u32list pids; /* 1: required (may be empty), guest pids */
+	struct msg_blob table;	 /* 2: the table asked (header and rows) */
 };
 
 struct msg_stats {	      /* STATS reply */
@@ -194,7 +201,7 @@ struct msg_oom {       /* OOM event */
 /*
  * A whole message: the frame's kind, op and id and the body. Which member
  * of u is used follows from kind and op (docs/protocol.md, "Messages");
- * START, PS, STATS, PAUSE, RESUME and SHUTDOWN requests and the replies to
+ * START, STATS, PAUSE, RESUME and SHUTDOWN requests and the replies to
  * START, SIGNAL, RESIZE, CLOSE_STDIN, UPDATE, PAUSE, RESUME and SHUTDOWN
  * have no fields.
  */
@@ -212,6 +219,7 @@ struct msg {
 		struct msg_update update;
 		struct msg_started started;
 		struct msg_exit exit;
+		struct msg_psreq psreq;
 		struct msg_ps ps;
 		struct msg_stats stats;
 		struct msg_error error;

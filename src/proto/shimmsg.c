@@ -16,7 +16,7 @@ static const char *const shimmsg_names[SHIMMSG_VERBS] = {
 	[SHIMMSG_PS] = "ps",	     [SHIMMSG_PAUSE] = "pause",
 	[SHIMMSG_RESUME] = "resume", [SHIMMSG_STATS] = "stats",
 	[SHIMMSG_UPDATE] = "update", [SHIMMSG_EXEC] = "exec",
-	[SHIMMSG_RESIZE] = "resize",
+	[SHIMMSG_RESIZE] = "resize", [SHIMMSG_PSTABLE] = "pstable",
 };
 
 const char *shimmsg_verb_name(enum shimmsg_verb verb)
@@ -91,6 +91,7 @@ int shimmsg_req_encode(char *buf, size_t cap, const struct shimmsg_req *r)
 		break;
 	case SHIMMSG_UPDATE:
 	case SHIMMSG_EXEC:
+	case SHIMMSG_PSTABLE:
 		n = snprintf(buf, cap, "%s %u", name, r->len);
 		break;
 	case SHIMMSG_RESIZE:
@@ -137,6 +138,10 @@ static int shimmsg_args(struct shimmsg_in *in, struct shimmsg_req *r,
 		if (shimmsg_arg(in, 1, SHIMMSG_PAYLOAD_MAX, &r->len))
 			return SHIMMSG_EARG;
 		break;
+	case SHIMMSG_PSTABLE:
+		if (shimmsg_arg(in, 1, SHIMMSG_PSARGS_BYTES, &r->len))
+			return SHIMMSG_EARG;
+		break;
 	case SHIMMSG_RESIZE:
 		if (shimmsg_arg(in, 0, 65535, &r->rows) ||
 		    shimmsg_arg(in, 0, 65535, &r->cols))
@@ -172,6 +177,18 @@ int shimmsg_xreq_decode(const char *line, size_t len, struct shimmsg_req *r)
 		return SHIMMSG_EVERB;
 	}
 	return shimmsg_args(&in, r, true);
+}
+
+int shimmsg_psargs_check(const char *p, size_t len)
+{
+	size_t i, n = 0;
+
+	if (!len || len > SHIMMSG_PSARGS_BYTES || p[len - 1] != '\0')
+		return SHIMMSG_EARG;
+	for (i = 0; i < len; i++)
+		if (p[i] == '\0' && ++n > SHIMMSG_PSARGS_MAX)
+			return SHIMMSG_EARG;
+	return (int)n;
 }
 
 /* --- replies ------------------------------------------------------------- */
@@ -211,6 +228,8 @@ int shimmsg_reply_encode(char *buf, size_t cap, enum shimmsg_verb verb,
 		k = snprintf(buf, cap, "exit %u %u", r->code, r->signo);
 	else if (verb == SHIMMSG_EXEC)
 		k = snprintf(buf, cap, "ok %u", r->pid);
+	else if (verb == SHIMMSG_PSTABLE)
+		k = snprintf(buf, cap, "ok %u", r->len);
 	else
 		k = snprintf(buf, cap, "ok");
 	if (k < 0 || (size_t)k >= cap)
@@ -291,6 +310,11 @@ int shimmsg_reply_decode(const char *line, size_t len, enum shimmsg_verb verb,
 	switch (verb) {
 	case SHIMMSG_EXEC:
 		if (shimmsg_arg(&in, 1, UINT32_MAX, &r->pid) ||
+		    !shimmsg_done(&in))
+			return SHIMMSG_EMALFORMED;
+		return 0;
+	case SHIMMSG_PSTABLE:
+		if (shimmsg_arg(&in, 0, SHIMMSG_PAYLOAD_MAX, &r->len) ||
 		    !shimmsg_done(&in))
 			return SHIMMSG_EMALFORMED;
 		return 0;

@@ -8,11 +8,14 @@
  *
  *   start | kill <signo> [all] | ps | pause | resume | stats
  *   update <n> | exec <n>        (then <n> bytes of JSON)
+ *   pstable <n>                  (then <n> bytes: ps(1)'s options, each
+ *                                 NUL-terminated)
  *
  * and on an exec's connection, while its process lives: kill <signo>,
  * resize <rows> <cols>. Replies: "ok[ ...]" or "error <text>"; what
  * follows "ok" depends on the request (ps: the guest pids; stats:
- * key=value figures; exec: the pid, then later "exit <code> <signo>").
+ * key=value figures; exec: the pid, then later "exit <code> <signo>";
+ * pstable: "ok <n>", then <n> bytes of the table's text).
  *
  * Inputs: requests come from root or the shim's user; replies from the
  * shim, whose error text may quote the guest agent (a view, printed, never
@@ -28,6 +31,8 @@
 #define SHIMMSG_LINE_MAX 1024	       /* a line, its newline included */
 #define SHIMMSG_PAYLOAD_MAX (1U << 20) /* update's and exec's JSON */
 #define SHIMMSG_PIDS_MAX 512	       /* in a ps reply (a line holds fewer) */
+#define SHIMMSG_PSARGS_MAX 256	       /* options in a pstable request */
+#define SHIMMSG_PSARGS_BYTES (64U << 10) /* their bytes */
 
 /* Errors: negative. */
 #define SHIMMSG_EVERB (-1) /* not a request this connection knows */
@@ -46,14 +51,16 @@ enum shimmsg_verb {
 	SHIMMSG_UPDATE,
 	SHIMMSG_EXEC,
 	SHIMMSG_RESIZE, /* on an exec's connection only */
+	SHIMMSG_PSTABLE,
 	SHIMMSG_VERBS,
 };
 
 struct shimmsg_req {
 	enum shimmsg_verb verb;
-	uint32_t signo; /* kill: 1..SHIMMSG_SIGNAL_MAX */
-	bool all;	/* kill: every process */
-	uint32_t len;	/* update, exec: the JSON's bytes, 1.._PAYLOAD_MAX */
+	uint32_t signo;	     /* kill: 1..SHIMMSG_SIGNAL_MAX */
+	bool all;	     /* kill: every process */
+	uint32_t len;	     /* update, exec: the JSON's bytes, 1.._PAYLOAD_MAX;
+			      * pstable: the options', 1.._PSARGS_BYTES */
 	uint32_t rows, cols; /* resize: each < 65536 */
 };
 
@@ -77,6 +84,7 @@ struct shimmsg_reply {
 	const char *text; /* error: a view into the line, not terminated */
 	size_t text_len;
 	uint32_t pid;			 /* exec's ok */
+	uint32_t len;			 /* pstable's ok: the table's bytes */
 	uint32_t npids;			 /* ps */
 	uint32_t pids[SHIMMSG_PIDS_MAX]; /* ps */
 	struct shimmsg_stats stats;	 /* stats */
@@ -95,6 +103,12 @@ int shimmsg_req_decode(const char *line, size_t len, struct shimmsg_req *r);
 /* The same for a line on an exec's connection: kill <signo> (no "all")
  * or resize <rows> <cols>. */
 int shimmsg_xreq_decode(const char *line, size_t len, struct shimmsg_req *r);
+
+/*
+ * Check a pstable request's payload p[0..len): 1..SHIMMSG_PSARGS_MAX
+ * strings, each NUL-terminated. Returns their count, or SHIMMSG_EARG.
+ */
+int shimmsg_psargs_check(const char *p, size_t len);
 
 /*
  * Write the reply r to a request of verb into buf (NUL-terminated, no

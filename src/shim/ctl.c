@@ -330,6 +330,66 @@ static void shim_client_update(struct shim *s, const struct shim_call *c)
 	free(json);
 }
 
+/*
+ * A pstable's PS reply came back (m), or will not (NULL): "ok <n>" and
+ * the table's n bytes, sent within 5 s (the client reads them at once;
+ * the table is at most MSG_TABLE_MAX), or the error. Its text is the
+ * guest's: the CLI makes it printable.
+ */
+static void shim_pstable_done(void *ctx, void *arg, const struct msg *m)
+{
+	struct timeval tv = { 5, 0 };
+	int fd = (int)(intptr_t)arg, n;
+	const uint8_t *p;
+	char line[32];
+	size_t left;
+	ssize_t k;
+
+	if (!m || m->kind == WIRE_K_ERROR) {
+		shim_ctl_done(ctx, arg, m);
+		return;
+	}
+	p = m->u.ps.table.p;
+	left = m->u.ps.table.len;
+	n = snprintf(line, sizeof(line), "ok %zu\n", left);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL) == n)
+		for (; left; p += k, left -= (size_t)k) {
+			k = send(fd, p, left, MSG_NOSIGNAL);
+			if (k < 0 && errno == EINTR)
+				k = 0;
+			else if (k <= 0)
+				break; /* the client went away or stalled */
+		}
+	close(fd);
+}
+
+/* "pstable <n>": the table of ps(1) for the options in the payload,
+ * made by the agent in the guest. */
+static void shim_client_pstable(struct shim *s, const struct shim_call *c)
+{
+	struct msg m = { 0 };
+	char *args;
+	int n;
+
+	args = shim_client_payload(s, c->fd, c->r->len, c->extra, c->nextra);
+	if (!args)
+		return;
+	n = shimmsg_psargs_check(args, c->r->len);
+	if (n < 0) {
+		shim_fail(c->fd, "bad pstable request");
+	} else {
+		m.op = MSG_OP_PS;
+		m.u.psreq.args.p = args;
+		m.u.psreq.args.size = c->r->len;
+		m.u.psreq.args.count = (uint32_t)n;
+		if (!shim_request(s, &m, shim_pstable_done,
+				  (void *)(intptr_t)c->fd))
+			shim_fail(c->fd, "busy");
+	}
+	free(args);
+}
+
 static void shim_exec_client(struct loop_handler *h, uint32_t events);
 
 /*
@@ -483,6 +543,7 @@ static const struct shim_verb {
 	[SHIMMSG_STATS] = { shim_client_plain, "unknown request", false },
 	[SHIMMSG_UPDATE] = { shim_client_update, "bad request", false },
 	[SHIMMSG_EXEC] = { shim_client_exec, "bad request", true },
+	[SHIMMSG_PSTABLE] = { shim_client_pstable, "bad request", false },
 };
 
 /* shim.sock's listener is readable: a client to serve. */

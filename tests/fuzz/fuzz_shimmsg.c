@@ -2,7 +2,8 @@
  * fuzz_shimmsg.c: libFuzzer target for shim.sock's codec
  * (src/proto/shimmsg.c). The first byte picks the reply's verb; the rest
  * is one line, decoded as a request, an exec connection's line and a
- * reply. Whatever decodes must encode and decode back to the same value.
+ * reply, and checked as a pstable request's payload. Whatever decodes
+ * must encode and decode back to the same value.
  */
 #include "../../src/proto/shimmsg.h"
 
@@ -40,6 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	verb = (enum shimmsg_verb)(data[0] % SHIMMSG_VERBS);
 	len = size - 1;
+	/* the same bytes as a pstable request's payload */
+	n = shimmsg_psargs_check(line, len);
+	if (n != SHIMMSG_EARG && (n < 1 || n > SHIMMSG_PSARGS_MAX))
+		abort();
 	n = shimmsg_req_decode(line, len, &r);
 	if (n == 0)
 		fuzz_req(&r, false);
@@ -60,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    back.kind != rep.kind)
 		abort();
 	if (rep.kind == SHIMMSG_OK &&
-	    (back.pid != rep.pid || back.npids != rep.npids ||
+	    (back.pid != rep.pid || back.len != rep.len ||
+	     back.npids != rep.npids ||
 	     memcmp(back.pids, rep.pids, sizeof(rep.pids[0]) * rep.npids) ||
 	     memcmp(&back.stats, &rep.stats, sizeof(rep.stats))))
 		abort();

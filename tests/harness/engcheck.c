@@ -18,7 +18,8 @@
  *     assigned, and the host fetches a page from busybox httpd in the
  *     guest at that address.
  *   - containerd with `ctr run --runc-binary <wrapper>`: a container to an
- *     exit code, `-t` through a pty, `ctr task exec` (also `-t`), and a
+ *     exit code, `-t` through a pty, `ctr task exec` (also `-t`), `ctr
+ *     task ps` (go-runc's `ps --format json`) running and stopped, and a
  *     stopped task's kill and `task rm -f` (containerd knows the end of a
  *     process by runc's error text).
  * Images: the busybox root filesystem of engine.h, `docker import`ed, and
@@ -33,6 +34,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -352,6 +354,14 @@ void engcheck_containerd(void)
 		g.work);
 	ENGINE_EXPECT(&r, 0);
 	ENGINE_EXPECT_OUT(&r, "12 52");
+	/* task ps: the shim's Pids, go-runc's Ps (`ps --format json`) */
+	engine_sh(&r, CTR " task ps c3 | awk 'NR > 1 && $1 > 0' | wc -l",
+		  g.work);
+	ENGINE_EXPECT(&r, 0);
+	if (atoi(r.out) < 2) { /* sh and its sleep at least */
+		engine_show(&r);
+		FAIL("ctr task ps: want the container's processes");
+	}
 	/* c3's process ends; once containerd's shim has seen it, a kill is
 	 * the stopped container's: moat must say runc's "container not
 	 * running", which containerd takes for "process already finished"
@@ -364,6 +374,9 @@ void engcheck_containerd(void)
 		  "for i in $(seq 120); do " CTR " task ls | grep -q "
 		  "'^c3 .*STOPPED' && exit 0; sleep 0.5; done; exit 1",
 		  g.work);
+	ENGINE_EXPECT(&r, 0);
+	/* a stopped task has no processes: runc's json is null */
+	engine_sh(&r, CTR " task ps c3", g.work);
 	ENGINE_EXPECT(&r, 0);
 	engine_sh(&r, "timeout 30 env " CTR " task kill -s SIGTERM c3", g.work);
 	if (r.status != 1 || !strstr(r.err, "process already finished")) {

@@ -6,7 +6,8 @@
  * SIGSTOP/SIGCONT), STATS reports plausible usage and the limits, UPDATE
  * changes the limits as seen in the cgroup files, and a container over
  * its memory limit yields an OOM event and its process's death by
- * SIGKILL. Bad requests get an ERROR and the agent keeps serving.
+ * SIGKILL, PS with ps(1)'s options answers the table. Bad requests get an
+ * ERROR and the agent keeps serving.
  */
 #include "../harness/agentc.h"
 #include "../harness/ociconf.h"
@@ -383,5 +384,50 @@ TEST_TIMEOUT(agent_ops_oom, 60)
 	ASSERT_EQ(c.nooms, 1);
 	for (i = 0; i < c.nexits; i++)
 		ASSERT(c.exits[i].proc != init);
+	ops_finish(&c, dir);
+}
+
+/* PS with ps(1)'s options: the table of the container's processes, made
+ * from /proc by the agent (src/agent/ps.c); bad options get an ERROR. */
+TEST_TIMEOUT(agent_ops_ps_table, 60)
+{
+	static const char *const sleep_args[] = { "sleep", "1000", NULL };
+	static const char *const opts[] = { "-o", "pid,ppid,comm=NAME,args" };
+	static const char *const bad[] = { "-N" };
+	static char abuf[64], table[4096];
+	char dir[256], id[64], want[64];
+	struct msg m, r;
+	struct agentc c;
+	uint32_t pid;
+
+	if (geteuid() != 0)
+		test_skip("needs root");
+	snprintf(id, sizeof(id), "ops-ps-%d", (int)getpid());
+	ops_start(&c, dir, sizeof(dir), NULL, id, sleep_args, NULL, NULL, &pid);
+	memset(&m, 0, sizeof(m));
+	m.kind = WIRE_K_REQUEST;
+	m.op = MSG_OP_PS;
+	ASSERT(msg_strlist_pack(abuf, sizeof(abuf), opts, 2, &m.u.psreq.args) >
+	       0);
+	ASSERT_EQ(agentc_call(&c, &m, &r), 0);
+	ASSERT(r.u.ps.table.len < sizeof(table));
+	memcpy(table, r.u.ps.table.p, r.u.ps.table.len);
+	table[r.u.ps.table.len] = '\0';
+	test_diag("%s", table);
+	ASSERT_EQ(r.u.ps.pids.count, 0);
+	ASSERT(!strncmp(table, "  PID  PPID NAME            COMMAND\n", 36));
+	snprintf(want, sizeof(want), "%5u ", pid);
+	ASSERT(strstr(table, want));
+	ASSERT(strstr(table, " sleep           sleep 1000\n"));
+	ASSERT(msg_strlist_pack(abuf, sizeof(abuf), bad, 1, &m.u.psreq.args) >
+	       0);
+	ASSERT_EQ(agentc_call(&c, &m, &r), EINVAL);
+	ASSERT_STREQ(c.error, "ps: unsupported option -N");
+	/* without options: the pids, as before */
+	memset(&m.u, 0, sizeof(m.u));
+	ASSERT_EQ(agentc_call(&c, &m, &r), 0);
+	ASSERT_EQ(r.u.ps.pids.count, 1);
+	ASSERT_EQ(msg_u32list_get(&r.u.ps.pids, 0), pid);
+	ASSERT_EQ(r.u.ps.table.len, 0);
 	ops_finish(&c, dir);
 }

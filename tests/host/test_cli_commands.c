@@ -543,6 +543,8 @@ TEST(cli_live_verbs_need_a_live_container)
 	expect_fail(&r, "moat: ps: container x does not exist\n");
 	moat(&r, "--root", dir, "ps", "--format", "yaml", "x");
 	expect_fail(&r, "moat: ps: --format yaml: want table or json\n");
+	moat(&r, "--root", dir, "ps", "x", "-e", "-x"); /* ps(1)'s options */
+	expect_fail(&r, "moat: ps: container x does not exist\n");
 	moat(&r, "--root", dir, "pause", "x");
 	expect_fail(&r, "moat: pause: container x does not exist\n");
 	moat(&r, "--root", dir, "update", "--memory", "12q", "x");

@@ -280,6 +280,23 @@ TEST(msg_round_trip_every_type)
 	memset(&m.u, 0, sizeof(m.u));
 	m.op = MSG_OP_PS;
 	round_trip(&m);
+	/* ps(1)'s table, asked with its options, comes back as text. */
+	{
+		static const char *const opts[] = { "-e", "-o", "pid,comm" };
+		static const char table[] = "  PID COMMAND\n    1 sleep\n";
+		static char abuf[64];
+
+		m.u.ps.table.p = (const uint8_t *)table;
+		m.u.ps.table.len = sizeof(table) - 1;
+		round_trip(&m);
+		memset(&m.u, 0, sizeof(m.u));
+		m.kind = WIRE_K_REQUEST;
+		ASSERT(msg_strlist_pack(abuf, sizeof(abuf), opts, 3,
+					&m.u.psreq.args) > 0);
+		round_trip(&m);
+		m.kind = WIRE_K_REPLY;
+		memset(&m.u, 0, sizeof(m.u));
+	}
 
 	memset(&m.u, 0, sizeof(m.u));
 	m.kind = WIRE_K_ERROR;
@@ -738,6 +755,16 @@ TEST(msg_encoder_checks)
 	ASSERT_EQ(msg_encode(frame_buf, sizeof(frame_buf), &m), WIRE_EINVAL);
 	m.u.ps.pids.count = MSG_PIDS_MAX + 1;
 	ASSERT_EQ(msg_encode(frame_buf, sizeof(frame_buf), &m), WIRE_ELIMIT);
+	m.u.ps.pids.count = 0;
+	m.u.ps.table.p = frame_buf;
+	m.u.ps.table.len = MSG_TABLE_MAX + 1;
+	ASSERT_EQ(msg_encode(frame_buf, sizeof(frame_buf), &m), WIRE_ELIMIT);
+	memset(&m.u, 0, sizeof(m.u));
+	m.kind = WIRE_K_REQUEST;
+	m.u.psreq.args.p = "-e";
+	m.u.psreq.args.size = 3;
+	m.u.psreq.args.count = MSG_PSARGS_MAX + 1;
+	ASSERT(msg_encode(frame_buf, sizeof(frame_buf), &m) < 0);
 }
 
 TEST(msg_handshake)

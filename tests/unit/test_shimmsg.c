@@ -199,3 +199,49 @@ TEST(shimmsg_replies_encode)
 	ASSERT_STREQ(shimmsg_verb_name(SHIMMSG_UPDATE), "update");
 	ASSERT(!shimmsg_verb_name(SHIMMSG_VERBS));
 }
+
+TEST(shimmsg_pstable)
+{
+	static const char args[] = "-e\0-o\0pid,comm";
+	char buf[SHIMMSG_LINE_MAX];
+	struct shimmsg_req r;
+	struct shimmsg_reply o;
+
+	memset(&r, 0, sizeof(r));
+	r.verb = SHIMMSG_PSTABLE;
+	r.len = 14;
+	round_trip(&r, "pstable 14");
+	ASSERT_EQ(req("pstable", &r), SHIMMSG_EARG);
+	ASSERT_EQ(req("pstable 0", &r), SHIMMSG_EARG);
+	ASSERT_EQ(req("pstable 65537", &r), SHIMMSG_EARG);
+	ASSERT_EQ(req("pstable 65536", &r), 0);
+	ASSERT_EQ(req("pstablex 1", &r), SHIMMSG_EVERB);
+	ASSERT_EQ(req("ps 1", &r), SHIMMSG_EARG); /* ps takes nothing */
+	/* the payload: NUL-terminated strings, at most SHIMMSG_PSARGS_MAX */
+	ASSERT_EQ(shimmsg_psargs_check(args, sizeof(args)), 3);
+	ASSERT_EQ(shimmsg_psargs_check(args, sizeof(args) - 1), SHIMMSG_EARG);
+	ASSERT_EQ(shimmsg_psargs_check(args, 0), SHIMMSG_EARG);
+	{
+		static char many[SHIMMSG_PSARGS_MAX + 1]; /* "" each */
+
+		memset(many, 0, sizeof(many));
+		ASSERT_EQ(shimmsg_psargs_check(many, sizeof(many) - 1),
+			  SHIMMSG_PSARGS_MAX);
+		ASSERT_EQ(shimmsg_psargs_check(many, sizeof(many)),
+			  SHIMMSG_EARG);
+	}
+	/* the reply: "ok <n>", then n bytes */
+	memset(&o, 0, sizeof(o));
+	o.kind = SHIMMSG_OK;
+	o.len = 4096;
+	ASSERT(shimmsg_reply_encode(buf, sizeof(buf), SHIMMSG_PSTABLE, &o) > 0);
+	ASSERT_STREQ(buf, "ok 4096");
+	ASSERT_EQ(reply(buf, SHIMMSG_PSTABLE), 0);
+	ASSERT_EQ(rep.len, 4096);
+	ASSERT_EQ(reply("ok 0", SHIMMSG_PSTABLE), 0);
+	ASSERT_EQ(reply("ok", SHIMMSG_PSTABLE), SHIMMSG_EMALFORMED);
+	ASSERT_EQ(reply("ok 1048577", SHIMMSG_PSTABLE), SHIMMSG_EMALFORMED);
+	ASSERT_EQ(reply("ok 1 2", SHIMMSG_PSTABLE), SHIMMSG_EMALFORMED);
+	ASSERT_EQ(reply("error ps: unsupported option -N", SHIMMSG_PSTABLE), 0);
+	ASSERT_EQ(rep.kind, SHIMMSG_ERROR);
+}

@@ -9,7 +9,8 @@
  * for the engine, dies of the container's signal), delete refusing a
  * running container without --force, bad input, a guest dead at boot told
  * with the monitor's end, a seccomp profile enforced in the guest and a bad
- * one refused; and after each test no
+ * one refused, `ps` with ps(1)'s options run in the guest, its json and
+ * a stopped or created container's; and after each test no
  * shim, QEMU or virtiofsd of the test is left and the --root is empty.
  */
 #include "../harness/clirun.h"
@@ -238,6 +239,111 @@ TEST_TIMEOUT(kill_9_of_the_shim_takes_the_vm_with_it, 180)
 	clirun_wait_state("k1", "stopped", 10);
 	/* QEMU and virtiofsd die with the shim (PR_SET_PDEATHSIG) */
 	clirun_delete_clean("k1", false);
+}
+
+/* The line of table t whose last field is want (a COMMAND column). */
+static const char *ps_line_ending(const char *t, const char *want)
+{
+	const char *l, *nl;
+	size_t n = strlen(want);
+
+	for (l = t; *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		if (!nl)
+			return NULL;
+		if ((size_t)(nl - l) >= n && !memcmp(nl - n, want, n))
+			return l;
+	}
+	return NULL;
+}
+
+/* runc's ps: ps(1)'s options, run in the guest, against the container's
+ * processes; json the bare array of their pids; a stopped container none
+ * (json null, the table's header alone, as runc's). */
+TEST_TIMEOUT(ps_takes_ps_options_and_a_stopped_container, 240)
+{
+	static const char *const args[] = { "sleep", "1000", NULL };
+	static struct clirun r;
+	const char *l;
+	json_t *j;
+	long pid;
+
+	clirun_setup(args);
+	moat(&r, "run", "--detach", "--bundle", clirun_bundle, "p1");
+	clirun_expect_status(&r, 0);
+	moat(&r, "ps", "--format", "json", "p1");
+	clirun_expect_status(&r, 0);
+	j = json_loads(r.out, 0, NULL);
+	if (!json_is_array(j) || json_array_size(j) != 1 ||
+	    !json_is_integer(json_array_get(j, 0))) {
+		clirun_show(&r);
+		FAIL("ps --format json: want [<the init's guest pid>]");
+	}
+	pid = (long)json_integer_value(json_array_get(j, 0));
+	json_decref(j);
+	/* runc's json ignores the ps options */
+	moat(&r, "ps", "--format", "json", "p1", "-e", "-x");
+	clirun_expect_status(&r, 0);
+	ASSERT(r.out[0] == '[');
+
+	moat(&r, "ps", "p1"); /* runc's default: ps -ef */
+	clirun_expect_status(&r, 0);
+	l = ps_line_ending(r.out, " sleep 1000");
+	if (strncmp(r.out,
+		    "UID        PID  PPID  C STIME TTY          TIME "
+		    "CMD\n",
+		    52) ||
+	    !l || strncmp(l, "root ", 5) || strtol(l + 5, NULL, 10) != pid) {
+		clirun_show(&r);
+		FAIL("ps: want -ef's header and root's sleep 1000 at pid %ld",
+		     pid);
+	}
+	moat(&r, "ps", "p1", "-e", "-x");
+	clirun_expect_status(&r, 0);
+	l = ps_line_ending(r.out, " sleep 1000");
+	if (strncmp(r.out, "  PID TTY      STAT   TIME COMMAND\n", 35) || !l ||
+	    strtol(l, NULL, 10) != pid || !strstr(l, " ?        S")) {
+		clirun_show(&r);
+		FAIL("ps -e -x: want BSD's header and sleep 1000, no terminal");
+	}
+	moat(&r, "ps", "p1", "-o", "pid,comm");
+	clirun_expect_status(&r, 0);
+	l = ps_line_ending(r.out, " sleep");
+	if (strncmp(r.out, "  PID COMMAND\n", 14) || !l ||
+	    strtol(l, NULL, 10) != pid || strchr(r.out + 14, '\n')[1]) {
+		clirun_show(&r);
+		FAIL("ps -o pid,comm: want PID COMMAND and one row");
+	}
+	moat(&r, "ps", "p1", "-N");
+	clirun_expect_fail(&r, "moat: ps: unsupported option -N\n");
+
+	moat(&r, "kill", "p1", "KILL");
+	clirun_expect_status(&r, 0);
+	clirun_wait_state("p1", "stopped", 10);
+	moat(&r, "ps", "--format", "json", "p1");
+	clirun_expect_status(&r, 0);
+	ASSERT_STREQ(r.out, "null\n");
+	moat(&r, "ps", "p1");
+	clirun_expect_status(&r, 0);
+	ASSERT_STREQ(r.out, "UID        PID  PPID  C STIME TTY          TIME "
+			    "CMD\n");
+	moat(&r, "ps", "p1", "-o", "pid,comm");
+	clirun_expect_status(&r, 0);
+	ASSERT_STREQ(r.out, "  PID COMMAND\n");
+	moat(&r, "ps", "p1", "-o", "bogus");
+	clirun_expect_fail(&r, "moat: ps: unknown user-defined format "
+			       "specifier bogus\n");
+	/* created, not started: its init is listed (runc's: runc init) */
+	ASSERT(clirun_create("p2") > 0);
+	moat(&r, "ps", "--format", "json", "p2");
+	clirun_expect_status(&r, 0);
+	if (r.out[0] != '[' || r.out[1] < '1' || r.out[1] > '9') {
+		clirun_show(&r);
+		FAIL("ps of a created container: want its init's pid");
+	}
+	moat(&r, "delete", "--force", "p2");
+	clirun_expect_status(&r, 0);
+	clirun_delete_clean("p1", false);
 }
 
 /* Write a config whose every hook appends "<kind> <status> <id>" to log
