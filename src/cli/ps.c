@@ -12,7 +12,8 @@
  * table: ps(1)'s table for the options given (default -ef, as runc's),
  * made by the agent from the guest's /proc (src/agent/ps.c,
  * src/common/psfmt.c; the guest has no ps(1)); for a stopped container
- * the header alone, as runc's filter leaves it. The options are checked
+ * the header alone, as runc's filter leaves it (also when it stops while
+ * the shim is asked). The options are checked
  * here once the container is found (runc's order), so a bad one is the
  * same error whatever the container's state.
  *
@@ -162,6 +163,41 @@ out:
 	return r;
 }
 
+/* A container without processes (stopped): runc's output, json's null
+ * or the table's header alone. */
+static int ps_none(const struct psfmt_spec *spec, bool json,
+		   struct moat_err **e)
+{
+	char head[4096];
+
+	if (json)
+		printf("null\n");
+	else if (psfmt_header(spec, head, sizeof(head)) < 0)
+		return moat_err_set(e, E2BIG, "the header is too long");
+	else
+		fputs(head, stdout);
+	return fflush(stdout) ? moat_err_set(e, errno, "stdout") : 0;
+}
+
+/* After the shim failed to answer: true when the container stopped in
+ * the meantime (its processes ended while we asked: none, as runc's). */
+static bool ps_stopped_since(struct cli_ctx *ctx, const char *id)
+{
+	struct state_handle h = STATE_HANDLE_INIT;
+	struct moat_err *e2 = NULL;
+	struct state st;
+	bool stopped;
+
+	if (cli_open_state(ctx, id, &h, &st, &e2)) {
+		moat_err_free(&e2);
+		return false;
+	}
+	stopped = state_status_of(&st) == STATE_STOPPED;
+	state_clear(&st);
+	state_close(&h);
+	return stopped;
+}
+
 int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 {
 	static const struct option opts[] = {
@@ -173,7 +209,7 @@ int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	static struct psfmt_spec spec;
 	const struct shimmsg_req ps = { .verb = SHIMMSG_PS };
 	const char *format = "table", *id;
-	char head[4096], err[PSFMT_ERR_MAX];
+	char err[PSFMT_ERR_MAX];
 	struct state st;
 	bool json, stopped;
 	uint32_t i;
@@ -211,24 +247,26 @@ int cli_ps(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	}
 	if (stopped) {
 		state_close(&h);
-		if (json)
-			printf("null\n");
-		else if (psfmt_header(&spec, head, sizeof(head)) < 0)
-			return moat_err_set(e, E2BIG, "the header is too long");
-		else
-			fputs(head, stdout);
-		return fflush(stdout) ? moat_err_set(e, errno, "stdout") : 0;
+		return ps_none(&spec, json, e);
 	}
 	if (!json) {
 		c = ps_table(h.dir_fd, argv + optind + 1,
 			     (size_t)(argc - optind - 1), e);
 		state_close(&h);
+		if (c && ps_stopped_since(ctx, id)) {
+			moat_err_free(e);
+			return ps_none(&spec, json, e);
+		}
 		if (c)
 			return moat_err_wrap(e, "container %s", id);
 		return fflush(stdout) ? moat_err_set(e, errno, "stdout") : 0;
 	}
 	c = shimctl_request(h.dir_fd, &ps, 10000, &out, e);
 	state_close(&h);
+	if (c && ps_stopped_since(ctx, id)) {
+		moat_err_free(e);
+		return ps_none(&spec, json, e);
+	}
 	if (c)
 		return moat_err_wrap(e, "container %s", id);
 	if (!out.npids) /* runc's: Go's encoding of a nil list */
