@@ -99,18 +99,25 @@ int cli_resume(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 int cli_run(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e);
 
 /* create.c: what create and run share. */
+struct term_relay;
 struct cli_create {
 	const char *id;
 	const char *bundle;	    /* --bundle, default "." */
 	const char *pid_file;	    /* --pid-file, or NULL */
 	const char *console_socket; /* --console-socket, or NULL */
 	bool detach;		    /* run --detach */
+	bool keep;		    /* run --keep: no delete at the end */
 	bool foreground;	    /* the shim stays our child (run) */
+	/* run in the foreground: the relay through which a container with
+	 * process.terminal gets moat's own terminal (opened by create,
+	 * which reads the config; its slave goes to the shim) */
+	struct term_relay *relay;
 };
 
-/* Parse create's options (and run's --detach when allow_detach). */
-int cli_create_opts(int argc, char **argv, struct cli_create *o,
-		    bool allow_detach, struct moat_err **e);
+/* Parse create's options (and run's --detach, --keep and
+ * --no-subreaper when run). */
+int cli_create_opts(int argc, char **argv, struct cli_create *o, bool run,
+		    struct moat_err **e);
 /*
  * Create the container: record it, start its shim, wait until the
  * container is created in its VM, record it created. *shim_pid is the

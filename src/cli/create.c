@@ -14,7 +14,13 @@
  * Options: --bundle/-b DIR (default .), --pid-file FILE; --no-pivot and
  * --no-new-keyring are accepted and mean nothing in a VM;
  * --console-socket SOCK (terminal: true) is handed to the shim, which sends
- * the terminal's master there; --preserve-fds other than 0 is refused.
+ * the terminal's master there (as runc, refused when the container has no
+ * terminal or `run` stays in the foreground); --preserve-fds other than 0
+ * is refused (a host fd cannot cross into the VM). `run` adds --detach/-d,
+ * --keep and --no-subreaper (moat run waits for its own child, the shim:
+ * there is nothing to reap). A foreground `run` of a container with a
+ * terminal and no console socket lends it moat's own terminal: the pty's
+ * slave goes to the shim as --tty-fd (run.c relays the master).
  * config.json is parsed once, here: the hooks create runs use that
  * struct, and the document built from it (spec_save) goes into the state
  * directory for the shim and for the hooks of later verbs.
@@ -25,6 +31,7 @@
 #include "../common/cleanup.h"
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
+#include "../runtime/term.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +50,7 @@
 
 #define CLI_CREATE_TIMEOUT_MS 300000 /* the shim has its own, shorter */
 #define CLI_SHIM_SYNC_FD 3
+#define CLI_SHIM_TTY_FD 4
 
 /* The shim binary: $MOAT_SHIM, else moat-shim beside /proc/self/exe. */
 static int cli_shim_path(char *out, size_t cap, struct moat_err **e)
@@ -104,31 +112,67 @@ int cli_pid_file(const char *path, pid_t pid, struct moat_err **e)
 	return 0;
 }
 
-/* In the child: put the sync pipe on fd 3 and run the shim. */
+/* In the child: put the sync pipe on fd 3 (and a terminal's slave on fd
+ * 4) and run the shim. */
 static void __attribute__((noreturn))
 cli_exec_shim(const char *shim, const char *root, const char *id,
-	      const char *bundle, const char *console, int sync_fd)
+	      const char *bundle, const char *console, int sync_fd, int tty_fd)
 {
-	char fdnum[16];
-	const char *argv[] = { shim,	"--root",
-			       root,	"--id",
-			       id,	"--bundle",
-			       bundle,	"--sync-fd",
-			       fdnum,	console ? "--console-socket" : NULL,
-			       console, NULL };
+	char fdnum[16], ttynum[16];
+	const char *argv[16] = { shim,	     "--root", root,	    "--id", id,
+				 "--bundle", bundle,   "--sync-fd", fdnum };
+	size_t n = 9;
 	sigset_t none;
+	int s, t = -1;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (sync_fd == CLI_SHIM_SYNC_FD) {
-		if (fcntl(sync_fd, F_SETFD, 0) < 0)
-			_exit(127);
-	} else if (dup2(sync_fd, CLI_SHIM_SYNC_FD) < 0) {
+	/* out of the way of 3 and 4 first: dup2 then clears FD_CLOEXEC */
+	s = fcntl(sync_fd, F_DUPFD_CLOEXEC, 10);
+	if (tty_fd >= 0)
+		t = fcntl(tty_fd, F_DUPFD_CLOEXEC, 10);
+	if (s < 0 || dup2(s, CLI_SHIM_SYNC_FD) < 0 ||
+	    (tty_fd >= 0 && (t < 0 || dup2(t, CLI_SHIM_TTY_FD) < 0)))
 		_exit(127);
-	}
 	snprintf(fdnum, sizeof(fdnum), "%d", CLI_SHIM_SYNC_FD);
+	snprintf(ttynum, sizeof(ttynum), "%d", CLI_SHIM_TTY_FD);
+	if (console) {
+		argv[n++] = "--console-socket";
+		argv[n++] = console;
+	}
+	if (tty_fd >= 0) {
+		argv[n++] = "--tty-fd";
+		argv[n++] = ttynum;
+	}
+	argv[n] = NULL;
 	execv(shim, (char *const *)argv);
 	_exit(127);
+}
+
+/*
+ * The terminal options as runc checks them: a container with a terminal
+ * that moat does not stay with needs a console socket; a console socket
+ * is refused unless moat detaches and the container has a terminal. A
+ * foreground run of a container with a terminal gets moat's own (o->relay).
+ */
+static int cli_create_terminal(const struct cli_create *o,
+			       const struct spec *sp, struct moat_err **e)
+{
+	bool tty = sp->process.terminal;
+
+	if (tty && !o->foreground && !o->console_socket)
+		return moat_err_set(e, 0,
+				    "process.terminal: true needs "
+				    "--console-socket (the terminal's master "
+				    "is sent there)");
+	if (o->console_socket && (o->foreground || !tty))
+		return moat_err_set(e, 0,
+				    "cannot use console socket if moat will "
+				    "not detach or allocate tty");
+	if (tty && o->foreground)
+		return term_relay_open(o->relay, sp->process.console_height,
+				       sp->process.console_width, e);
+	return 0;
 }
 
 /*
@@ -177,6 +221,7 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	struct spec *sp = NULL;
 	struct state s;
 	pid_t child, pid = 0;
+	int tty_fd;
 
 	*shim_pid = 0;
 	if (state_id_check(o->id, e))
@@ -186,17 +231,12 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
 	if (spec_load(cfg, &sp, e))
 		return -1;
-	if (sp->process.terminal && !o->console_socket) {
-		spec_free(sp);
-		return moat_err_set(e, 0,
-				    "process.terminal: true needs "
-				    "--console-socket (the terminal's master "
-				    "is sent there)");
-	}
-	if (cli_shim_path(shim, sizeof(shim), e)) {
+	if (cli_shim_path(shim, sizeof(shim), e) ||
+	    cli_create_terminal(o, sp, e)) {
 		spec_free(sp);
 		return -1;
 	}
+	tty_fd = sp->process.terminal && o->foreground ? o->relay->slave : -1;
 	memset(&s, 0, sizeof(s));
 	snprintf(s.id, sizeof(s.id), "%s", o->id);
 	s.phase = STATE_CREATING;
@@ -237,7 +277,7 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 		 * SIGINT reaches the container once, forwarded by moat. */
 		if (o->foreground && setpgid(0, 0) == 0)
 			cli_exec_shim(shim, ctx->root, o->id, bundle,
-				      o->console_socket, sync[1]);
+				      o->console_socket, sync[1], tty_fd);
 		if (o->foreground)
 			_exit(127);
 		/* Detach: a new session, and a grandchild that the caller's
@@ -246,7 +286,7 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 		child = fork();
 		if (child == 0)
 			cli_exec_shim(shim, ctx->root, o->id, bundle,
-				      o->console_socket, sync[1]);
+				      o->console_socket, sync[1], -1);
 		_exit(child < 0 ? 1 : 0);
 	}
 	close(sync[1]);
@@ -339,8 +379,8 @@ fail:
 	return -1;
 }
 
-int cli_create_opts(int argc, char **argv, struct cli_create *o,
-		    bool allow_detach, struct moat_err **e)
+int cli_create_opts(int argc, char **argv, struct cli_create *o, bool run,
+		    struct moat_err **e)
 {
 	static const struct option opts[] = {
 		{ "bundle", required_argument, NULL, 'b' },
@@ -350,6 +390,8 @@ int cli_create_opts(int argc, char **argv, struct cli_create *o,
 		{ "no-pivot", no_argument, NULL, 'n' },
 		{ "no-new-keyring", no_argument, NULL, 'k' },
 		{ "detach", no_argument, NULL, 'd' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "no-subreaper", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -372,16 +414,20 @@ int cli_create_opts(int argc, char **argv, struct cli_create *o,
 			if (strcmp(optarg, "0"))
 				return moat_err_set(e, 0,
 						    "--preserve-fds: not "
-						    "supported yet");
+						    "supported (the process "
+						    "runs in a VM)");
 			break;
 		case 'n':
 		case 'k':
 			break;
 		case 'd':
-			if (!allow_detach)
+		case 'K':
+		case 'S':
+			if (!run)
 				return moat_err_set(e, 0, "unknown option %s",
 						    argv[optind - 1]);
-			o->detach = true;
+			o->detach |= c == 'd';
+			o->keep |= c == 'K';
 			break;
 		default:
 			return moat_err_set(e, 0,

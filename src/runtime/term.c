@@ -1,6 +1,8 @@
 /*
- * term.c: a pty for the engine, and exiting as a process did (term.h).
- * Inputs: the console socket path (the engine's); nothing from the guest.
+ * term.c: a pty for the engine, a foreground run's terminal relay, and
+ * exiting as a process did (term.h).
+ * Inputs: the console socket path (the engine's); the user's terminal;
+ * the guest's terminal output, only copied.
  */
 #include "term.h"
 
@@ -119,4 +121,157 @@ void term_exit_as(uint32_t code, uint32_t signo)
 		_exit(128 + sig);
 	}
 	_exit((int)(code & 0xff));
+}
+
+/* --- a foreground run's own terminal --------------------------------------
+ */
+
+int term_relay_open(struct term_relay *t, unsigned rows, unsigned cols,
+		    struct moat_err **e)
+{
+	static const int std[] = { STDERR_FILENO, STDOUT_FILENO, STDIN_FILENO };
+	struct winsize ws = { .ws_row = (unsigned short)rows,
+			      .ws_col = (unsigned short)cols };
+	struct winsize host;
+	struct termios raw;
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < 3 && t->host < 0; i++)
+		if (isatty(std[i]))
+			t->host = std[i];
+	if (t->host < 0) {
+		t->host = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (t->host < 0)
+			return moat_err_set(e, errno,
+					    "process.terminal: moat run has "
+					    "no terminal to lend (stdin, "
+					    "stdout and stderr are not one; "
+					    "/dev/tty)");
+		t->host_opened = true;
+	}
+	if (ioctl(t->host, TIOCGWINSZ, &host) == 0 &&
+	    (host.ws_row || host.ws_col))
+		ws = host;
+	t->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (t->master < 0 || grantpt(t->master) < 0 ||
+	    unlockpt(t->master) < 0 || ptsname_r(t->master, name, sizeof(name)))
+		goto fail;
+	t->slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t->slave < 0 || tcgetattr(t->slave, &raw) < 0)
+		goto fail;
+	/* the guest's terminal does the line discipline */
+	cfmakeraw(&raw);
+	if (tcsetattr(t->slave, TCSANOW, &raw) < 0 ||
+	    ((ws.ws_row || ws.ws_col) && ioctl(t->slave, TIOCSWINSZ, &ws) < 0))
+		goto fail;
+	return 0;
+fail:
+	moat_err_set(e, errno, "process.terminal: a pty");
+	term_relay_close(t);
+	return -1;
+}
+
+int term_relay_raw(struct term_relay *t, struct moat_err **e)
+{
+	struct termios raw;
+
+	if (tcgetattr(t->host, &t->saved) < 0)
+		return moat_err_set(e, errno, "process.terminal: the terminal");
+	raw = t->saved;
+	cfmakeraw(&raw);
+	if (tcsetattr(t->host, TCSANOW, &raw) < 0)
+		return moat_err_set(e, errno, "process.terminal: raw mode");
+	t->raw = true;
+	return 0;
+}
+
+void term_relay_resize(struct term_relay *t)
+{
+	struct winsize ws;
+
+	if (t->master >= 0 && ioctl(t->host, TIOCGWINSZ, &ws) == 0)
+		ioctl(t->master, TIOCSWINSZ, &ws);
+}
+
+void term_relay_poll(const struct term_relay *t, struct pollfd p[2])
+{
+	p[0].fd = !t->in_eof && !t->in_len ? STDIN_FILENO : -1;
+	p[0].events = POLLIN;
+	p[0].revents = 0;
+	p[1].fd = t->out_eof ? -1 : t->master;
+	p[1].events = POLLIN | (t->in_len ? POLLOUT : 0);
+	p[1].revents = 0;
+}
+
+/* Copy what the master holds to stdout; false once it is empty. */
+static bool term_relay_out(struct term_relay *t)
+{
+	struct pollfd w = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	char buf[4096];
+	ssize_t n, k, off;
+
+	n = read(t->master, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	if (n <= 0) { /* EIO: every slave is closed */
+		t->out_eof = true;
+		return false;
+	}
+	for (off = 0; off < n; off += k) {
+		k = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
+			poll(&w, 1, 1000);
+			k = 0;
+		} else if (k <= 0) {
+			break; /* nobody reads stdout: the bytes are lost */
+		}
+	}
+	return true;
+}
+
+void term_relay_io(struct term_relay *t, const struct pollfd p[2])
+{
+	ssize_t n;
+
+	if (p[0].revents) {
+		n = read(STDIN_FILENO, t->in, sizeof(t->in));
+		if (n > 0) {
+			t->in_len = (size_t)n;
+			t->in_off = 0;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			t->in_eof = true; /* as runc, the pty stays open */
+		}
+	}
+	if (p[1].revents & POLLOUT && t->in_len) {
+		n = write(t->master, t->in + t->in_off, t->in_len - t->in_off);
+		if (n > 0 && (t->in_off += (size_t)n) == t->in_len)
+			t->in_len = 0;
+	}
+	if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+		term_relay_out(t);
+}
+
+void term_relay_drain(struct term_relay *t, int ms)
+{
+	struct pollfd p = { .fd = t->master, .events = POLLIN };
+
+	while (t->master >= 0 && !t->out_eof && poll(&p, 1, ms) > 0)
+		while (term_relay_out(t))
+			;
+}
+
+void term_relay_close(struct term_relay *t)
+{
+	if (t->raw)
+		tcsetattr(t->host, TCSANOW, &t->saved);
+	t->raw = false;
+	if (t->slave >= 0)
+		close(t->slave);
+	if (t->master >= 0)
+		close(t->master);
+	if (t->host_opened)
+		close(t->host);
+	t->slave = t->master = t->host = -1;
+	t->host_opened = false;
 }

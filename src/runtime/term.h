@@ -1,18 +1,24 @@
 /*
- * term.h: what the shim and `moat exec` share about a process's end and
- * its terminal: a pty whose master is handed to an engine over a
- * --console-socket (as runc hands it), and exiting as a process did.
+ * term.h: what the shim, `moat exec` and `moat run` share about a
+ * process's end and its terminal: a pty whose master is handed to an
+ * engine over a --console-socket (as runc hands it); the relay with which
+ * a foreground `moat run` lends its own terminal to a container with
+ * process.terminal (runc's way without a console socket: moat keeps the
+ * master, the shim gets the slave); and exiting as a process did.
  *
- * Inputs: the socket path from the engine's command line; nothing from the
- * guest.
+ * Inputs: the socket path from the engine's command line; the user's
+ * terminal and its input (bytes only, relayed); nothing from the guest
+ * but its terminal output, copied to stdout.
  */
 #ifndef MOAT_RUNTIME_TERM_H
 #define MOAT_RUNTIME_TERM_H
 
 #include "../common/err.h"
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <termios.h>
 
 /*
  * Make a pty pair; give the slave a window size (when rows or cols is not
@@ -25,6 +31,52 @@
  */
 int term_pty_send(const char *sock, unsigned rows, unsigned cols, bool ctty,
 		  int *slave, struct moat_err **e);
+
+/*
+ * The terminal relay of a foreground `moat run`: host is the terminal moat
+ * runs on (the first of stderr, stdout and stdin that is one, else
+ * /dev/tty, as runc looks for it), set raw while the container runs and
+ * restored after; master and slave a pty whose slave the shim relays to
+ * the guest's terminal; stdin is copied to the master, the master to
+ * stdout.
+ */
+struct term_relay {
+	int host, master, slave;
+	bool host_opened, raw, in_eof, out_eof;
+	struct termios saved;
+	size_t in_len, in_off;
+	char in[4096];
+};
+
+#define TERM_RELAY_INIT                               \
+	{                                             \
+		.host = -1, .master = -1, .slave = -1 \
+	}
+
+/* Find the host's terminal and make the pty, its slave raw and of the
+ * host's size (or rows x cols when the host's is 0 x 0). Returns 0 or -1
+ * with *e set (no terminal: the text says so); nothing is left open on
+ * a failure. */
+int term_relay_open(struct term_relay *t, unsigned rows, unsigned cols,
+		    struct moat_err **e);
+
+/* Put the host's terminal in raw mode (saved first, for close). */
+int term_relay_raw(struct term_relay *t, struct moat_err **e);
+
+/* Give the pty the host's window size (after a SIGWINCH). */
+void term_relay_resize(struct term_relay *t);
+
+/* The relay's two poll entries (stdin, master) into p[0], p[1]; then,
+ * after poll, term_relay_io() copies what is ready. */
+void term_relay_poll(const struct term_relay *t, struct pollfd p[2]);
+void term_relay_io(struct term_relay *t, const struct pollfd p[2]);
+
+/* The shim is gone: copy what the pty still holds to stdout (up to
+ * ms of quiet). */
+void term_relay_drain(struct term_relay *t, int ms);
+
+/* Restore the host's terminal, close what is open (again: a no-op). */
+void term_relay_close(struct term_relay *t);
 
 /* Exit as a process that ended with code, or died of signo (not 0): the
  * same signal is raised here (no core dump) when its default action ends

@@ -4,6 +4,7 @@
  *
  * Usage (started by `moat create` / `moat run`, not by hand):
  *   moat-shim --root DIR --id ID --bundle DIR --sync-fd N
+ *             [--console-socket PATH | --tty-fd N]
  *
  * The shim reads the config `moat create` validated and saved in the state
  * directory (the document built from its struct spec), picks the backend
@@ -15,7 +16,8 @@
  * from the struct by spec_encode, paths relative to the share; the
  * seccomp profile compiled to BPF on the host)
  * and the init's streams: its stdin, stdout and stderr inherited from
- * `moat create`, or a pty whose master went to --console-socket, relayed
+ * `moat create`, or a pty whose master went to --console-socket (or
+ * whose slave came as --tty-fd from a foreground `moat run`), relayed
  * under the protocol's credit. On the sync fd (a socket) it first says
  * "pid <pid>" once it is in the container's network namespace, and waits
  * for "go" while `moat create` runs the prestart and createRuntime hooks;
@@ -251,16 +253,21 @@ static int shim_config(struct shim *s, struct moat_err **e)
 	if (sp->process.terminal) {
 		int sl;
 
-		/* The engine's resizes reach the shim as SIGWINCH. */
-		if (!s->console_socket) {
+		/* The engine's resizes reach the shim as SIGWINCH (moat
+		 * run's: sent by moat after it resized the pty). */
+		if (!s->console_socket && s->tty_fd < 0) {
 			moat_err_set(e, EINVAL,
 				     "process.terminal: needs "
 				     "--console-socket");
 			goto out;
 		}
-		if (term_pty_send(s->console_socket, sp->process.console_height,
-				  sp->process.console_width, true, &sl, e))
+		if (s->tty_fd >= 0)
+			sl = s->tty_fd;
+		else if (term_pty_send(s->console_socket,
+				       sp->process.console_height,
+				       sp->process.console_width, true, &sl, e))
 			goto out;
+		s->tty_fd = -1;
 		/* The caller's stdio is not the container's: let go of it,
 		 * or an engine that reads create's output until EOF (as
 		 * containerd's shim does) waits for the container's end. */
@@ -574,7 +581,7 @@ static void shim_wait_text(char *buf, size_t cap, const char *what, int status)
 static void shim_usage(void)
 {
 	fputs("usage: moat-shim --root DIR --id ID --bundle DIR --sync-fd N\n"
-	      "                 [--console-socket PATH]\n"
+	      "                 [--console-socket PATH | --tty-fd N]\n"
 	      "(started by moat create / moat run)\n",
 	      stderr);
 }
@@ -583,6 +590,7 @@ int main(int argc, char **argv)
 {
 	struct shim s = { .dir_fd = -1,
 			  .log_fd = -1,
+			  .tty_fd = -1,
 			  .loop = { .ep = -1 },
 			  .console_h = { .fd = -1, .fn = shim_console_event },
 			  .sync_h = { .fd = -1, .fn = shim_sync_event },
@@ -611,17 +619,20 @@ int main(int argc, char **argv)
 			s.bundle = argv[j + 1];
 		else if (!strcmp(argv[j], "--console-socket"))
 			s.console_socket = argv[j + 1];
-		else if (!strcmp(argv[j], "--sync-fd")) {
+		else if (!strcmp(argv[j], "--sync-fd") ||
+			 !strcmp(argv[j], "--tty-fd")) {
 			errno = 0;
 			v = strtol(argv[j + 1], &end, 10);
-			if (errno || *end || v < 3 || v > 65535)
+			if (errno || *end || v < 3 || v > 65535 ||
+			    fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0)
 				break;
-			s.sync_h.fd = (int)v;
+			*(argv[j][2] == 's' ? &s.sync_h.fd : &s.tty_fd) =
+				(int)v;
 		} else
 			break;
 	}
 	if (j != argc || !s.root || !s.id || !s.bundle || s.sync_h.fd < 0 ||
-	    fcntl(s.sync_h.fd, F_SETFD, FD_CLOEXEC) < 0) {
+	    (s.tty_fd >= 0 && s.console_socket)) {
 		shim_usage();
 		return 2;
 	}

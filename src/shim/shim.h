@@ -117,6 +117,7 @@ struct shim {
 	struct shim_proc procs[SHIM_PROCS];
 	uint32_t next_stream; /* the next process's first stream id */
 	const char *console_socket;
+	int tty_fd; /* --tty-fd: the init's terminal (moat run's pty) */
 
 	uint32_t init_proc, init_pid;
 	uint32_t ooms;	 /* OOM events from the agent */

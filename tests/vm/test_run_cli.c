@@ -10,10 +10,15 @@
  * running container without --force, bad input, a guest dead at boot told
  * with the monitor's end, a seccomp profile enforced in the guest and a bad
  * one refused, `ps` with ps(1)'s options run in the guest, its json and
- * a stopped or created container's; and after each test no
- * shim, QEMU or virtiofsd of the test is left and the --root is empty.
+ * a stopped or created container's; a foreground run lending its own
+ * terminal to a process.terminal container (under a pty of the harness's:
+ * typing, the size and its change, ^C, the exit status, the terminal's
+ * modes restored) and failing clearly without one; run --keep and the
+ * console socket's refusals; and after each test no shim, QEMU or
+ * virtiofsd of the test is left and the --root is empty.
  */
 #include "../harness/clirun.h"
+#include "../harness/engine.h"
 #include "../harness/ociconf.h"
 #include "../harness/test.h"
 
@@ -570,5 +575,138 @@ TEST_TIMEOUT(seccomp_profile_is_enforced_in_the_guest, 180)
 	}
 	moat(&r, "state", "sc2");
 	clirun_expect_fail(&r, "moat: state: container sc2 does not exist\n");
+	clirun_expect_clean();
+}
+
+/* --- a foreground run's terminal, and run's options ----------------------
+ */
+
+/* The container's script: its terminal's size, a line typed, the size
+ * after a resize (waited for: the resize and the typing travel apart),
+ * then ^C reaches its trap. */
+static const char run_tty_script[] =
+	"echo size $(stty size); read a; echo typed-$a; i=0; "
+	"until [ \"$(stty size)\" = '40 120' ] || [ $i = 30 ]; "
+	"do sleep 1; i=$((i + 1)); done; echo size2 $(stty size); "
+	"trap 'echo got-int; exit 5' INT; echo waiting; "
+	"while :; do sleep 1; done";
+
+static const struct engine_step run_tty_steps[] = {
+	{ "size 30 100", 0, 0, "hello\r" },
+	{ "typed-hello", 40, 120, NULL },
+	{ "size2 40 120", 0, 0, NULL },
+	{ "waiting", 0, 0, "\003" },
+};
+
+/* The bundle's config runs args with a terminal. */
+static void terminal_config(const char *const *args)
+{
+	json_t *j = ociconf_base(args);
+
+	ociconf_set(j, "process.terminal", json_true());
+	clirun_config(j);
+}
+
+/* How often needle is in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)); hay++)
+		n++;
+	return n;
+}
+
+/* process.terminal and no --console-socket: moat run lends the container
+ * its own terminal, as runc does: raw (the typed line is echoed once, by
+ * the guest's terminal), sized as ours and resized with it, ^C is the
+ * container's, the exit status is the container's, our terminal's modes
+ * are restored, and nothing is left. */
+TEST_TIMEOUT(run_lends_its_terminal_to_a_terminal_container, 240)
+{
+	static const char *const args[] = { "sh", "-c", run_tty_script, NULL };
+	static struct engine_run r;
+
+	clirun_setup(args);
+	terminal_config(args);
+	engine_pty(&r, 30, 100, run_tty_steps,
+		   sizeof(run_tty_steps) / sizeof(run_tty_steps[0]),
+		   "stty -g > %s/before; '%s' --root %s run --bundle %s tty1; "
+		   "echo exit=$?; stty -g > %s/after; "
+		   "cmp -s %s/before %s/after && echo restored",
+		   clirun_root, clirun_cli(), clirun_root, clirun_bundle,
+		   clirun_root, clirun_root, clirun_root);
+	if (r.err[0] || r.status != 0) {
+		engine_show(&r);
+		FAIL("want every step and exit 0, got %d", r.status);
+	}
+	ENGINE_EXPECT_OUT(&r, "size 30 100\r\n");
+	ENGINE_EXPECT_OUT(&r, "typed-hello\r\n");
+	ENGINE_EXPECT_OUT(&r, "size2 40 120\r\n");
+	ENGINE_EXPECT_OUT(&r, "got-int\r\n");
+	ENGINE_EXPECT_OUT(&r, "exit=5\r\n");
+	ENGINE_EXPECT_OUT(&r, "restored\r\n");
+	/* the guest's echo and typed-hello: ours would make three */
+	if (count_of(r.out, "hello") != 2) {
+		engine_show(&r);
+		FAIL("the typed line was echoed other than once");
+	}
+	unlink(strcat(strcpy(r.err, clirun_root), "/before"));
+	unlink(strcat(strcpy(r.err, clirun_root), "/after"));
+	clirun_expect_clean();
+}
+
+/* The same without a terminal to lend (no controlling one, stdio not
+ * one): a clear error before any VM, nothing left. */
+TEST_TIMEOUT(run_without_a_terminal_to_lend_fails_clearly, 120)
+{
+	static const char *const args[] = { "true", NULL };
+	static struct engine_run r;
+
+	clirun_setup(args);
+	terminal_config(args);
+	engine_sh(&r, "setsid -w '%s' --root %s run --bundle %s tty2",
+		  clirun_cli(), clirun_root, clirun_bundle);
+	ENGINE_EXPECT(&r, 1);
+	ASSERT_STREQ(r.err,
+		     "moat: run: process.terminal: moat run has no terminal "
+		     "to lend (stdin, stdout and stderr are not one; "
+		     "/dev/tty): No such device or address\n");
+	clirun_expect_clean();
+}
+
+/* run --keep keeps the stopped container for delete; --no-subreaper is
+ * accepted; create knows neither; a console socket is refused where runc
+ * refuses it (no terminal, or a run that stays in the foreground). */
+TEST_TIMEOUT(run_keep_and_the_terminal_options, 180)
+{
+	static const char *const args[] = { "sh", "-c", "exit 3", NULL };
+	static struct clirun r;
+
+	clirun_setup(args);
+	moat(&r, "run", "--keep", "--no-subreaper", "--bundle", clirun_bundle,
+	     "k1");
+	clirun_expect_status(&r, 3);
+	clirun_expect_state("k1", "stopped");
+	moat(&r, "delete", "k1");
+	clirun_expect_status(&r, 0);
+	moat(&r, "create", "--keep", "--bundle", clirun_bundle, "k2");
+	clirun_expect_fail(&r, "moat: create: unknown option --keep\n");
+	moat(&r, "create", "--no-subreaper", "--bundle", clirun_bundle, "k2");
+	clirun_expect_fail(&r, "moat: create: unknown option --no-subreaper\n");
+	moat(&r, "create", "--console-socket", "/nonexistent.sock", "--bundle",
+	     clirun_bundle, "k2");
+	clirun_expect_fail(&r, "moat: create: cannot use console socket if "
+			       "moat will not detach or allocate tty\n");
+	terminal_config(args);
+	moat(&r, "run", "--console-socket", "/nonexistent.sock", "--bundle",
+	     clirun_bundle, "k2");
+	clirun_expect_fail(&r, "moat: run: cannot use console socket if "
+			       "moat will not detach or allocate tty\n");
+	moat(&r, "run", "-d", "--bundle", clirun_bundle, "k2");
+	clirun_expect_fail(&r,
+			   "moat: run: process.terminal: true needs "
+			   "--console-socket (the terminal's master is sent "
+			   "there)\n");
 	clirun_expect_clean();
 }
