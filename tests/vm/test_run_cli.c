@@ -14,8 +14,10 @@
  * terminal to a process.terminal container (under a pty of the harness's:
  * typing, the size and its change, ^C, the exit status, the terminal's
  * modes restored) and failing clearly without one; run --keep and the
- * console socket's refusals; and after each test no shim, QEMU or
- * virtiofsd of the test is left and the --root is empty.
+ * console socket's refusals; --pidfd-socket; a foreground run's stdin a
+ * terminal; every signal passed on; start returning only once the
+ * program exec'd; and after each test no shim, QEMU or virtiofsd of the
+ * test is left and the --root is empty.
  */
 #include "../harness/clirun.h"
 #include "../harness/engine.h"
@@ -709,4 +711,31 @@ TEST_TIMEOUT(run_keep_and_the_terminal_options, 180)
 			   "--console-socket (the terminal's master is sent "
 			   "there)\n");
 	clirun_expect_clean();
+}
+
+/* start returns once the container's program has exec'd, as runc's does
+ * (its exec fifo reads EOF at the execve): what start is told comes from
+ * the program, not from the runtime's code before it, so an execve that
+ * fails is start's failure, and a signal sent after start reaches the
+ * program (a shell's trap, set after its exec, still races with one sent
+ * right after start, under runc as here). */
+TEST_TIMEOUT(start_returns_once_the_program_has_execd, 180)
+{
+	static const char *const args[] = { "/notexec", NULL };
+	static struct clirun r;
+	char path[400];
+	int fd;
+
+	clirun_setup(args);
+	snprintf(path, sizeof(path), "%s/rootfs/notexec", clirun_bundle);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	ASSERT(fd >= 0);
+	ASSERT_EQ(write(fd, "not a program\n", 14), 14);
+	close(fd);
+	clirun_create("s1");
+	moat(&r, "start", "s1");
+	clirun_expect_fail(&r, "moat: start: container s1: agent: start: exec "
+			       "/notexec: Exec format error\n");
+	clirun_wait_state("s1", "stopped", 10);
+	clirun_delete_clean("s1", false);
 }
