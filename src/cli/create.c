@@ -273,9 +273,11 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 	}
 	if (child == 0) {
 		close(sync[0]);
-		/* run: a process group of its own, so that a terminal's
-		 * SIGINT reaches the container once, forwarded by moat. */
-		if (o->foreground && setpgid(0, 0) == 0)
+		/* run: a session of its own, so that a terminal's SIGINT
+		 * reaches the container once, forwarded by moat, and the
+		 * shim may read and write moat's terminal (the container's
+		 * stdio) without being stopped as a background job. */
+		if (o->foreground && setsid() >= 0)
 			cli_exec_shim(shim, ctx->root, o->id, bundle,
 				      o->console_socket, sync[1], tty_fd);
 		if (o->foreground)

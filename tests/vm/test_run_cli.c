@@ -658,6 +658,33 @@ TEST_TIMEOUT(run_lends_its_terminal_to_a_terminal_container, 240)
 	clirun_expect_clean();
 }
 
+/* Without process.terminal, a foreground run's stdin may be a terminal
+ * too (a user's shell): the shim reads it (and writes the container's
+ * output to it) without being stopped as a background job, the line
+ * typed reaches the container, its status is run's. */
+TEST_TIMEOUT(run_in_the_foreground_reads_its_terminal_as_stdin, 150)
+{
+	static const char *const args[] = {
+		"sh", "-c", "echo ready; read a; echo typed-$a; exit 4", NULL
+	};
+	static const struct engine_step steps[] = {
+		{ "ready", 0, 0, "hello\r" },
+	};
+	static struct engine_run r;
+
+	clirun_setup(args);
+	engine_pty(&r, 30, 100, steps, 1,
+		   "'%s' --root %s run --bundle %s nt1; echo exit=$?",
+		   clirun_cli(), clirun_root, clirun_bundle);
+	if (r.err[0] || r.status != 0) {
+		engine_show(&r);
+		FAIL("want the step and exit 0, got %d", r.status);
+	}
+	ENGINE_EXPECT_OUT(&r, "typed-hello\r\n");
+	ENGINE_EXPECT_OUT(&r, "exit=4\r\n");
+	clirun_expect_clean();
+}
+
 /* The same without a terminal to lend (no controlling one, stdio not
  * one): a clear error before any VM, nothing left. */
 TEST_TIMEOUT(run_without_a_terminal_to_lend_fails_clearly, 120)
