@@ -27,20 +27,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const int cli_run_forward[] = {
-	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
-};
-
-/* The signals moat forwards, and SIGCHLD. */
+/* The signals moat forwards (term.h: as runc, all it may), SIGWINCH
+ * and SIGCHLD. */
 static void cli_run_mask(sigset_t *mask)
 {
-	size_t i;
-
 	sigemptyset(mask);
+	term_forward_mask(mask);
+	sigaddset(mask, SIGWINCH);
 	sigaddset(mask, SIGCHLD);
-	for (i = 0; i < sizeof(cli_run_forward) / sizeof(cli_run_forward[0]);
-	     i++)
-		sigaddset(mask, cli_run_forward[i]);
 }
 
 /* Wait for the shim, forwarding signals (blocked since before create:
@@ -125,6 +119,9 @@ int cli_run(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		sigset_t mask;
 
 		cli_run_mask(&mask);
+		/* and SIGPIPE, not forwarded: a write to a closed stdout
+		 * fails, moat does not die of it */
+		sigaddset(&mask, SIGPIPE);
 		sigprocmask(SIG_BLOCK, &mask, NULL);
 	}
 	if (cli_create_container(ctx, &o, &shim, e)) {

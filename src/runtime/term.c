@@ -100,6 +100,39 @@ out:
 	return -1;
 }
 
+bool term_forwarded(int sig)
+{
+	switch (sig) {
+	case SIGKILL:
+	case SIGSTOP:
+	case SIGCHLD:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+	case SIGABRT:
+	case SIGPIPE:
+	case SIGTTIN:
+	case SIGTTOU:
+		return false;
+	}
+	/* glibc's own real-time signals (32, 33) are below SIGRTMIN */
+	return sig > 0 && (sig < 32 || (sig >= SIGRTMIN && sig <= SIGRTMAX));
+}
+
+void term_forward_mask(sigset_t *mask)
+{
+	int sig;
+
+	for (sig = 1; sig <= SIGRTMAX; sig++)
+		if (term_forwarded(sig))
+			sigaddset(mask, sig);
+}
+
 void term_exit_as(uint32_t code, uint32_t signo)
 {
 	struct rlimit no_core = { 0, 0 };

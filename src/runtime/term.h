@@ -16,6 +16,7 @@
 #include "../common/err.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <termios.h>
@@ -77,6 +78,17 @@ void term_relay_drain(struct term_relay *t, int ms);
 
 /* Restore the host's terminal, close what is open (again: a no-op). */
 void term_relay_close(struct term_relay *t);
+
+/* The signals the shim and a foreground `moat run` pass on to the
+ * container, as runc's signal handler passes on what it gets: every one
+ * that can be caught but SIGCHLD, SIGURG (runc ignores it), SIGWINCH
+ * (resizes), the process's own faults (SEGV, BUS, FPE, ILL, TRAP, SYS,
+ * ABRT), SIGPIPE (its own writes) and SIGTTIN/SIGTTOU (its own use of a
+ * terminal). Pure. */
+bool term_forwarded(int sig);
+
+/* Add them (1..SIGRTMAX) to mask. */
+void term_forward_mask(sigset_t *mask);
 
 /* Exit as a process that ended with code, or died of signo (not 0): the
  * same signal is raised here (no core dump) when its default action ends

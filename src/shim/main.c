@@ -121,11 +121,6 @@ void shim_record(struct shim *s, enum state_status phase)
 
 /* --- signals -------------------------------------------------------------- */
 
-static const int shim_forwarded[] = {
-	SIGHUP,	 SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
-	SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP, SIGALRM,
-};
-
 static void shim_signals(struct shim *s)
 {
 	struct signalfd_siginfo si;
@@ -352,7 +347,6 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 {
 	struct shim_proc *init = &s->procs[0];
 	sigset_t mask;
-	size_t i;
 
 	{
 		struct state_handle h = STATE_HANDLE_INIT;
@@ -399,10 +393,12 @@ static int shim_setup(struct shim *s, struct moat_err **e)
 	if (s->ctl_h.fd < 0)
 		return -1;
 
+	/* What the engine sends the container's pid goes to the init, as
+	 * runc's init gets it (term.h); SIGWINCH resizes. */
 	sigemptyset(&mask);
+	term_forward_mask(&mask);
+	sigaddset(&mask, SIGWINCH);
 	sigaddset(&mask, SIGCHLD);
-	for (i = 0; i < sizeof(shim_forwarded) / sizeof(shim_forwarded[0]); i++)
-		sigaddset(&mask, shim_forwarded[i]);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	s->sig_h.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sig_h.fd < 0 || loop_init(&s->loop) < 0)

@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* --- the tests ------------------------------------------------------------ */
@@ -682,6 +684,71 @@ TEST_TIMEOUT(run_in_the_foreground_reads_its_terminal_as_stdin, 150)
 	}
 	ENGINE_EXPECT_OUT(&r, "typed-hello\r\n");
 	ENGINE_EXPECT_OUT(&r, "exit=4\r\n");
+	clirun_expect_clean();
+}
+
+/* Read from fd into buf (at *len) until it holds want; false at EOF or
+ * after secs. */
+static bool read_until(int fd, char *buf, size_t cap, size_t *len,
+		       const char *want, int secs)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	time_t end = time(NULL) + secs;
+	ssize_t n;
+
+	while (!strstr(buf, want) && time(NULL) < end && *len + 1 < cap) {
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		n = read(fd, buf + *len, cap - 1 - *len);
+		if (n <= 0)
+			return false;
+		*len += (size_t)n;
+		buf[*len] = '\0';
+	}
+	return strstr(buf, want) != NULL;
+}
+
+/* A foreground run passes on every signal it can, as runc's does (not
+ * only TERM, INT and their like): SIGALRM sent to moat reaches the
+ * container's trap (it used to kill moat and leave the container), and
+ * so does SIGPROF sent to the shim (the container's pid for an engine). */
+TEST_TIMEOUT(run_passes_on_the_signals_it_gets, 150)
+{
+	static const char *const args[] = {
+		"sh", "-c",
+		"trap 'echo got-prof' PROF; trap 'echo got-alrm; exit 6' ALRM; "
+		"echo ready; while :; do sleep 1; done",
+		NULL
+	};
+	static char out[4096];
+	size_t len = 0;
+	int p[2], status, shim;
+	pid_t pid;
+
+	clirun_setup(args);
+	ASSERT_OK(pipe2(p, O_CLOEXEC));
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl(clirun_cli(), "moat", "--root", clirun_root, "run",
+		      "--bundle", clirun_bundle, "sg1", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	if (!read_until(p[0], out, sizeof(out), &len, "ready\n", 60))
+		FAIL("no ready: %s", out);
+	shim = clirun_state_pid("sg1");
+	ASSERT(shim > 0);
+	ASSERT_OK(kill(shim, SIGPROF));
+	if (!read_until(p[0], out, sizeof(out), &len, "got-prof\n", 30))
+		FAIL("SIGPROF to the shim did not reach the trap: %s", out);
+	ASSERT_OK(kill(pid, SIGALRM));
+	if (!read_until(p[0], out, sizeof(out), &len, "got-alrm\n", 30))
+		FAIL("SIGALRM to moat did not reach the trap: %s", out);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 6);
 	clirun_expect_clean();
 }
 
