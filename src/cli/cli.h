@@ -105,6 +105,7 @@ struct cli_create {
 	const char *bundle;	    /* --bundle, default "." */
 	const char *pid_file;	    /* --pid-file, or NULL */
 	const char *console_socket; /* --console-socket, or NULL */
+	const char *pidfd_socket;   /* --pidfd-socket, or NULL */
 	bool detach;		    /* run --detach */
 	bool keep;		    /* run --keep: no delete at the end */
 	bool foreground;	    /* the shim stays our child (run) */

@@ -16,7 +16,9 @@
  * --console-socket SOCK (terminal: true) is handed to the shim, which sends
  * the terminal's master there (as runc, refused when the container has no
  * terminal or `run` stays in the foreground); --preserve-fds other than 0
- * is refused (a host fd cannot cross into the VM). `run` adds --detach/-d,
+ * is refused (a host fd cannot cross into the VM);
+ * --pidfd-socket SOCK gets a pidfd of the shim (the container's process
+ * for the engine), as runc sends one of its init. `run` adds --detach/-d,
  * --keep and --no-subreaper (moat run waits for its own child, the shim:
  * there is nothing to reap). A foreground `run` of a container with a
  * terminal and no console socket lends it moat's own terminal: the pty's
@@ -45,6 +47,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,6 +113,20 @@ int cli_pid_file(const char *path, pid_t pid, struct moat_err **e)
 		return moat_err_set(e, err, "--pid-file %s", path);
 	}
 	return 0;
+}
+
+/* --pidfd-socket: a pidfd of the shim (the container's process for the
+ * engine: its signals go to the init, its end is the container's), as
+ * runc sends one of its init. */
+static int cli_pidfd_send(const char *sock, pid_t pid, struct moat_err **e)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), r;
+
+	if (fd < 0)
+		return moat_err_set(e, errno, "--pidfd-socket: pidfd_open");
+	r = term_send_fd("--pidfd-socket", sock, fd, "pidfd", e);
+	close(fd);
+	return r;
 }
 
 /* In the child: put the sync pipe on fd 3 (and a terminal's slave on fd
@@ -349,7 +366,8 @@ int cli_create_container(struct cli_ctx *ctx, const struct cli_create *o,
 		      false, e))
 		goto fail;
 	if (state_write(&h, &s, e) ||
-	    (o->pid_file && cli_pid_file(o->pid_file, pid, e)))
+	    (o->pid_file && cli_pid_file(o->pid_file, pid, e)) ||
+	    (o->pidfd_socket && cli_pidfd_send(o->pidfd_socket, pid, e)))
 		goto fail;
 	spec_free(sp);
 	state_close(&h);
@@ -388,6 +406,7 @@ int cli_create_opts(int argc, char **argv, struct cli_create *o, bool run,
 		{ "bundle", required_argument, NULL, 'b' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "console-socket", required_argument, NULL, 'c' },
+		{ "pidfd-socket", required_argument, NULL, 'f' },
 		{ "preserve-fds", required_argument, NULL, 'P' },
 		{ "no-pivot", no_argument, NULL, 'n' },
 		{ "no-new-keyring", no_argument, NULL, 'k' },
@@ -411,6 +430,9 @@ int cli_create_opts(int argc, char **argv, struct cli_create *o, bool run,
 			break;
 		case 'c':
 			o->console_socket = optarg;
+			break;
+		case 'f':
+			o->pidfd_socket = optarg;
 			break;
 		case 'P':
 			if (strcmp(optarg, "0"))

@@ -19,8 +19,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int term_send_fd(const char *sock, int fd, const char *name,
-			struct moat_err **e)
+int term_send_fd(const char *opt, const char *sock, int fd, const char *name,
+		 struct moat_err **e)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(int))];
@@ -33,14 +33,14 @@ static int term_send_fd(const char *sock, int fd, const char *name,
 	int sk, err;
 
 	if (strlen(sock) >= sizeof(a.sun_path))
-		return moat_err_set(e, ENAMETOOLONG, "--console-socket");
+		return moat_err_set(e, ENAMETOOLONG, "%s", opt);
 	strcpy(a.sun_path, sock);
 	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sk < 0 || connect(sk, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		err = errno;
 		if (sk >= 0)
 			close(sk);
-		return moat_err_set(e, err, "--console-socket %s", sock);
+		return moat_err_set(e, err, "%s %s", opt, sock);
 	}
 	memset(&u, 0, sizeof(u));
 	mh.msg_control = u.b;
@@ -53,7 +53,7 @@ static int term_send_fd(const char *sock, int fd, const char *name,
 	if (sendmsg(sk, &mh, MSG_NOSIGNAL) < 0) {
 		err = errno;
 		close(sk);
-		return moat_err_set(e, err, "--console-socket %s: send", sock);
+		return moat_err_set(e, err, "%s %s: send", opt, sock);
 	}
 	close(sk);
 	return 0;
@@ -85,7 +85,7 @@ int term_pty_send(const char *sock, unsigned rows, unsigned cols, bool ctty,
 		if (ioctl(sl, TIOCSWINSZ, &ws) < 0)
 			goto fail;
 	}
-	if (term_send_fd(sock, m, name, e))
+	if (term_send_fd("--console-socket", sock, m, name, e))
 		goto out;
 	close(m);
 	*slave = sl;

@@ -21,6 +21,11 @@
 #include <stdint.h>
 #include <termios.h>
 
+/* Send fd (SCM_RIGHTS, with name as the bytes) to the unix socket at sock,
+ * given by the option opt (named in errors). Returns 0 or -1 with *e. */
+int term_send_fd(const char *opt, const char *sock, int fd, const char *name,
+		 struct moat_err **e);
+
 /*
  * Make a pty pair; give the slave a window size (when rows or cols is not
  * 0) and raw mode (the guest's terminal does the line discipline); send the

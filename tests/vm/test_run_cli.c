@@ -35,6 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -832,4 +835,57 @@ TEST_TIMEOUT(start_returns_once_the_program_has_execd, 180)
 			       "/notexec: Exec format error\n");
 	clirun_wait_state("s1", "stopped", 10);
 	clirun_delete_clean("s1", false);
+}
+
+/* --pidfd-socket gets a pidfd of the shim, the container's process for an
+ * engine, as runc sends one of its init: SIGKILL through it ends the
+ * container, and nothing is left. */
+TEST_TIMEOUT(create_sends_a_pidfd_of_the_shim, 180)
+{
+	static const char *const args[] = { "sleep", "1000", NULL };
+	static struct clirun r;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char name[16], path[64], info[512], *pid;
+	struct iovec iov = { name, sizeof(name) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int sk, c, fd = -1, shim;
+	ssize_t n;
+
+	clirun_setup(args);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/pidfd.sock", clirun_root);
+	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT(sk >= 0);
+	ASSERT_OK(bind(sk, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_OK(listen(sk, 1));
+	moat(&r, "create", "--pidfd-socket", a.sun_path, "--bundle",
+	     clirun_bundle, "p1");
+	clirun_expect_status(&r, 0);
+	unlink(a.sun_path);
+	c = accept4(sk, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	ASSERT(c >= 0);
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof(u.b);
+	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	ASSERT(n > 0 && CMSG_FIRSTHDR(&mh));
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+	close(c);
+	close(sk);
+	shim = clirun_state_pid("p1");
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	c = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT(c >= 0);
+	n = read(c, info, sizeof(info) - 1);
+	close(c);
+	info[n > 0 ? n : 0] = '\0';
+	pid = strstr(info, "Pid:");
+	if (!pid || atoi(pid + 4) != shim)
+		FAIL("not a pidfd of the shim (%d): %s", shim, info);
+	ASSERT_OK(syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0));
+	close(fd);
+	clirun_wait_state("p1", "stopped", 10);
+	clirun_delete_clean("p1", false);
 }
