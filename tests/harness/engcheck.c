@@ -31,15 +31,11 @@
 #include "test.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define ULIMITS "--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
@@ -56,60 +52,6 @@
 #define CTR_IMAGE "docker.io/library/moat-busybox:latest"
 
 static struct engine g;
-
-/* Start a daemon (argv) with its output in <work>/<log>; it dies with the
- * test process (PR_SET_PDEATHSIG) if the test fails half-way. */
-static pid_t daemon_start(const char *log, char *const argv[])
-{
-	char path[256];
-	pid_t pid;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", g.work, log);
-	pid = fork();
-	ASSERT_OK(pid);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		fd = open("/dev/null", O_RDONLY);
-		dup2(fd, 0);
-		setpgid(0, 0);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static void daemon_stop(pid_t pid)
-{
-	int status, i;
-
-	kill(pid, SIGTERM);
-	for (i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		usleep(100000);
-	if (i == 300) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
-}
-
-/* Wait until cmd succeeds (the daemon answers), up to 90 s. */
-static void daemon_wait(const char *what, const char *cmd)
-{
-	struct engine_run r;
-	int i;
-
-	for (i = 0; i < 90; i++) {
-		engine_sh(&r, "%s", cmd);
-		if (r.status == 0)
-			return;
-		sleep(1);
-	}
-	engine_show(&r);
-	FAIL("%s does not answer", what);
-}
 
 /* When a test fails: kill every process that names the test's directory
  * (the daemons, their shims, moat's shims; the VMs die with those), unmount
@@ -179,10 +121,10 @@ void engcheck_docker(void)
 			"--storage-driver=vfs",
 			NULL,
 		};
-		d = daemon_start("dockerd.log", argv);
+		d = engine_daemon_start(&g, "dockerd.log", argv);
 	}
 	snprintf(cmd, sizeof(cmd), DOCKER " version", g.work);
-	daemon_wait("dockerd", cmd);
+	engine_daemon_wait("dockerd", cmd);
 	snprintf(line, sizeof(line), "%s/rootfs", g.work);
 	engine_rootfs(line);
 	engine_sh(&r,
@@ -253,7 +195,7 @@ void engcheck_docker(void)
 	}
 	engine_sh(&r, DOCKER " rm -f web", g.work);
 	ENGINE_EXPECT(&r, 0);
-	daemon_stop(d);
+	engine_daemon_stop(d);
 	engine_sh(&r, "ip link del " DOCKER_BRIDGE);
 	engine_teardown(&g);
 }
@@ -284,10 +226,10 @@ void engcheck_containerd(void)
 	{
 		char *const argv[] = { "/usr/bin/containerd", "--config", conf,
 				       NULL };
-		d = daemon_start("containerd.log", argv);
+		d = engine_daemon_start(&g, "containerd.log", argv);
 	}
 	snprintf(cmd, sizeof(cmd), CTR " version", g.work);
-	daemon_wait("containerd", cmd);
+	engine_daemon_wait("containerd", cmd);
 	/* An OCI image layout of the busybox root filesystem. */
 	snprintf(line, sizeof(line), "%s/rootfs", g.work);
 	engine_rootfs(line);
@@ -390,6 +332,6 @@ void engcheck_containerd(void)
 		  " container rm c3",
 		  g.work, g.work);
 	ENGINE_EXPECT(&r, 0);
-	daemon_stop(d);
+	engine_daemon_stop(d);
 	engine_teardown(&g);
 }

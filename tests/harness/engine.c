@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -184,6 +185,58 @@ void engine_pty(struct engine_run *r, unsigned short rows, unsigned short cols,
 	while (state > 0 || (state == 0 && quiet++ < 5))
 		state = engine_pty_read(m, r, &len, 200);
 	close(m);
+}
+
+pid_t engine_daemon_start(const struct engine *g, const char *log,
+			  char *const argv[])
+{
+	char path[256];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", g->work, log);
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		fd = open("/dev/null", O_RDONLY);
+		dup2(fd, 0);
+		setpgid(0, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+void engine_daemon_stop(pid_t pid)
+{
+	int status, i;
+
+	kill(pid, SIGTERM);
+	for (i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(100000);
+	if (i == 300) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+}
+
+void engine_daemon_wait(const char *what, const char *cmd)
+{
+	struct engine_run r;
+	int i;
+
+	for (i = 0; i < 90; i++) {
+		engine_sh(&r, "%s", cmd);
+		if (r.status == 0)
+			return;
+		sleep(1);
+	}
+	engine_show(&r);
+	FAIL("%s does not answer", what);
 }
 
 void engine_show(const struct engine_run *r)
@@ -380,12 +433,11 @@ static int engine_leftovers(const struct engine *g, char *what, size_t cap)
 	return n;
 }
 
-/* Entries under moat's --root. */
-static int engine_root_entries(const struct engine *g)
+int engine_dir_entries(const char *path)
 {
 	struct dirent *d;
 	int n = 0;
-	DIR *dir = opendir(g->root);
+	DIR *dir = opendir(path);
 
 	while (dir && (d = readdir(dir)))
 		if (d->d_name[0] != '.')
@@ -401,14 +453,14 @@ void engine_expect_clean(const struct engine *g)
 	int i;
 
 	for (i = 0; i < 100 && (engine_leftovers(g, what, sizeof(what)) ||
-				engine_root_entries(g));
+				engine_dir_entries(g->root));
 	     i++)
 		usleep(100000);
 	if (engine_leftovers(g, what, sizeof(what)))
 		FAIL("processes left: %s", what);
-	if (engine_root_entries(g))
+	if (engine_dir_entries(g->root))
 		FAIL("%d entries left under moat's --root %s",
-		     engine_root_entries(g), g->root);
+		     engine_dir_entries(g->root), g->root);
 }
 
 void engine_teardown(struct engine *g)

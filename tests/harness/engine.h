@@ -14,6 +14,7 @@
 #define MOAT_TEST_ENGINE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define ENGINE_TIMEOUT 240 /* seconds for one command (TCG boots) */
 
@@ -44,6 +45,10 @@ void engine_expect_clean(const struct engine *g);
  * "stopped" of it then (the wrapper's record). */
 void engine_expect_stopped_at_delete(const struct engine *g, const char *id,
 				     int secs);
+
+/* Entries in the directory at path (not "." ones), 0 when it is not
+ * there. */
+int engine_dir_entries(const char *path);
 
 /* The first process (not this one) whose command line holds a and, unless
  * NULL, b, and that descends from under unless that is 0; 0 when none. */
@@ -91,6 +96,17 @@ struct engine_step {
 void engine_pty(struct engine_run *r, unsigned short rows, unsigned short cols,
 		const struct engine_step *steps, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+/* Start a daemon (argv) with its output in <work>/<log>; it dies with the
+ * test process (PR_SET_PDEATHSIG) if the test fails half-way. */
+pid_t engine_daemon_start(const struct engine *g, const char *log,
+			  char *const argv[]);
+
+/* SIGTERM, and after 30 s SIGKILL to its process group. */
+void engine_daemon_stop(pid_t pid);
+
+/* Wait until cmd succeeds (the daemon answers), up to 90 s. */
+void engine_daemon_wait(const char *what, const char *cmd);
 
 /* Print r as TAP diagnostics. */
 void engine_show(const struct engine_run *r);
