@@ -363,6 +363,8 @@ $(BENCH_SUITE): $(call host_obj,bench/suite.c bench/bench.c \
 # make check runs the suite once, tiny (tests/vm/test_bench_tiny.c).
 $(O)/tests/vm/test_bench_tiny: | $(BENCH_SUITE)
 $(call host_obj,tests/vm/test_bench_tiny.c): HOST_CFLAGS += -DMOAT_SRCDIR='"$(CURDIR)"'
+# The CRI test runs the tests' CRI client, tests/cri/cri, from the tree.
+$(call host_obj,tests/vm/test_cri.c): HOST_CFLAGS += -DMOAT_SRCDIR='"$(CURDIR)"'
 
 # RUNS; stdout MiB, file MiB, small files; concurrency levels and density
 # cap here, then inside the nested-KVM test host (2 GiB: fewer), or none.
