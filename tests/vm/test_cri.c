@@ -354,10 +354,18 @@ static bool vm_running(void)
 			engine_pid("moat-vmm", NULL, shim));
 }
 
+/* host-local's record of the pod's address, into buf. */
+static const char *ipam_path(const struct pod *p, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/ipam/moat-cri/%s", g.work, p->ip);
+	return buf;
+}
+
 /* RunPodSandbox on handler, and its status: ready, on the bridge. */
 static void pod_run(struct pod *p, const char *handler)
 {
 	static struct engine_run r;
+	char path[256];
 	json_t *j;
 
 	p->handler = handler;
@@ -384,6 +392,8 @@ static void pod_run(struct pod *p, const char *handler)
 		     p->ip);
 	ASSERT_EQ(netns_count(), 1);
 	ASSERT_EQ(bridge_ports(), 1);
+	if (access(ipam_path(p, path, sizeof(path)), F_OK))
+		FAIL("host-local holds no %s for the pod", path);
 	/* issue 16: exactly one VM per pod, whatever its containers */
 	if (!strcmp(handler, "moat") && !vm_running())
 		FAIL("no VM runs for the moat pod");
@@ -414,8 +424,7 @@ static void pod_remove(struct pod *p)
 	json_decref(j);
 	ASSERT_EQ(netns_count(), 0);
 	ASSERT_EQ(bridge_ports(), 0);
-	snprintf(path, sizeof(path), "%s/ipam/moat-cri/%s", g.work, p->ip);
-	if (!access(path, F_OK))
+	if (!access(ipam_path(p, path, sizeof(path)), F_OK))
 		FAIL("the pod's address %s is still held (%s)", p->ip, path);
 	engine_expect_clean(&g);
 	for (i = 0; i < 100 && engine_pid("containerd-shim", g.work, 0); i++)
