@@ -35,10 +35,11 @@
  * which the sandbox's VM holds: "ingress qdisc: File exists"): so the moat
  * pod's containers fail at StartContainer until issue 16 (pods: one VM per
  * pod, the app containers created inside it) lands. The sandbox's own
- * test, which boots only the pod's VM, fails at StopPodSandbox until moat
- * answers containerd's kill of a stopped container with runc's `container
- * not running` (issue 20, case 1). Where issue 16 adds a check (one VM per
- * pod, the pod's IP on the app container's eth0), a comment says so.
+ * test boots only the pod's VM; its StopPodSandbox never finished while
+ * moat answered containerd's kill of a stopped container otherwise than
+ * runc's `container not running` (issue 20, case 1). Where issue 16 adds a
+ * check (one VM per pod, the pod's IP on the app container's eth0), a
+ * comment says so.
  */
 #include "../harness/engine.h"
 #include "../harness/test.h"
