@@ -1,8 +1,11 @@
 /*
  * rootfs.c: the container's root filesystem, built in the child that
  * container_create() cloned into new namespaces (rootfs.h): the mounts,
- * /dev and its devices, namespaced sysctls, hostname, pivot_root, masked
- * and read-only paths, a read-only root.
+ * /dev and its devices, namespaced sysctls, hostname, pivot_root, the
+ * root's propagation (runc's order: the root's parent mount made private
+ * first, linux.rootfsPropagation set on / again after pivot_root, where
+ * it is the container's root), masked and read-only paths, a read-only
+ * root.
  *
  * Inputs: the config (the host's struct spec, decoded by the shared
  * parser) and the paths it names inside the root filesystem, which the
@@ -418,6 +421,25 @@ static void rootfs_mask_paths(int sync, const struct spec *cfg)
 	}
 }
 
+/* Make the mount holding path private, so that the root's bind does not
+ * propagate and pivot_root finds no shared parent (runc's
+ * rootfsParentMountPrivate): path itself if it is a mount point, else the
+ * nearest one above (mount says EINVAL for a directory that is none). */
+static void rootfs_parent_private(int sync, const char *path)
+{
+	char buf[8192], *slash;
+
+	if (!realpath(path, buf))
+		snprintf(buf, sizeof(buf), "%s", path);
+	while (mount(NULL, buf, NULL, MS_PRIVATE, NULL) < 0) {
+		slash = strrchr(buf, '/');
+		if (errno != EINVAL || !slash || !strcmp(buf, "/"))
+			child_fail(sync, errno,
+				   "make the root's parent mount private");
+		slash[slash == buf ? 1 : 0] = '\0';
+	}
+}
+
 void rootfs_build(int sync, const struct config *c, const char *rootfs)
 {
 	const struct spec *cfg = c->spec;
@@ -427,6 +449,7 @@ void rootfs_build(int sync, const struct config *c, const char *rootfs)
 
 	if (mount(NULL, "/", NULL, c->root_propagation, NULL) < 0)
 		child_fail(sync, errno, "rootfsPropagation");
+	rootfs_parent_private(sync, rootfs);
 	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		child_fail(sync, errno, "bind the root filesystem");
 	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -457,6 +480,10 @@ void rootfs_build(int sync, const struct config *c, const char *rootfs)
 		child_fail(sync, errno, "detach the old root");
 	if (chdir("/") < 0)
 		child_fail(sync, errno, "chdir /");
+	/* What was set on the guest's / above, on the container's now */
+	if (cfg->rootfs_propagation &&
+	    mount(NULL, "/", NULL, c->root_propagation, NULL) < 0)
+		child_fail(sync, errno, "rootfsPropagation");
 	rootfs_mask_paths(sync, cfg);
 	if (cfg->root_readonly &&
 	    mount(NULL, "/", NULL,

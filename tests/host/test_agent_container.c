@@ -338,3 +338,49 @@ TEST(agent_container_namespaced_sysctl)
 	ASSERT_STREQ(host, host_after);
 	ct_stop(&t);
 }
+
+/* The mountinfo line of the container's / (its 5th field). */
+static const char *ct_root_mount(struct ct *t)
+{
+	static char line[1024];
+	char path[64], mp[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/mountinfo", t->pid);
+	f = fopen(path, "r");
+	ASSERT(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mp) == 1 &&
+		    !strcmp(mp, "/")) {
+			fclose(f);
+			return line;
+		}
+	fclose(f);
+	FAIL("no / in %s", path);
+}
+
+/* linux.rootfsPropagation is the container's root's, set after
+ * pivot_root (runc's order); shared too, which pivot_root refuses unless
+ * the root's parent mount was made private first. */
+TEST(agent_container_rootfs_propagation)
+{
+	static const char *const values[] = { "\"unbindable\"", "unbindable",
+					      "\"rshared\"",	"shared:",
+					      "\"private\"",	NULL };
+	const char *sets[] = { "linux.rootfsPropagation", NULL, NULL };
+	const char *line;
+	struct ct t;
+	size_t i;
+
+	for (i = 0; i < 6; i += 2) {
+		sets[1] = values[i];
+		ct_start(&t, sets, NULL);
+		line = ct_root_mount(&t);
+		if (values[i + 1] ? !strstr(line, values[i + 1])
+				  : strstr(line, "shared:") ||
+					    strstr(line, "master:") ||
+					    strstr(line, "unbindable"))
+			FAIL("%s: / is %s", values[i], line);
+		ct_stop(&t);
+	}
+}

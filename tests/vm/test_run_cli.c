@@ -889,3 +889,26 @@ TEST_TIMEOUT(create_sends_a_pidfd_of_the_shim, 180)
 	clirun_wait_state("p1", "stopped", 10);
 	clirun_delete_clean("p1", false);
 }
+
+/* linux.rootfsPropagation is the container's root's (runc sets it on /
+ * after pivot_root). */
+TEST_TIMEOUT(rootfs_propagation_unbindable_is_the_roots, 180)
+{
+	static const char *const args[] = { "grep", "-E",
+					    "^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / ",
+					    "/proc/self/mountinfo", NULL };
+	static struct clirun r;
+	json_t *j;
+
+	clirun_setup(args);
+	j = ociconf_base(args);
+	ociconf_set(j, "linux.rootfsPropagation", json_string("unbindable"));
+	clirun_config(j);
+	moat(&r, "run", "--bundle", clirun_bundle, "pr1");
+	clirun_expect_status(&r, 0);
+	if (!strstr(r.out, " unbindable ")) {
+		clirun_show(&r);
+		FAIL("/ is not unbindable");
+	}
+	clirun_expect_clean();
+}
