@@ -64,8 +64,9 @@ void child_close_fds(int sync)
 }
 
 /* What every child does first: a clean signal state, its session and
- * stdio, its cgroup, and its oom score (while /proc is the agent's). */
-void child_begin(int sync, const struct container_proc *p)
+ * stdio, its cgroup, and with oom its oom score (while /proc is the
+ * agent's). */
+void child_begin(int sync, const struct container_proc *p, bool oom)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -102,7 +103,7 @@ void child_begin(int sync, const struct container_proc *p)
 			child_fail(sync, errno, "join the cgroup");
 		close(fd);
 	}
-	if (p->cfg->spec->process.has_oom_score_adj) {
+	if (oom && p->cfg->spec->process.has_oom_score_adj) {
 		snprintf(buf, sizeof(buf), "%d",
 			 p->cfg->spec->process.oom_score_adj);
 		fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);

@@ -10,6 +10,7 @@
 
 #include "container.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CHILD_MSG_READY 0 /* create: set up, waiting for start */
@@ -28,8 +29,9 @@ void child_fail(int sync, int err, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
 
 /* What every child does first: a clean signal state, its session and
- * stdio, its cgroup, and its oom score (while /proc is the agent's). */
-void child_begin(int sync, const struct container_proc *p);
+ * stdio, its cgroup, and with oom its oom score (while /proc is the
+ * agent's; container_create() writes the init's from the agent). */
+void child_begin(int sync, const struct container_proc *p, bool oom);
 
 /* Close every fd but 0..2 and sync. */
 void child_close_fds(int sync);

@@ -25,9 +25,10 @@
 #include <sys/mount.h>
 
 static const int config_clone_flags[SPEC_NS_COUNT] = {
-	[SPEC_NS_PID] = CLONE_NEWPID,  [SPEC_NS_NETWORK] = CLONE_NEWNET,
-	[SPEC_NS_MOUNT] = CLONE_NEWNS, [SPEC_NS_IPC] = CLONE_NEWIPC,
-	[SPEC_NS_UTS] = CLONE_NEWUTS,  [SPEC_NS_CGROUP] = CLONE_NEWCGROUP,
+	[SPEC_NS_PID] = CLONE_NEWPID,	[SPEC_NS_NETWORK] = CLONE_NEWNET,
+	[SPEC_NS_MOUNT] = CLONE_NEWNS,	[SPEC_NS_IPC] = CLONE_NEWIPC,
+	[SPEC_NS_UTS] = CLONE_NEWUTS,	[SPEC_NS_CGROUP] = CLONE_NEWCGROUP,
+	[SPEC_NS_USER] = CLONE_NEWUSER,
 };
 
 /* root.path: relative to the bundle, without ".." components. */

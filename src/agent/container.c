@@ -2,9 +2,14 @@
  * container.c: the agent's side of the container's processes, from
  * clone() to execve().
  *
- * container_create() clones the container's init into new namespaces; the
- * child builds the root filesystem (rootfs.c), reports over a
- * SOCK_SEQPACKET sync socket, and is held there until container_start().
+ * container_create() clones the container's init into new namespaces and,
+ * before the child goes on, writes what the child cannot write itself: a
+ * new user namespace's uid_map and gid_map (as runc's parent does; root
+ * needs no "setgroups deny" for them) and the oom score (lowering it needs
+ * a capability of the guest's, which a child in its own user namespace
+ * lacks). The child joins its cgroup, becomes the user namespace's root,
+ * builds the root filesystem (rootfs.c), reports over a SOCK_SEQPACKET
+ * sync socket, and is held there until container_start().
  * container_exec() starts a further process in the init's namespaces
  * (setns through a pidfd). Both children then set up the process
  * (child.c) and execve; an error on the way comes over the sync socket as
@@ -22,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -106,9 +112,98 @@ static int container_sync_fail(pid_t pid, int r, const struct child_msg *m,
 	return moat_err_set(e, err ? err : EPROTO, "%s", what);
 }
 
+/* Write buf[0..len) in one write to /proc/<pid>/<file>; errors name
+ * what. */
+static int container_proc_write(pid_t pid, const char *file, const char *buf,
+				size_t len, const char *what,
+				struct moat_err **e)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len) {
+		r = errno;
+		if (fd >= 0)
+			close(fd);
+		return moat_err_set(e, r, "%s", what);
+	}
+	close(fd);
+	return 0;
+}
+
+/* Write one of the child's maps, "uid_map" or "gid_map": the kernel takes
+ * it in one write of less than a page. */
+static int container_idmap(pid_t pid, const char *file,
+			   const struct spec_idmap *m, size_t n,
+			   struct moat_err **e)
+{
+	char buf[4096], what[32];
+	size_t len = 0, i;
+	int r;
+
+	snprintf(what, sizeof(what), "write %s", file);
+	for (i = 0; i < n; i++) {
+		r = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+			     m[i].container_id, m[i].host_id, m[i].size);
+		if (r < 0 || (size_t)r >= sizeof(buf) - len)
+			return moat_err_set(e, E2BIG,
+					    "%s: longer than the kernel takes",
+					    what);
+		len += (size_t)r;
+	}
+	return container_proc_write(pid, file, buf, len, what, e);
+}
+
+/* What the agent does for the new init before it goes on: its user
+ * namespace's maps, the network sysctls it may not write (rootfs.h), its
+ * oom score. */
+static int container_prepare(pid_t pid, const struct config *c,
+			     struct moat_err **e)
+{
+	const struct spec *s = c->spec;
+	char buf[16];
+	size_t n, i;
+
+	if ((c->ns_flags & CLONE_NEWUSER) &&
+	    (container_idmap(pid, "uid_map", s->uid_mappings, s->nuid_mappings,
+			     e) ||
+	     container_idmap(pid, "gid_map", s->gid_mappings, s->ngid_mappings,
+			     e)))
+		return -1;
+	for (i = 0; rootfs_net_by_agent(c) && i < s->nsysctls; i++)
+		if (!strncmp(s->sysctls[i].key, "net.", 4) &&
+		    rootfs_sysctl_write(&s->sysctls[i]) < 0)
+			return moat_err_set(e, errno, "sysctl %s",
+					    s->sysctls[i].key);
+	if (!s->process.has_oom_score_adj)
+		return 0;
+	n = (size_t)snprintf(buf, sizeof(buf), "%d", s->process.oom_score_adj);
+	return container_proc_write(pid, "oom_score_adj", buf, n, "oomScoreAdj",
+				    e);
+}
+
+/* In the child: become root of its new user namespace (runc's nsexec
+ * does the same; the config's user comes at child_run()). */
+static void container_userns_root(int sync)
+{
+	if (setresgid(0, 0, 0) < 0)
+		child_fail(sync, errno,
+			   "become root in the user namespace (is gid 0 "
+			   "mapped?)");
+	if (setgroups(0, NULL) < 0)
+		child_fail(sync, errno, "setgroups");
+	if (setresuid(0, 0, 0) < 0)
+		child_fail(sync, errno,
+			   "become root in the user namespace (is uid 0 "
+			   "mapped?)");
+}
+
 pid_t container_create(const struct container_proc *p, const char *rootfs,
 		       int *sync, int *master, struct moat_err **e)
 {
+	int flags = p->cfg->ns_flags;
 	struct child_msg m = { 0 };
 	pid_t pid;
 	char c;
@@ -116,7 +211,7 @@ pid_t container_create(const struct container_proc *p, const char *rootfs,
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return moat_err_set(e, errno, "socketpair");
-	pid = (pid_t)syscall(SYS_clone, SIGCHLD | p->cfg->ns_flags, 0, 0, 0, 0);
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | flags, 0, 0, 0, 0);
 	if (pid < 0) {
 		r = errno;
 		close(sv[0]);
@@ -125,8 +220,12 @@ pid_t container_create(const struct container_proc *p, const char *rootfs,
 	}
 	if (pid == 0) {
 		close(sv[0]);
+		if (recv(sv[1], &c, 1, 0) != 1) /* container_prepare() done */
+			_exit(127);
 		umask(0);
-		child_begin(sv[1], p);
+		child_begin(sv[1], p, false);
+		if (flags & CLONE_NEWUSER)
+			container_userns_root(sv[1]);
 		child_close_fds(sv[1]);
 		rootfs_build(sv[1], p->cfg, rootfs);
 		if (p->tty)
@@ -138,6 +237,17 @@ pid_t container_create(const struct container_proc *p, const char *rootfs,
 		child_run(sv[1], p);
 	}
 	close(sv[1]);
+	if (container_prepare(pid, p->cfg, e) ||
+	    send(sv[0], "p", 1, MSG_NOSIGNAL) != 1) {
+		if (!*e)
+			moat_err_set(e, errno, "create");
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(sv[0]);
+		*master = -1;
+		return -1;
+	}
 	*master = -1;
 	do
 		r = container_sync_read(sv[0], &m, master);
@@ -204,7 +314,7 @@ pid_t container_exec(const struct container_proc *p, int init_pidfd,
 	r = errno;
 	if (pid == 0) {
 		close(sv[0]);
-		child_begin(sv[1], p);
+		child_begin(sv[1], p, true);
 		if (other && setns(init_pidfd, other) < 0)
 			child_fail(sv[1], errno, "enter the namespaces");
 		child_close_fds(sv[1]);

@@ -7,6 +7,14 @@
  * it is the container's root), masked and read-only paths, a read-only
  * root.
  *
+ * In a new user namespace nothing is chowned (runc does not either: the
+ * image is owned as whoever prepared it chose); device nodes, which the
+ * namespace's root may not make, are the guest's bound onto empty files
+ * (runc's way); and a sysfs, which only the owner of the network
+ * namespace may mount, is, when it cannot be (the container uses the
+ * guest's network namespace), the guest's /sys bound read-only (crun's
+ * way; a read-only sysfs only, as crun).
+ *
  * Inputs: the config (the host's struct spec, decoded by the shared
  * parser) and the paths it names inside the root filesystem, which the
  * image controls: destinations are created and resolved with
@@ -229,7 +237,18 @@ static int rootfs_copy_tree(int from, int to, int depth)
 	return r;
 }
 
-static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m)
+/* sysfs where it cannot be mounted (see above): the guest's /sys, bound
+ * with its submounts (a user namespace's copies are locked together). */
+static int rootfs_sysfs_bind(const struct spec_mount *m, const char *target,
+			     bool userns)
+{
+	if (errno != EPERM || !userns || !(m->flags & MS_RDONLY))
+		return -1;
+	return mount("/sys", target, NULL, MS_BIND | MS_REC, NULL);
+}
+
+static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m,
+			     bool userns)
 {
 	const char *rel = m->destination + 1;
 	/* The guest has cgroup v2 only: a v1 "cgroup" mount (what engines
@@ -238,8 +257,8 @@ static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m)
 		m->type && !strcmp(m->type, "cgroup") ? "cgroup2" : m->type;
 	char target[64];
 	unsigned long attr = m->flags & ROOTFS_MS_ATTR;
+	bool dir = true, bound = m->bind;
 	struct stat st;
-	bool dir = true;
 	int fd, under;
 
 	if (m->bind) {
@@ -260,7 +279,11 @@ static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m)
 				   m->destination, m->source);
 	} else if (mount(m->source ? m->source : type, target, type, attr,
 			 m->data) < 0) {
-		child_fail(sync, errno, "mount %s: %s", m->destination, type);
+		if (strcmp(type, "sysfs") ||
+		    rootfs_sysfs_bind(m, target, userns) < 0)
+			child_fail(sync, errno, "mount %s: %s", m->destination,
+				   type);
+		bound = true;
 	}
 	under = fd; /* the directory under the mount */
 	/* The fd named the directory under the mount: look again. */
@@ -280,7 +303,7 @@ static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m)
 		close(to);
 	}
 	close(under);
-	if (m->bind && (attr || m->clear) &&
+	if (bound && (attr || m->clear) &&
 	    mount(NULL, target, NULL,
 		  MS_BIND | MS_REMOUNT | attr |
 			  (rootfs_locked_flags(target) & ~m->clear),
@@ -293,8 +316,33 @@ static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m)
 	close(fd);
 }
 
+/*
+ * Make the node name in directory dir, the container's path (absolute:
+ * inside rootfd): with bind, an empty file with the guest's node at path
+ * bound onto it.
+ */
+static void rootfs_node(int sync, int rootfd, int dir, const char *path,
+			const char *name, mode_t mode, dev_t dev, bool bind)
+{
+	char target[64];
+	int fd;
+
+	if (!bind) {
+		if (mknodat(dir, name, mode, dev) < 0 && errno != EEXIST)
+			child_fail(sync, errno, "mknod %s", path);
+		return;
+	}
+	fd = rootfs_mkpath(rootfd, path + 1, false);
+	if (fd < 0)
+		child_fail(sync, errno, "device %s", path);
+	rootfs_fdpath(target, sizeof(target), fd);
+	if (mount(path, target, NULL, MS_BIND, NULL) < 0)
+		child_fail(sync, errno, "device %s: bind the guest's", path);
+	close(fd);
+}
+
 static void rootfs_devices(int sync, int rootfd, const struct spec *cfg,
-			   bool defaults)
+			   bool defaults, bool bind)
 {
 	static const struct {
 		const char *name;
@@ -314,8 +362,8 @@ static void rootfs_devices(int sync, int rootfd, const struct spec *cfg,
 		{ "core", "/proc/kcore" },
 	};
 	const struct spec_device *d;
+	char rel[4096], path[64], *slash;
 	mode_t mode;
-	char rel[4096], *slash;
 	size_t i;
 	int dev, parent;
 
@@ -323,12 +371,12 @@ static void rootfs_devices(int sync, int rootfd, const struct spec *cfg,
 		dev = rootfs_resolve(rootfd, "dev");
 		if (dev < 0)
 			child_fail(sync, errno, "/dev");
-		for (i = 0; i < sizeof(def) / sizeof(def[0]); i++)
-			if (mknodat(dev, def[i].name, S_IFCHR | 0666,
-				    makedev(def[i].major, def[i].minor)) < 0 &&
-			    errno != EEXIST)
-				child_fail(sync, errno, "mknod /dev/%s",
-					   def[i].name);
+		for (i = 0; i < sizeof(def) / sizeof(def[0]); i++) {
+			snprintf(path, sizeof(path), "/dev/%s", def[i].name);
+			rootfs_node(sync, rootfd, dev, path, def[i].name,
+				    S_IFCHR | 0666,
+				    makedev(def[i].major, def[i].minor), bind);
+		}
 		for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 			if (symlinkat(links[i].target, dev, links[i].name) <
 				    0 &&
@@ -348,10 +396,14 @@ static void rootfs_devices(int sync, int rootfd, const struct spec *cfg,
 		parent = rootfs_mkpath(rootfd, rel, true);
 		if (parent < 0)
 			child_fail(sync, errno, "device %s", d->path);
-		if (mknodat(parent, slash + 1, mode,
-			    makedev(d->major, d->minor)) < 0 &&
-		    errno != EEXIST)
-			child_fail(sync, errno, "mknod %s", d->path);
+		/* a fifo needs no privilege: made, not bound */
+		rootfs_node(sync, rootfd, parent, d->path, slash + 1, mode,
+			    makedev(d->major, d->minor),
+			    bind && d->type != 'p');
+		if (bind && d->type != 'p') {
+			close(parent);
+			continue;
+		}
 		if (fchownat(parent, slash + 1, d->uid, d->gid,
 			     AT_SYMLINK_NOFOLLOW) < 0 ||
 		    fchmodat(parent, slash + 1, mode & 07777, 0) < 0)
@@ -360,28 +412,37 @@ static void rootfs_devices(int sync, int rootfd, const struct spec *cfg,
 	}
 }
 
-static void rootfs_sysctls(int sync, const struct spec *cfg)
+int rootfs_sysctl_write(const struct spec_sysctl *sc)
 {
 	char path[512], *p;
-	size_t i, n;
-	int fd;
+	size_t n = strlen(sc->value);
+	int fd, r = 0;
 
-	for (i = 0; i < cfg->nsysctls; i++) {
-		snprintf(path, sizeof(path), "/proc/sys/%s",
-			 cfg->sysctls[i].key);
-		for (p = path + 10; *p; p++)
-			if (*p == '.')
-				*p = '/';
-		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
+	snprintf(path, sizeof(path), "/proc/sys/%s", sc->key);
+	for (p = path + 10; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (write(fd, sc->value, n) != (ssize_t)n)
+		r = -1;
+	close(fd);
+	return r;
+}
+
+/* The config's sysctls; with net_by_agent not the network's, which
+ * container_create() wrote (see rootfs.h). */
+static void rootfs_sysctls(int sync, const struct spec *cfg, bool net_by_agent)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsysctls; i++)
+		if (!(net_by_agent &&
+		      !strncmp(cfg->sysctls[i].key, "net.", 4)) &&
+		    rootfs_sysctl_write(&cfg->sysctls[i]) < 0)
 			child_fail(sync, errno, "sysctl %s",
 				   cfg->sysctls[i].key);
-		n = strlen(cfg->sysctls[i].value);
-		if (write(fd, cfg->sysctls[i].value, n) != (ssize_t)n)
-			child_fail(sync, errno, "sysctl %s",
-				   cfg->sysctls[i].key);
-		close(fd);
-	}
 }
 
 /* After pivot_root: paths are inside the container. */
@@ -443,7 +504,7 @@ static void rootfs_parent_private(int sync, const char *path)
 void rootfs_build(int sync, const struct config *c, const char *rootfs)
 {
 	const struct spec *cfg = c->spec;
-	bool dev_mounted = false;
+	bool dev_mounted = false, userns = c->ns_flags & CLONE_NEWUSER;
 	int rootfd;
 	size_t i;
 
@@ -456,15 +517,15 @@ void rootfs_build(int sync, const struct config *c, const char *rootfs)
 	if (rootfd < 0)
 		child_fail(sync, errno, "open the root filesystem");
 	for (i = 0; i < cfg->nmounts; i++) {
-		rootfs_mount_one(sync, rootfd, &cfg->mounts[i]);
+		rootfs_mount_one(sync, rootfd, &cfg->mounts[i], userns);
 		if (!strcmp(cfg->mounts[i].destination, "/dev"))
 			dev_mounted = true;
 	}
-	rootfs_devices(sync, rootfd, cfg, dev_mounted);
+	rootfs_devices(sync, rootfd, cfg, dev_mounted, userns);
 	/* A new network namespace: loopback only, and up. */
 	if ((c->ns_flags & CLONE_NEWNET) && (errno = -net_lo_up()) > 0)
 		child_fail(sync, errno, "bring up lo");
-	rootfs_sysctls(sync, cfg);
+	rootfs_sysctls(sync, cfg, rootfs_net_by_agent(c));
 	if (cfg->hostname &&
 	    sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		child_fail(sync, errno, "hostname");

@@ -10,6 +10,9 @@
 
 #include "config.h"
 
+#include <sched.h>
+#include <stdbool.h>
+
 /*
  * In the child, in the container's new mount namespace: mount cfg's
  * mounts into rootfs (the bundle's root filesystem, in the share), make
@@ -18,5 +21,21 @@
  * (child_fail) and exits.
  */
 void rootfs_build(int sync, const struct config *cfg, const char *rootfs);
+
+/*
+ * A user namespace does not own the guest's network namespace, which a
+ * container in a VM uses (net_guest): its root may not write that
+ * namespace's sysctls, so the agent writes the config's net.* ones
+ * (container_create(), before the child goes on; values with ids, as
+ * net.ipv4.ping_group_range, are then the guest's ids).
+ */
+static inline bool rootfs_net_by_agent(const struct config *c)
+{
+	return c->net_guest && (c->ns_flags & CLONE_NEWUSER);
+}
+
+/* Write one sysctl (/proc/sys/<key with dots as slashes>). 0, or -1 with
+ * errno set. */
+int rootfs_sysctl_write(const struct spec_sysctl *sc);
 
 #endif

@@ -7,7 +7,10 @@
  *   share_9p        the guest: the host exports the bundle as a 9p share
  *                   (virtio transport) with tag T, or as a virtio-fs
  *                   share tagged T when 9p is not there, mounted once at
- *                   /run/moat/shares/T.
+ *                   /run/moat/shares/T. /run/moat and its shares are
+ *                   searchable by all (not listable): the root of a user
+ *                   namespace, another uid, reaches its bundle through
+ *                   them while it builds its root filesystem.
  *
  * Inputs: the tag, from the host.
  */
@@ -50,9 +53,9 @@ static int share_9p_resolve(const struct agent_opts *o, const char *tag,
 
 	if ((size_t)snprintf(path, cap, "%s/%s", SHARE_9P_DIR, tag) >= cap)
 		return moat_err_set(e, ENAMETOOLONG, "share %s", tag);
-	if (mkdir("/run/moat", 0700) < 0 && errno != EEXIST)
+	if (mkdir("/run/moat", 0711) < 0 && errno != EEXIST)
 		return moat_err_set(e, errno, "mkdir /run/moat");
-	if (mkdir(SHARE_9P_DIR, 0700) < 0 && errno != EEXIST)
+	if (mkdir(SHARE_9P_DIR, 0711) < 0 && errno != EEXIST)
 		return moat_err_set(e, errno, "mkdir %s", SHARE_9P_DIR);
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return moat_err_set(e, errno, "mkdir %s", path);

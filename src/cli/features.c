@@ -3,7 +3,8 @@
  * features.md, features-linux.md) on stdout.
  *
  * It is built from the tables spec_parse() checks against, so it says
- * what moat accepts: namespaces, capabilities, hooks and mount options
+ * what moat accepts: namespaces (the user one too, made in the guest),
+ * capabilities, hooks and mount options
  * from src/common/spec.c; seccomp actions and operators from
  * src/common/spec_seccomp.c, architectures those of x86_64 guests; cgroup v2
  * (the guest's); no AppArmor, SELinux, Intel RDT or id-mapped mounts.

@@ -724,6 +724,8 @@ void spec_free(struct spec *s)
 	free(s->cgroups_path);
 	free(s->net_path);
 	free(s->rootfs_propagation);
+	free(s->uid_mappings);
+	free(s->gid_mappings);
 	for (i = 0; i < s->ndevices; i++)
 		free(s->devices[i].path);
 	free(s->devices);

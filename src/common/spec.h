@@ -15,10 +15,10 @@
  * config-linux.md, for spec versions 1.0.0 to 1.3.x: ociVersion, root,
  * process, hostname, domainname, mounts, hooks, annotations and linux
  * (namespaces, devices, sysctl, resources, maskedPaths, readonlyPaths,
- * rootfsPropagation, seccomp, cgroupsPath). Unknown properties are
- * ignored, as config.md requires; what moat cannot carry out (user and
- * time namespaces, joining a namespace but the network's by path,
- * id-mapped mounts, a sysctl that is not namespaced) is refused with
+ * rootfsPropagation, seccomp, cgroupsPath, uidMappings and gidMappings).
+ * Unknown properties are ignored, as config.md requires; what moat cannot
+ * carry out (time namespaces, joining a namespace but the network's by
+ * path, id-mapped mounts, a sysctl that is not namespaced) is refused with
  * EOPNOTSUPP instead of being ignored. Pure: no system calls.
  */
 #ifndef MOAT_COMMON_SPEC_H
@@ -75,11 +75,23 @@ extern const char *const spec_ns_names[];     /* index = enum spec_ns */
 extern const char *const spec_capset_names[]; /* index = spec_capset */
 extern const char *const spec_hook_names[];   /* index = spec_hook_kind */
 extern const char *const spec_mount_options[];
-/* Namespaces moat creates (the others are refused). */
+/* Namespaces moat creates (the others are refused); the user namespace
+ * is the guest's, mapped into the guest's ids (linux.uidMappings). */
 #define SPEC_NS_SUPPORTED                                                    \
 	((1u << SPEC_NS_PID) | (1u << SPEC_NS_NETWORK) |                     \
 	 (1u << SPEC_NS_MOUNT) | (1u << SPEC_NS_IPC) | (1u << SPEC_NS_UTS) | \
-	 (1u << SPEC_NS_CGROUP))
+	 (1u << SPEC_NS_CGROUP) | (1u << SPEC_NS_USER))
+
+/* Lines a uid_map or gid_map holds at most (user_namespaces(7)). */
+#define SPEC_IDMAP_MAX 340
+
+/* linux.uidMappings[] / gidMappings[]: size ids from containerID on are
+ * hostID on outside the user namespace. */
+struct spec_idmap {
+	uint32_t container_id;
+	uint32_t host_id;
+	uint32_t size; /* >= 1; neither range wraps past 2^32 */
+};
 
 struct spec_rlimit {
 	unsigned type; /* index into oci_rlimit_names */
@@ -267,6 +279,11 @@ struct spec {
 	char **readonly_paths;
 	char *cgroups_path;	  /* NULL when absent */
 	char *rootfs_propagation; /* a spec_propagation() name, or NULL */
+	/* With a user namespace, both non-empty; without one, none. */
+	struct spec_idmap *uid_mappings;
+	size_t nuid_mappings;
+	struct spec_idmap *gid_mappings;
+	size_t ngid_mappings;
 	struct spec_device *devices;
 	size_t ndevices;
 	struct spec_sysctl *sysctls;
@@ -284,7 +301,7 @@ struct spec {
  * with *e set to "<json path>: <why>" ("process.args: must be a
  * non-empty array of strings", or "12:5: <jansson's message>" for bad
  * JSON): EINVAL for an invalid config, EOPNOTSUPP for a valid one moat
- * cannot run (an unsupported ociVersion, a user namespace, ...).
+ * cannot run (an unsupported ociVersion, a time namespace, ...).
  */
 int spec_parse(const char *text, size_t len, struct spec **out,
 	       struct moat_err **e);

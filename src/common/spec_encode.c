@@ -290,6 +290,24 @@ static json_t *spec_enc_seccomp(struct spec_enc *x,
 	return o;
 }
 
+static json_t *spec_enc_idmaps(struct spec_enc *x, const struct spec_idmap *m,
+			       size_t n)
+{
+	json_t *a = json_array(), *j;
+	size_t i;
+
+	for (i = 0; a && i < n; i++) {
+		j = json_object();
+		spec_push(x, a, j);
+		if (!j)
+			continue;
+		spec_set(x, j, "containerID", json_integer(m[i].container_id));
+		spec_set(x, j, "hostID", json_integer(m[i].host_id));
+		spec_set(x, j, "size", json_integer(m[i].size));
+	}
+	return a;
+}
+
 static json_t *spec_enc_linux(struct spec_enc *x, const struct spec *s,
 			      unsigned flags)
 {
@@ -311,6 +329,12 @@ static json_t *spec_enc_linux(struct spec_enc *x, const struct spec *s,
 		if (k == SPEC_NS_NETWORK)
 			spec_set_str(x, j, "path", s->net_path);
 	}
+	if (s->nuid_mappings)
+		spec_set(x, o, "uidMappings",
+			 spec_enc_idmaps(x, s->uid_mappings, s->nuid_mappings));
+	if (s->ngid_mappings)
+		spec_set(x, o, "gidMappings",
+			 spec_enc_idmaps(x, s->gid_mappings, s->ngid_mappings));
 	spec_set(x, o, "maskedPaths", spec_strv_json(x, s->masked_paths));
 	spec_set(x, o, "readonlyPaths", spec_strv_json(x, s->readonly_paths));
 	spec_set_str(x, o, "cgroupsPath", s->cgroups_path);

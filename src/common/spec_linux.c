@@ -1,12 +1,14 @@
 /*
  * spec_linux.c: the linux object of config.json (see spec.h), for the
- * parser in spec.c: namespaces, maskedPaths and readonlyPaths, devices,
- * sysctl, rootfsPropagation, resources (also an UPDATE's alone: the same
- * reader), cgroupsPath; seccomp in spec_seccomp.c.
+ * parser in spec.c: namespaces, uidMappings and gidMappings, maskedPaths
+ * and readonlyPaths, devices, sysctl, rootfsPropagation, resources (also
+ * an UPDATE's alone: the same reader), cgroupsPath; seccomp in
+ * spec_seccomp.c.
  *
  * Input: as spec.c's (config.json from the engine or the user on the host,
  * from the host in the guest). Implements runtime-spec config-linux.md
- * ("Namespaces", "Devices", "Control groups", "Sysctl", "Masked Paths",
+ * ("Namespaces", "User namespace mappings", "Devices", "Control groups",
+ * "Sysctl", "Masked Paths",
  * "Readonly Paths", "Rootfs Mount Propagation"). Pure.
  */
 #include "spec.h"
@@ -78,6 +80,90 @@ static int spec_namespaces(json_t *lx, struct spec *s, struct moat_err **e)
 			return moat_err_set(e, ENOMEM, "linux.namespaces");
 		s->namespaces |= 1u << k;
 	}
+	return 0;
+}
+
+/* linux.<key> (uidMappings, gidMappings): at most SPEC_IDMAP_MAX ranges,
+ * none wrapping past 2^32 and none overlapping another on either side
+ * (the kernel refuses such a map). */
+static int spec_idmaps(json_t *lx, const char *key, struct spec_idmap **out,
+		       size_t *n, struct moat_err **e)
+{
+	json_t *v = json_object_get(lx, key), *m;
+	json_int_t c, h, sz;
+	struct spec_idmap *a, *b;
+	char list[32], where[64];
+	size_t i, k;
+
+	snprintf(list, sizeof(list), "linux.%s", key);
+	if (spec_array(v, list, sizeof(**out), (void **)out, e))
+		return -1;
+	if (*out && json_array_size(v) > SPEC_IDMAP_MAX)
+		return moat_err_code(e, EINVAL, "%s: at most %d ranges", list,
+				     SPEC_IDMAP_MAX);
+	json_array_foreach(v, i, m)
+	{
+		if (spec_item(m, list, i, where, sizeof(where), e) ||
+		    oci_get_int(m, "containerID", where, 0, UINT32_MAX, true,
+				NULL, &c, e) ||
+		    oci_get_int(m, "hostID", where, 0, UINT32_MAX, true, NULL,
+				&h, e) ||
+		    oci_get_int(m, "size", where, 1, UINT32_MAX, true, NULL,
+				&sz, e))
+			return -1;
+		if (c + sz - 1 > UINT32_MAX || h + sz - 1 > UINT32_MAX)
+			return moat_err_code(e, EINVAL,
+					     "%s.size: the range goes past "
+					     "4294967295",
+					     where);
+		a = &(*out)[(*n)++];
+		a->container_id = (uint32_t)c;
+		a->host_id = (uint32_t)h;
+		a->size = (uint32_t)sz;
+		for (k = 0; k + 1 < *n; k++) {
+			b = &(*out)[k];
+			if ((a->container_id <=
+				     b->container_id + (b->size - 1) &&
+			     b->container_id <=
+				     a->container_id + (a->size - 1)) ||
+			    (a->host_id <= b->host_id + (b->size - 1) &&
+			     b->host_id <= a->host_id + (a->size - 1)))
+				return moat_err_code(e, EINVAL,
+						     "%s: overlaps %s[%zu]",
+						     where, list, k);
+		}
+	}
+	return 0;
+}
+
+/* A user namespace and its maps go together (runc's rules and words). */
+static int spec_userns(json_t *lx, struct spec *s, struct moat_err **e)
+{
+	bool userns = s->namespaces & (1u << SPEC_NS_USER);
+
+	if (spec_idmaps(lx, "uidMappings", &s->uid_mappings, &s->nuid_mappings,
+			e) ||
+	    spec_idmaps(lx, "gidMappings", &s->gid_mappings, &s->ngid_mappings,
+			e))
+		return -1;
+	if (!userns && (s->nuid_mappings || s->ngid_mappings))
+		return moat_err_code(e, EINVAL,
+				     "linux.uidMappings: user namespace "
+				     "mappings specified, but user namespace "
+				     "isn't enabled in the config");
+	if (userns && !s->nuid_mappings && !s->ngid_mappings)
+		return moat_err_code(e, EINVAL,
+				     "linux.uidMappings: user namespaces "
+				     "enabled, but no namespace path to join "
+				     "nor mappings to apply specified");
+	if (userns && !s->nuid_mappings)
+		return moat_err_code(e, EINVAL,
+				     "linux.uidMappings: required with "
+				     "linux.gidMappings");
+	if (userns && !s->ngid_mappings)
+		return moat_err_code(e, EINVAL,
+				     "linux.gidMappings: required with "
+				     "linux.uidMappings");
 	return 0;
 }
 
@@ -342,6 +428,7 @@ int spec_linux_parse(json_t *root, struct spec *s, struct moat_err **e)
 	if (oci_get_obj(root, "linux", "", &lx, e))
 		return -1;
 	if (!lx) {
+		/* no linux object: no namespaces, so no maps either */
 		s->masked_paths = calloc(1, sizeof(char *));
 		s->readonly_paths = calloc(1, sizeof(char *));
 		if (!s->masked_paths || !s->readonly_paths)
@@ -357,12 +444,8 @@ int spec_linux_parse(json_t *root, struct spec *s, struct moat_err **e)
 	    spec_paths(s->readonly_paths, "linux.readonlyPaths", e) ||
 	    oci_get_str(lx, "cgroupsPath", "linux", false, &s->cgroups_path, e))
 		return -1;
-	if (!oci_absent(json_object_get(lx, "uidMappings")) ||
-	    !oci_absent(json_object_get(lx, "gidMappings")))
-		return moat_err_code(e, EOPNOTSUPP,
-				     "linux.uidMappings: user namespaces are "
-				     "not supported");
-	if (spec_devices(lx, s, e) || spec_sysctls(lx, s, e) ||
+	if (spec_userns(lx, s, e) || spec_devices(lx, s, e) ||
+	    spec_sysctls(lx, s, e) ||
 	    oci_get_str(lx, "rootfsPropagation", "linux", false,
 			&s->rootfs_propagation, e))
 		return -1;

@@ -182,9 +182,13 @@ static const struct bad_config bad_configs[] = {
 	{ "old version", "ociVersion", "\"0.9.0\"", EOPNOTSUPP, "ociVersion" },
 	{ "no args", "process.args", "[]", EINVAL, "process.args" },
 	{ "relative cwd", "process.cwd", "\"tmp\"", EINVAL, "process.cwd" },
-	{ "user namespace", "linux.namespaces",
-	  "[ { \"type\": \"mount\" }, { \"type\": \"user\" } ]", EOPNOTSUPP,
-	  "user" },
+	{ "user namespace without maps", "linux.namespaces",
+	  "[ { \"type\": \"mount\" }, { \"type\": \"user\" } ]", EINVAL,
+	  "user namespaces enabled, but no namespace path to join nor "
+	  "mappings to apply specified" },
+	{ "time namespace", "linux.namespaces",
+	  "[ { \"type\": \"mount\" }, { \"type\": \"time\" } ]", EOPNOTSUPP,
+	  "time namespaces are not supported" },
 	{ "namespace path", "linux.namespaces",
 	  "[ { \"type\": \"mount\" }, { \"type\": \"ipc\", "
 	  "\"path\": \"/proc/1/ns/ipc\" } ]",

@@ -339,6 +339,77 @@ TEST(agent_container_namespaced_sysctl)
 	ct_stop(&t);
 }
 
+/* The first line of /proc/<pid>/<file>, spaces squeezed. */
+static const char *ct_proc_line(struct ct *t, const char *file)
+{
+	static char line[256];
+	char path[64], raw[256];
+	size_t i, n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", t->pid, file);
+	f = fopen(path, "r");
+	ASSERT(f);
+	ASSERT(fgets(raw, sizeof(raw), f));
+	fclose(f);
+	for (i = 0; raw[i] && raw[i] != '\n'; i++)
+		if (raw[i] != ' ' || (n && line[n - 1] != ' '))
+			line[n++] = raw[i];
+	line[n] = '\0';
+	return line;
+}
+
+/* A user namespace (linux.namespaces user, uid and gid maps): the init
+ * and exec'd processes are the namespace's root, which is 100000 outside;
+ * what it creates is 100000's; its devices are the host's bound (no mknod
+ * there), sysfs its own (it owns its network namespace here), and the
+ * agent wrote its oom score (a child in its own user namespace could
+ * not lower it; this host's root cannot either, so it is raised here). */
+TEST(agent_container_user_namespace)
+{
+	static const char *const sets[] = {
+		"linux.namespaces",
+		"[ { \"type\": \"pid\" }, { \"type\": \"mount\" },"
+		"  { \"type\": \"ipc\" }, { \"type\": \"uts\" },"
+		"  { \"type\": \"network\" }, { \"type\": \"user\" } ]",
+		"linux.uidMappings",
+		"[ { \"containerID\": 0, \"hostID\": 100000, \"size\": 65536 } ]",
+		"linux.gidMappings",
+		"[ { \"containerID\": 0, \"hostID\": 200000, \"size\": 1000 } ]",
+		"process.oomScoreAdj",
+		"300",
+		NULL
+	};
+	static const char *const id[] = { "sh", "-c",
+					  "id -u; id -g; touch /tmp/made; "
+					  "echo x >/dev/null && hostname",
+					  NULL };
+	char path[64];
+	struct stat st;
+	struct ct t;
+	int code;
+
+	ct_start(&t, sets, NULL);
+	ct_ns_differs(&t, "user");
+	ASSERT_STREQ(ct_proc_line(&t, "uid_map"), "0 100000 65536");
+	ASSERT_STREQ(ct_proc_line(&t, "gid_map"), "0 200000 1000");
+	ASSERT_STREQ(ct_proc_line(&t, "setgroups"), "allow");
+	ASSERT_STREQ(ct_proc_line(&t, "oom_score_adj"), "300");
+	ASSERT_STREQ(ct_status(&t, "Uid"), "100000\t100000\t100000\t100000");
+	ASSERT_STREQ(ct_status(&t, "Gid"), "200000\t200000\t200000\t200000");
+	ASSERT_STREQ(ct_status(&t, "CapEff"), "00000000a80425fb");
+	ASSERT_STREQ(ct_exec(&t, id, &code), "0\n0\nmoat-test\n");
+	ASSERT_EQ(code, 0);
+	snprintf(path, sizeof(path), "/proc/%u/root/tmp/made", t.pid);
+	ASSERT_OK(stat(path, &st));
+	ASSERT_EQ(st.st_uid, 100000);
+	ASSERT_EQ(st.st_gid, 200000);
+	ASSERT(ct_mount(&t, "/dev/null")); /* the host's, bound */
+	ASSERT(ct_mount(&t, "/sys"));
+	ASSERT(ct_mount(&t, "/dev/mqueue"));
+	ct_stop(&t);
+}
+
 /* The mountinfo line of the container's / (its 5th field). */
 static const char *ct_root_mount(struct ct *t)
 {

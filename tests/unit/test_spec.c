@@ -124,7 +124,7 @@ TEST(spec_default_config_is_valid)
 	ASSERT_EQ(s->nmounts, 7);
 	ASSERT_STREQ(s->mounts[0].destination, "/proc");
 	ASSERT_STREQ(s->mounts[1].options[2], "mode=755");
-	ASSERT_EQ(s->namespaces, SPEC_NS_SUPPORTED);
+	ASSERT_EQ(s->namespaces, SPEC_NS_SUPPORTED & ~(1u << SPEC_NS_USER));
 	ASSERT_STREQ(s->masked_paths[0], "/proc/acpi");
 	ASSERT_STREQ(s->readonly_paths[0], "/proc/bus");
 	ASSERT(s->has_resources && s->resources.ndevices == 1 &&
@@ -403,16 +403,25 @@ static const struct spec_case spec_cases[] = {
 	  "linux.namespaces[0].type: must be a namespace type" },
 	{ "linux.namespaces.0", "{\"type\": \"uts\"}", EINVAL,
 	  "linux.namespaces[3].type: uts given twice" },
-	{ "linux.namespaces.0", "{\"type\": \"user\"}", EOPNOTSUPP,
-	  "linux.namespaces[0].type: user namespaces are not supported" },
+	{ "linux.namespaces.0", "{\"type\": \"user\"}", EINVAL,
+	  "linux.uidMappings: user namespaces enabled, but no namespace path "
+	  "to join nor mappings to apply specified" },
+	{ "linux.namespaces.0", "{\"type\": \"user\", \"path\": \"/x\"}",
+	  EOPNOTSUPP, "linux.namespaces[0].path: joining a namespace" },
 	{ "linux.namespaces.0", "{\"type\": \"time\"}", EOPNOTSUPP,
 	  "linux.namespaces[0].type: time namespaces are not supported" },
 	{ "linux.namespaces.1",
 	  "{\"type\": \"mount\", "
 	  "\"path\": \"/proc/1/ns/mnt\"}",
 	  EOPNOTSUPP, "linux.namespaces[1].path: joining a namespace" },
-	{ "linux.uidMappings", "[]", EOPNOTSUPP,
-	  "linux.uidMappings: user namespaces are not supported" },
+	{ "linux.uidMappings",
+	  "[{\"containerID\": 0, \"hostID\": 1, "
+	  "\"size\": 1}]",
+	  EINVAL,
+	  "linux.uidMappings: user namespace mappings specified, but user "
+	  "namespace isn't enabled in the config" },
+	{ "linux.uidMappings", "{}", EINVAL,
+	  "linux.uidMappings: must be an array" },
 	{ "linux.maskedPaths", "[\"proc/kcore\"]", EINVAL,
 	  "linux.maskedPaths[0]: must be an absolute path" },
 	{ "linux.readonlyPaths", "\"/proc\"", EINVAL,
@@ -554,6 +563,92 @@ static const struct spec_case spec_cases[] = {
 	{ "mounts.1", "{\"destination\": \"/x\", \"options\": [\"rbind\"]}",
 	  EINVAL, "mounts[1].source: a bind mount needs a source" },
 };
+
+/* With a user namespace (linux.namespaces[0] is made one). */
+static const struct spec_case spec_userns_cases[] = {
+	{ "linux.gidMappings", NULL, EINVAL,
+	  "linux.gidMappings: required with linux.uidMappings" },
+	{ "linux.uidMappings", NULL, EINVAL,
+	  "linux.uidMappings: required with linux.gidMappings" },
+	{ "linux.uidMappings", "[{\"containerID\": 0, \"size\": 1}]", EINVAL,
+	  "linux.uidMappings[0].hostID: required" },
+	{ "linux.uidMappings", "[5]", EINVAL,
+	  "linux.uidMappings[0]: must be an object" },
+	{ "linux.gidMappings",
+	  "[{\"containerID\": 0, \"hostID\": 1, \"size\": 0}]", EINVAL,
+	  "linux.gidMappings[0].size: must be an integer" },
+	{ "linux.uidMappings",
+	  "[{\"containerID\": -1, \"hostID\": 1, \"size\": 1}]", EINVAL,
+	  "linux.uidMappings[0].containerID: must be an integer" },
+	{ "linux.uidMappings",
+	  "[{\"containerID\": 4294967295, \"hostID\": 1, \"size\": 2}]", EINVAL,
+	  "linux.uidMappings[0].size: the range goes past" },
+	{ "linux.uidMappings",
+	  "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 10}, "
+	  "{\"containerID\": 9, \"hostID\": 200000, \"size\": 1}]",
+	  EINVAL, "linux.uidMappings[1]: overlaps linux.uidMappings[0]" },
+	{ "linux.gidMappings",
+	  "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 10}, "
+	  "{\"containerID\": 10, \"hostID\": 100005, \"size\": 1}]",
+	  EINVAL, "linux.gidMappings[1]: overlaps linux.gidMappings[0]" },
+	{ "linux.gidMappings",
+	  "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 10}, "
+	  "{\"containerID\": 10, \"hostID\": 100010, \"size\": 1}]",
+	  0, NULL },
+};
+
+TEST(spec_user_namespace_and_its_maps)
+{
+	char msg[MOAT_ERR_MSG_MAX], big[341 * 64 + 8], *p = big;
+	struct spec *s;
+	json_t *doc;
+	size_t i;
+	int r;
+
+	for (i = 0;
+	     i < sizeof(spec_userns_cases) / sizeof(spec_userns_cases[0]);
+	     i++) {
+		const struct spec_case *c = &spec_userns_cases[i];
+
+		doc = default_doc();
+		mutate(doc, "linux.namespaces.0", "{\"type\": \"user\"}");
+		mutate(doc, "linux.uidMappings",
+		       "[{\"containerID\": 0, \"hostID\": 100000, "
+		       "\"size\": 65536}]");
+		mutate(doc, "linux.gidMappings",
+		       "[{\"containerID\": 0, \"hostID\": 100000, "
+		       "\"size\": 65536}]");
+		mutate(doc, c->path, c->value);
+		s = NULL;
+		r = parse_doc(doc, msg, sizeof(msg), &s);
+		json_decref(doc);
+		if (r != c->err || (c->msg && !strstr(msg, c->msg)))
+			FAIL("%s = %s: got %d \"%s\", want %d \"%s\"", c->path,
+			     c->value ? c->value : "(deleted)", r, msg, c->err,
+			     c->msg ? c->msg : "");
+		if (!r) {
+			ASSERT(s->namespaces & (1u << SPEC_NS_USER));
+			ASSERT_EQ(s->ngid_mappings, 2);
+			ASSERT_EQ(s->gid_mappings[1].host_id, 100010);
+		}
+		spec_free(s);
+	}
+	/* 341 lines are more than a map holds */
+	p += sprintf(p, "[");
+	for (i = 0; i < 341; i++)
+		p += sprintf(p,
+			     "%s{\"containerID\": %zu, \"hostID\": %zu, "
+			     "\"size\": 1}",
+			     i ? "," : "", i, 100000 + i);
+	sprintf(p, "]");
+	doc = default_doc();
+	mutate(doc, "linux.namespaces.0", "{\"type\": \"user\"}");
+	mutate(doc, "linux.uidMappings", big);
+	mutate(doc, "linux.gidMappings", big);
+	ASSERT_EQ(parse_doc(doc, msg, sizeof(msg), &s), EINVAL);
+	ASSERT(strstr(msg, "linux.uidMappings: at most 340 ranges"));
+	json_decref(doc);
+}
 
 TEST(spec_table_of_good_and_bad_configs)
 {
@@ -798,6 +893,12 @@ static json_t *rich_doc(void)
 	mutate(doc, "linux.namespaces.1",
 	       "{\"type\": \"network\", \"path\": \"/run/netns/x\"}");
 	mutate(doc, "process.unknownFutureField", "1");
+	mutate(doc, "linux.namespaces.0", "{\"type\": \"user\"}");
+	mutate(doc, "linux.uidMappings",
+	       "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}]");
+	mutate(doc, "linux.gidMappings",
+	       "[{\"containerID\": 0, \"hostID\": 200000, \"size\": 1}, "
+	       "{\"containerID\": 1, \"hostID\": 300000, \"size\": 9}]");
 	return doc;
 }
 
@@ -847,6 +948,12 @@ TEST(spec_encode_round_trips)
 	ASSERT_EQ(s2->devices[0].major, 10);
 	ASSERT_STREQ(s2->sysctls[0].key, "net.ipv4.ip_forward");
 	ASSERT_STREQ(s2->rootfs_propagation, "rslave");
+	ASSERT_EQ(s2->nuid_mappings, 1);
+	ASSERT_EQ(s2->uid_mappings[0].size, 65536);
+	ASSERT_EQ(s2->ngid_mappings, 2);
+	ASSERT_EQ(s2->gid_mappings[1].container_id, 1);
+	ASSERT_EQ(s2->gid_mappings[1].host_id, 300000);
+	ASSERT_EQ(s2->gid_mappings[1].size, 9);
 	ASSERT_EQ(s2->resources.mem_limit, 1048576);
 	ASSERT_EQ(s2->resources.pids_limit, -1);
 	ASSERT_EQ(s2->resources.ndevices, 1);
@@ -863,6 +970,7 @@ TEST(spec_encode_round_trips)
 	ASSERT_EQ(s2->nhooks[SPEC_HOOK_PRESTART], 0);
 	ASSERT(s2->seccomp == NULL);
 	ASSERT_EQ(s2->resources.cpu_quota, 1000);
+	ASSERT_EQ(s2->uid_mappings[0].host_id, 100000); /* the guest's too */
 	spec_free(s2);
 	free(g);
 	free(t1);

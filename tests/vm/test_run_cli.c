@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -890,6 +891,71 @@ TEST_TIMEOUT(create_sends_a_pidfd_of_the_shim, 180)
 	clirun_delete_clean("p1", false);
 }
 
+/* --- namespaces the guest gives and the root's propagation */
+
+#define USERNS_SCRIPT                                         \
+	"id -u; cat /proc/self/uid_map; touch /data/made && " \
+	"stat -c '%u:%g' /data/made"
+
+/* A user namespace mapping the container's 0..65535 to the guest's
+ * 100000..165535: root inside, its map shown, and a file it makes on the
+ * share is 100000's (the rootfs's directory was prepared for it, as a
+ * user does for a user-namespaced container: runc chowns nothing); a
+ * network sysctl, which its root may not write in the guest's network
+ * namespace, is written by the agent. A user
+ * namespace without maps gets runc's error and leaves nothing. */
+TEST_TIMEOUT(user_namespace_maps_the_containers_root, 180)
+{
+	static const char *const args[] = { "sh", "-c", USERNS_SCRIPT, NULL };
+	static struct clirun r;
+	char path[512], want[128];
+	struct stat st;
+	json_t *j;
+
+	clirun_setup(args);
+	snprintf(path, sizeof(path), "%s/rootfs/data", clirun_bundle);
+	ASSERT_OK(chown(path, 100000, 100000));
+	j = ociconf_base(args);
+	ociconf_set(j, "linux.namespaces",
+		    ociconf_parse(
+			    "[{\"type\": \"pid\"}, {\"type\": \"mount\"}, "
+			    "{\"type\": \"ipc\"}, {\"type\": \"uts\"}, "
+			    "{\"type\": \"network\"}, {\"type\": \"user\"}]"));
+	ociconf_set(j, "linux.uidMappings",
+		    ociconf_parse("[{\"containerID\": 0, \"hostID\": 100000, "
+				  "\"size\": 65536}]"));
+	ociconf_set(j, "linux.gidMappings",
+		    ociconf_parse("[{\"containerID\": 0, \"hostID\": 100000, "
+				  "\"size\": 65536}]"));
+	/* podman's default sysctl: the guest's network namespace's, which
+	 * the agent writes for the user namespace's root */
+	ociconf_set(j, "linux.sysctl",
+		    ociconf_parse("{\"net.ipv4.ping_group_range\": \"0 0\"}"));
+	clirun_config(json_deep_copy(j));
+	moat(&r, "run", "--bundle", clirun_bundle, "un1");
+	clirun_expect_status(&r, 0);
+	snprintf(want, sizeof(want), "0\n%10u%11u%11u\n0:0\n", 0, 100000,
+		 65536);
+	ASSERT_STREQ(r.out, want);
+	snprintf(path, sizeof(path), "%s/rootfs/data/made", clirun_bundle);
+	ASSERT_OK(stat(path, &st));
+	ASSERT_EQ(st.st_uid, 100000);
+	ASSERT_EQ(st.st_gid, 100000);
+	/* no maps: runc's words, and nothing is left */
+	ociconf_set(j, "linux.uidMappings", NULL);
+	ociconf_set(j, "linux.gidMappings", NULL);
+	clirun_config(j);
+	moat(&r, "create", "--bundle", clirun_bundle, "un2");
+	if (r.status != 1 ||
+	    !strstr(r.err, "user namespaces enabled, but no namespace path "
+			   "to join nor mappings to apply specified")) {
+		clirun_show(&r);
+		FAIL("a user namespace without maps was not refused as runc");
+	}
+	moat(&r, "state", "un2");
+	clirun_expect_fail(&r, "moat: state: container un2 does not exist\n");
+	clirun_expect_clean();
+}
 /* linux.rootfsPropagation is the container's root's (runc sets it on /
  * after pivot_root). */
 TEST_TIMEOUT(rootfs_propagation_unbindable_is_the_roots, 180)
