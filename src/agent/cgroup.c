@@ -336,6 +336,11 @@ int cgroup_create(const char *root, const char *id, const struct config *cfg,
 	return 0;
 }
 
+bool cgroup_v2(const struct cgroup *cg)
+{
+	return !cg->v1;
+}
+
 const char *cgroup_procs_path(const struct cgroup *cg)
 {
 	return cg->procs;

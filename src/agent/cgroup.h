@@ -48,6 +48,9 @@ bool cgroup_wanted(const struct config *cfg);
 int cgroup_create(const char *root, const char *id, const struct config *cfg,
 		  struct cgroup **out, struct moat_err **e);
 
+/* true when the group is in a cgroup2 hierarchy (the guest's). */
+bool cgroup_v2(const struct cgroup *cg);
+
 /* The cgroup.procs file a new process writes "0" into to join. */
 const char *cgroup_procs_path(const struct cgroup *cg);
 

@@ -8,8 +8,10 @@
  * needs no "setgroups deny" for them) and the oom score (lowering it needs
  * a capability of the guest's, which a child in its own user namespace
  * lacks). The child joins its cgroup, becomes the user namespace's root,
- * builds the root filesystem (rootfs.c), reports over a SOCK_SEQPACKET
- * sync socket, and is held there until container_start().
+ * then takes a new cgroup namespace (after the join, as runc: its root is
+ * the container's group), builds the root filesystem (rootfs.c), reports
+ * over a SOCK_SEQPACKET sync socket, and is held there until
+ * container_start().
  * container_exec() starts a further process in the init's namespaces
  * (setns through a pidfd). Both children then set up the process
  * (child.c) and execve; an error on the way comes over the sync socket as
@@ -211,7 +213,9 @@ pid_t container_create(const struct container_proc *p, const char *rootfs,
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return moat_err_set(e, errno, "socketpair");
-	pid = (pid_t)syscall(SYS_clone, SIGCHLD | flags, 0, 0, 0, 0);
+	/* the cgroup namespace comes once the child is in its group */
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD | (flags & ~CLONE_NEWCGROUP), 0,
+			     0, 0, 0);
 	if (pid < 0) {
 		r = errno;
 		close(sv[0]);
@@ -226,6 +230,8 @@ pid_t container_create(const struct container_proc *p, const char *rootfs,
 		child_begin(sv[1], p, false);
 		if (flags & CLONE_NEWUSER)
 			container_userns_root(sv[1]);
+		if ((flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+			child_fail(sv[1], errno, "cgroup namespace");
 		child_close_fds(sv[1]);
 		rootfs_build(sv[1], p->cfg, rootfs);
 		if (p->tty)

@@ -122,6 +122,11 @@ static void req_create(struct serve *s, const struct msg *m)
 		if (cgroup_create(s->o->cgroup_root, c->id.s, cfg, &s->cg, &e))
 			goto fail;
 		cp.cgroup_procs = cgroup_procs_path(s->cg);
+		/* In the guest (cgroup2 only) the container sees its own group
+		 * at /sys/fs/cgroup, as under runc on a v2 host, whatever an
+		 * engine on a v1 host asked for (container.c makes it). */
+		if (s->o->guest && cgroup_v2(s->cg))
+			cfg->ns_flags |= CLONE_NEWCGROUP;
 	}
 	if (c->seccomp.len) {
 		s->bpf = malloc(c->seccomp.len);

@@ -891,7 +891,7 @@ TEST_TIMEOUT(create_sends_a_pidfd_of_the_shim, 180)
 	clirun_delete_clean("p1", false);
 }
 
-/* --- namespaces the guest gives and the root's propagation */
+/* --- namespaces the guest gives (user, cgroup) and the root's propagation */
 
 #define USERNS_SCRIPT                                         \
 	"id -u; cat /proc/self/uid_map; touch /data/made && " \
@@ -956,6 +956,36 @@ TEST_TIMEOUT(user_namespace_maps_the_containers_root, 180)
 	clirun_expect_fail(&r, "moat: state: container un2 does not exist\n");
 	clirun_expect_clean();
 }
+
+/* The container's own cgroup namespace, though the config (as podman's
+ * on a cgroup v1 host) asks for none: its group is its /sys/fs/cgroup,
+ * with its limit, and its /proc/self/cgroup is the namespace's root. */
+TEST_TIMEOUT(cgroup_namespace_shows_the_containers_own_group, 180)
+{
+	static const char *const args[] = {
+		"sh", "-c", "cat /sys/fs/cgroup/pids.max /proc/self/cgroup",
+		NULL
+	};
+	static struct clirun r;
+	json_t *j, *mounts;
+
+	clirun_setup(args);
+	j = ociconf_base(args);
+	mounts = json_object_get(j, "mounts");
+	json_array_append_new(
+		mounts, ociconf_parse("{\"destination\": \"/sys/fs/cgroup\", "
+				      "\"type\": \"cgroup\", \"source\": "
+				      "\"cgroup\", \"options\": [\"nosuid\", "
+				      "\"noexec\", \"nodev\", \"relatime\", "
+				      "\"ro\"]}"));
+	ociconf_set(j, "linux.resources.pids.limit", json_integer(20));
+	clirun_config(j);
+	moat(&r, "run", "--bundle", clirun_bundle, "cg1");
+	clirun_expect_status(&r, 0);
+	ASSERT_STREQ(r.out, "20\n0::/\n");
+	clirun_expect_clean();
+}
+
 /* linux.rootfsPropagation is the container's root's (runc sets it on /
  * after pivot_root). */
 TEST_TIMEOUT(rootfs_propagation_unbindable_is_the_roots, 180)
