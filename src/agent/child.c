@@ -63,10 +63,27 @@ void child_close_fds(int sync)
 	close_range((unsigned)sync + 1, ~0U, 0);
 }
 
+int child_rlimits(pid_t pid, const struct spec_process *cfg, int *resource)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nrlimits; i++) {
+		struct rlimit rl = { cfg->rlimits[i].soft,
+				     cfg->rlimits[i].hard };
+
+		*resource = oci_rlimit_resources[cfg->rlimits[i].type];
+		/* (rlim_t)-1, as spec.c reads -1, is RLIM_INFINITY */
+		if (prlimit(pid, (__rlimit_resource_t)*resource, &rl, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* What every child does first: a clean signal state, its session and
- * stdio, its cgroup, and with oom its oom score (while /proc is the
- * agent's). */
-void child_begin(int sync, const struct container_proc *p, bool oom)
+ * stdio, its cgroup, and with own its oom score and rlimits (while /proc
+ * is the agent's, and before a user namespace takes the capabilities
+ * they may need). */
+void child_begin(int sync, const struct container_proc *p, bool own)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -103,7 +120,9 @@ void child_begin(int sync, const struct container_proc *p, bool oom)
 			child_fail(sync, errno, "join the cgroup");
 		close(fd);
 	}
-	if (oom && p->cfg->spec->process.has_oom_score_adj) {
+	if (own && child_rlimits(0, &p->cfg->spec->process, &i) < 0)
+		child_fail(sync, errno, "rlimit %d", i);
+	if (own && p->cfg->spec->process.has_oom_score_adj) {
 		snprintf(buf, sizeof(buf), "%d",
 			 p->cfg->spec->process.oom_score_adj);
 		fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -233,23 +252,13 @@ void child_run(int sync, const struct container_proc *p)
 	uid_t uid = p->has_user ? p->uid : cfg->uid;
 	gid_t gid = p->has_user ? p->gid : cfg->gid;
 	const gid_t *gids = p->has_user ? p->gids : cfg->additional_gids;
-	size_t ngids = p->has_user ? p->ngids : cfg->nadditional_gids, i;
+	size_t ngids = p->has_user ? p->ngids : cfg->nadditional_gids;
 	const uint64_t *caps = p->has_caps ? p->caps : cfg->caps;
 	bool nnp = p->nnp == MSG_NNP_CONTAINER ? cfg->no_new_privileges
 					       : p->nnp == MSG_NNP_ON;
 	uint64_t known = 0;
 	int c;
 
-	for (i = 0; i < cfg->nrlimits; i++) {
-		struct rlimit rl = { cfg->rlimits[i].soft,
-				     cfg->rlimits[i].hard };
-
-		/* (rlim_t)-1, as spec.c reads -1, is RLIM_INFINITY */
-		if (setrlimit(oci_rlimit_resources[cfg->rlimits[i].type], &rl) <
-		    0)
-			child_fail(sync, errno, "rlimit %d",
-				   oci_rlimit_resources[cfg->rlimits[i].type]);
-	}
 	if (chdir(cwd) < 0)
 		child_fail(sync, errno, "cwd %s", cwd);
 	umask(cfg->has_umask ? cfg->umask : 022);

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define CHILD_MSG_READY 0 /* create: set up, waiting for start */
 #define CHILD_MSG_TTY 1	  /* here is the terminal's master (fd) */
@@ -29,9 +30,14 @@ void child_fail(int sync, int err, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
 
 /* What every child does first: a clean signal state, its session and
- * stdio, its cgroup, and with oom its oom score (while /proc is the
- * agent's; container_create() writes the init's from the agent). */
-void child_begin(int sync, const struct container_proc *p, bool oom);
+ * stdio, its cgroup, and with own its oom score and rlimits (while /proc
+ * is the agent's; container_create() sets the init's from the agent, as
+ * runc: a child in its own user namespace may not raise them). */
+void child_begin(int sync, const struct container_proc *p, bool own);
+
+/* Set cfg's rlimits on process pid (0: this one). 0, or -1 with errno set
+ * and *resource the RLIMIT_ that failed. */
+int child_rlimits(pid_t pid, const struct spec_process *cfg, int *resource);
 
 /* Close every fd but 0..2 and sync. */
 void child_close_fds(int sync);

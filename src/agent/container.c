@@ -160,13 +160,15 @@ static int container_idmap(pid_t pid, const char *file,
 
 /* What the agent does for the new init before it goes on: its user
  * namespace's maps, the network sysctls it may not write (rootfs.h), its
- * oom score. */
+ * rlimits (runc sets them from the parent too: raising one takes a
+ * capability of the guest's) and oom score. */
 static int container_prepare(pid_t pid, const struct config *c,
 			     struct moat_err **e)
 {
 	const struct spec *s = c->spec;
 	char buf[16];
 	size_t n, i;
+	int res;
 
 	if ((c->ns_flags & CLONE_NEWUSER) &&
 	    (container_idmap(pid, "uid_map", s->uid_mappings, s->nuid_mappings,
@@ -179,6 +181,8 @@ static int container_prepare(pid_t pid, const struct config *c,
 		    rootfs_sysctl_write(&s->sysctls[i]) < 0)
 			return moat_err_set(e, errno, "sysctl %s",
 					    s->sysctls[i].key);
+	if (child_rlimits(pid, &s->process, &res) < 0)
+		return moat_err_set(e, errno, "rlimit %d", res);
 	if (!s->process.has_oom_score_adj)
 		return 0;
 	n = (size_t)snprintf(buf, sizeof(buf), "%d", s->process.oom_score_adj);

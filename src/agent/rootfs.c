@@ -247,6 +247,26 @@ static int rootfs_sysfs_bind(const struct spec_mount *m, const char *target,
 	return mount("/sys", target, NULL, MS_BIND | MS_REC, NULL);
 }
 
+/* Cover the guest's cgroup hierarchy in such a /sys (rel, in rootfd) with
+ * an empty read-only tmpfs: the container sees none of it, and its own
+ * cgroup mount there does not land on the same filesystem (EBUSY). */
+static void rootfs_sysfs_cover(int sync, int rootfd, const char *rel)
+{
+	char path[4096], target[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/fs/cgroup", rel);
+	fd = rootfs_resolve(rootfd, path);
+	if (fd < 0)
+		return; /* the guest has no cgroup hierarchy there */
+	rootfs_fdpath(target, sizeof(target), fd);
+	if (mount("tmpfs", target, "tmpfs",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0755") < 0)
+		child_fail(sync, errno, "mount /%s", path);
+	close(fd);
+}
+
 static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m,
 			     bool userns)
 {
@@ -257,7 +277,7 @@ static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m,
 		m->type && !strcmp(m->type, "cgroup") ? "cgroup2" : m->type;
 	char target[64];
 	unsigned long attr = m->flags & ROOTFS_MS_ATTR;
-	bool dir = true, bound = m->bind;
+	bool dir = true, bound = m->bind, sysbound = false;
 	struct stat st;
 	int fd, under;
 
@@ -283,7 +303,7 @@ static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m,
 		    rootfs_sysfs_bind(m, target, userns) < 0)
 			child_fail(sync, errno, "mount %s: %s", m->destination,
 				   type);
-		bound = true;
+		bound = sysbound = true;
 	}
 	under = fd; /* the directory under the mount */
 	/* The fd named the directory under the mount: look again. */
@@ -291,6 +311,8 @@ static void rootfs_mount_one(int sync, int rootfd, const struct spec_mount *m,
 	if (fd < 0)
 		child_fail(sync, errno, "mount %s: reopen", m->destination);
 	rootfs_fdpath(target, sizeof(target), fd);
+	if (sysbound)
+		rootfs_sysfs_cover(sync, rootfd, rel);
 	if (m->copyup && !m->bind) {
 		int from =
 			openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

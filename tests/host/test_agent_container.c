@@ -359,6 +359,23 @@ static const char *ct_proc_line(struct ct *t, const char *file)
 	return line;
 }
 
+/* Whether /proc/<pid>/limits's line name holds text. */
+static bool ct_limit_is(struct ct *t, const char *name, const char *text)
+{
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/limits", t->pid);
+	f = fopen(path, "r");
+	ASSERT(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)))
+			found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
+
 /* A user namespace (linux.namespaces user, uid and gid maps): the init
  * and exec'd processes are the namespace's root, which is 100000 outside;
  * what it creates is 100000's; its devices are the host's bound (no mknod
@@ -395,6 +412,7 @@ TEST(agent_container_user_namespace)
 	ASSERT_STREQ(ct_proc_line(&t, "gid_map"), "0 200000 1000");
 	ASSERT_STREQ(ct_proc_line(&t, "setgroups"), "allow");
 	ASSERT_STREQ(ct_proc_line(&t, "oom_score_adj"), "300");
+	ASSERT(ct_limit_is(&t, "Max open files", " 1024 ")); /* the agent's */
 	ASSERT_STREQ(ct_status(&t, "Uid"), "100000\t100000\t100000\t100000");
 	ASSERT_STREQ(ct_status(&t, "Gid"), "200000\t200000\t200000\t200000");
 	ASSERT_STREQ(ct_status(&t, "CapEff"), "00000000a80425fb");

@@ -895,7 +895,7 @@ TEST_TIMEOUT(create_sends_a_pidfd_of_the_shim, 180)
 
 #define USERNS_SCRIPT                                         \
 	"id -u; cat /proc/self/uid_map; touch /data/made && " \
-	"stat -c '%u:%g' /data/made"
+	"stat -c '%u:%g' /data/made; ls /sys/fs/cgroup | wc -l"
 
 /* A user namespace mapping the container's 0..65535 to the guest's
  * 100000..165535: root inside, its map shown, and a file it makes on the
@@ -934,7 +934,8 @@ TEST_TIMEOUT(user_namespace_maps_the_containers_root, 180)
 	clirun_config(json_deep_copy(j));
 	moat(&r, "run", "--bundle", clirun_bundle, "un1");
 	clirun_expect_status(&r, 0);
-	snprintf(want, sizeof(want), "0\n%10u%11u%11u\n0:0\n", 0, 100000,
+	/* ... and its /sys, the guest's bound, shows no cgroup hierarchy */
+	snprintf(want, sizeof(want), "0\n%10u%11u%11u\n0:0\n0\n", 0, 100000,
 		 65536);
 	ASSERT_STREQ(r.out, want);
 	snprintf(path, sizeof(path), "%s/rootfs/data/made", clirun_bundle);
