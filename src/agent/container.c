@@ -215,6 +215,8 @@ pid_t container_create(const struct container_proc *p, const char *rootfs,
 	char c;
 	int sv[2], r;
 
+	if ((flags & CLONE_NEWUSER) && rootfs_premake(p->cfg, rootfs, e))
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return moat_err_set(e, errno, "socketpair");
 	/* the cgroup namespace comes once the child is in its group */

@@ -32,6 +32,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +64,10 @@ static int rootfs_resolve(int rootfd, const char *rel)
 /*
  * Make sure rel exists inside rootfd (directories on the way, and rel a
  * directory or, when !dir, an empty file) and return an O_PATH fd on it.
+ * What it makes is uid's and gid's unless uid is (uid_t)-1.
  */
-static int rootfs_mkpath(int rootfd, const char *rel, bool dir)
+static int rootfs_mkpath_as(int rootfd, const char *rel, bool dir, uid_t uid,
+			    gid_t gid)
 {
 	char buf[4096];
 	size_t len = strlen(rel), i;
@@ -104,6 +107,12 @@ static int rootfs_mkpath(int rootfd, const char *rel, bool dir)
 					    0644);
 			if (fd >= 0 && !saved && !dir)
 				close(fd);
+			if (fd >= 0 && uid != (uid_t)-1 &&
+			    fchownat(parent, name, uid, gid,
+				     AT_SYMLINK_NOFOLLOW) < 0) {
+				close(parent);
+				return -1;
+			}
 			close(parent);
 			if (fd < 0 && errno != EEXIST)
 				return -1;
@@ -119,6 +128,11 @@ static int rootfs_mkpath(int rootfd, const char *rel, bool dir)
 	}
 	errno = EINVAL;
 	return -1;
+}
+
+static int rootfs_mkpath(int rootfd, const char *rel, bool dir)
+{
+	return rootfs_mkpath_as(rootfd, rel, dir, (uid_t)-1, (gid_t)-1);
 }
 
 static void rootfs_fdpath(char *buf, size_t cap, int fd)
@@ -502,6 +516,63 @@ static void rootfs_mask_paths(int sync, const struct spec *cfg)
 			  NULL) < 0)
 			child_fail(sync, errno, "readonlyPaths %s", p);
 	}
+}
+
+/* The outside id of the inside id 0 in maps m[0..n), or -1. */
+static int64_t rootfs_root_id(const struct spec_idmap *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (m[i].container_id == 0)
+			return m[i].host_id;
+	return -1;
+}
+
+int rootfs_premake(const struct config *c, const char *rootfs,
+		   struct moat_err **e)
+{
+	const struct spec *cfg = c->spec;
+	int64_t uid = rootfs_root_id(cfg->uid_mappings, cfg->nuid_mappings);
+	int64_t gid = rootfs_root_id(cfg->gid_mappings, cfg->ngid_mappings);
+	const struct spec_mount *m;
+	struct stat st;
+	size_t i, k, n;
+	int rootfd, fd;
+	bool under;
+
+	if (uid < 0 || gid < 0)
+		return 0; /* the child fails to become root, and says so */
+	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return moat_err_set(e, errno, "open the root filesystem");
+	for (i = 0; i < cfg->nmounts; i++) {
+		m = &cfg->mounts[i];
+		/* inside an earlier mount: the child makes it there */
+		for (k = 0, under = false; k < i && !under; k++) {
+			n = strlen(cfg->mounts[k].destination);
+			under = !strncmp(m->destination,
+					 cfg->mounts[k].destination, n) &&
+				(m->destination[n] == '/' ||
+				 !m->destination[n] || n == 1);
+		}
+		if (under || !m->destination[1])
+			continue;
+		fd = m->bind && stat(m->source, &st) < 0
+			     ? -1
+			     : rootfs_mkpath_as(rootfd, m->destination + 1,
+						!m->bind || S_ISDIR(st.st_mode),
+						(uid_t)uid, (gid_t)gid);
+		if (fd < 0) {
+			moat_err_set(e, errno, "mount %s: destination",
+				     m->destination);
+			close(rootfd);
+			return -1;
+		}
+		close(fd);
+	}
+	close(rootfd);
+	return 0;
 }
 
 /* Make the mount holding path private, so that the root's bind does not

@@ -34,6 +34,18 @@ static inline bool rootfs_net_by_agent(const struct config *c)
 	return c->net_guest && (c->ns_flags & CLONE_NEWUSER);
 }
 
+/*
+ * In the agent, before the init of a user namespace is cloned: make the
+ * mount points of cfg's mounts that are missing from the root filesystem
+ * (not inside another of its mounts), owned by the ids the namespace's
+ * root is outside. The namespace's root would make them itself, but the
+ * share's file server checks modes for its id without the capabilities
+ * it has over its own files there (podman's / is mode 0555). 0, or -1
+ * with *e set.
+ */
+int rootfs_premake(const struct config *cfg, const char *rootfs,
+		   struct moat_err **e);
+
 /* Write one sysctl (/proc/sys/<key with dots as slashes>). 0, or -1 with
  * errno set. */
 int rootfs_sysctl_write(const struct spec_sysctl *sc);

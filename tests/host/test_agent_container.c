@@ -395,13 +395,24 @@ TEST(agent_container_user_namespace)
 		"[ { \"containerID\": 0, \"hostID\": 200000, \"size\": 1000 } ]",
 		"process.oomScoreAdj",
 		"300",
+		"mounts",
+		"[ { \"destination\": \"/proc\", \"type\": \"proc\" },"
+		"  { \"destination\": \"/dev\", \"type\": \"tmpfs\","
+		"    \"options\": [ \"mode=755\" ] },"
+		"  { \"destination\": \"/dev/pts\", \"type\": \"devpts\","
+		"    \"options\": [ \"newinstance\", \"ptmxmode=0666\" ] },"
+		"  { \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\" },"
+		"  { \"destination\": \"/sys\", \"type\": \"sysfs\","
+		"    \"options\": [ \"ro\" ] },"
+		"  { \"destination\": \"/tmp\", \"type\": \"tmpfs\" },"
+		"  { \"destination\": \"/run/x\", \"type\": \"tmpfs\" } ]",
 		NULL
 	};
 	static const char *const id[] = { "sh", "-c",
 					  "id -u; id -g; touch /tmp/made; "
 					  "echo x >/dev/null && hostname",
 					  NULL };
-	char path[64];
+	char path[512];
 	struct stat st;
 	struct ct t;
 	int code;
@@ -422,6 +433,13 @@ TEST(agent_container_user_namespace)
 	ASSERT_OK(stat(path, &st));
 	ASSERT_EQ(st.st_uid, 100000);
 	ASSERT_EQ(st.st_gid, 200000);
+	/* a mount point the image lacked: made for the namespace's root */
+	snprintf(path, sizeof(path), "%s/b/rootfs/run/x", t.dir);
+	ASSERT_OK(stat(path, &st));
+	ASSERT(st.st_uid == 100000 && st.st_gid == 200000);
+	snprintf(path, sizeof(path), "%s/b/rootfs/run", t.dir);
+	ASSERT_OK(stat(path, &st));
+	ASSERT(st.st_uid == 100000 && st.st_gid == 200000);
 	ASSERT(ct_mount(&t, "/dev/null")); /* the host's, bound */
 	ASSERT(ct_mount(&t, "/sys"));
 	ASSERT(ct_mount(&t, "/dev/mqueue"));
