@@ -390,7 +390,11 @@ fail:
 	{
 		struct moat_err *e2 = NULL;
 
-		state_destroy(ctx->root, &h, &e2);
+		/* The lifecycle goes on at "delete": poststop runs, as for
+		 * any container that stops (runtime-spec steps 12, 13). */
+		if (state_destroy(ctx->root, &h, &e2) == 0)
+			cli_hooks(ctx, sp, &s, STATE_STOPPED,
+				  SPEC_HOOK_POSTSTOP, true, &e2);
 		moat_err_free(&e2);
 	}
 	state_close(&h);

@@ -20,14 +20,20 @@
 
 #define HOOKS_OUTPUT_MAX 512 /* of a failed hook's output, in the error */
 
-/* The printable tail of what the hook wrote. */
+/* The printable tail of what the hook wrote, on one line: control
+ * bytes become spaces, and the ones it ended with (its last newline) go. */
 static void hooks_output(int fd, char *buf, size_t cap)
 {
 	off_t size = lseek(fd, 0, SEEK_END);
 	off_t from = size > (off_t)cap - 1 ? size - (off_t)cap + 1 : 0;
 	ssize_t n = pread(fd, buf, cap - 1, from), i;
 
-	buf[n > 0 ? n : 0] = '\0';
+	if (n < 0)
+		n = 0;
+	while (n > 0 &&
+	       ((unsigned char)buf[n - 1] <= 0x20 || buf[n - 1] == 0x7f))
+		n--;
+	buf[n] = '\0';
 	for (i = 0; i < n; i++)
 		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 			buf[i] = ' ';
@@ -102,16 +108,24 @@ static int hooks_one(const struct spec_hook *h, const char *where,
 }
 
 int hooks_run(const struct spec *sp, enum spec_hook_kind k,
-	      const char *state_json, struct moat_err **e)
+	      const char *state_json, hooks_warn_fn *warn, void *arg,
+	      struct moat_err **e)
 {
+	struct moat_err *he = NULL;
 	char where[64];
 	size_t i;
 
 	for (i = 0; sp && i < sp->nhooks[k]; i++) {
 		snprintf(where, sizeof(where), "hooks.%s[%zu]",
 			 spec_hook_names[k], i);
-		if (hooks_one(&sp->hooks[k][i], where, state_json, e))
+		if (!hooks_one(&sp->hooks[k][i], where, state_json, &he))
+			continue;
+		if (!warn) {
+			*e = he;
 			return -1;
+		}
+		warn(arg, he->msg);
+		moat_err_free(&he);
 	}
 	return 0;
 }

@@ -29,14 +29,22 @@
 
 #define HOOKS_CONFIG STATE_CONFIG /* the saved config, in <root>/<id> */
 
+/* Told each failure of a hook whose phase goes on (hooks_run()). */
+typedef void hooks_warn_fn(void *arg, const char *msg);
+
 /*
  * Run sp's hooks of kind k in order, each with state_json on stdin and
- * within its timeout (SIGKILL after it). Returns 0, or -1 with *e set at
- * the first that fails ("hooks.createRuntime[1] /bin/x: exit status 3:
- * <its output>"); the ones after it do not run.
+ * within its timeout (SIGKILL after it). A failure reads "hooks.
+ * createRuntime[1] /bin/x: exit status 3: <its output>". Without warn,
+ * the first that fails ends the run: -1 with *e set, the ones after it do
+ * not run (prestart, createRuntime, createContainer, startContainer: the
+ * operation fails). With warn, each failure goes to warn(arg, text) and
+ * the rest run (poststart, poststop: runtime-spec's "the runtime MUST log
+ * a warning, but the remaining hooks and lifecycle continue"); returns 0.
  */
 int hooks_run(const struct spec *sp, enum spec_hook_kind k,
-	      const char *state_json, struct moat_err **e);
+	      const char *state_json, hooks_warn_fn *warn, void *arg,
+	      struct moat_err **e);
 
 /* Load the config create saved (NULL *out and 0 when there is none). */
 int hooks_load_config(int dir_fd, struct spec **out, struct moat_err **e);

@@ -1,7 +1,8 @@
 /*
  * test_hooks.c: OCI hooks as moat runs them (src/runtime/hooks.c) and the
  * child waits under them (src/common/subproc.c): the state on stdin, a
- * failing hook's status and output in the error, a hook past its timeout
+ * failing hook's status and output (one line) in the error, the hooks
+ * after a failure run only when the phase warns, a hook past its timeout
  * killed, and subproc_wait / subproc_reap on their own.
  */
 #include "../harness/test.h"
@@ -18,24 +19,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A config whose prestart hook is /bin/sh -c script, with timeout s (0:
- * none). */
-static struct spec *hook_spec(const char *script, int timeout)
+/* A config whose hooks of kind k are /bin/sh -c each of scripts (NULL
+ * after the last), each with timeout s (0: none). */
+static struct spec *hooks_spec(enum spec_hook_kind k,
+			       const char *const *scripts, int timeout)
 {
 	char *def = spec_default_json(), *text;
 	struct moat_err *e = NULL;
 	struct spec *sp = NULL;
-	json_t *j = json_loads(def, 0, NULL), *h;
+	json_t *j = json_loads(def, 0, NULL), *h, *list = json_array();
+	size_t i;
 
-	ASSERT(j);
-	h = json_pack("{s:s, s:[s,s,s]}", "path", "/bin/sh", "args", "sh", "-c",
-		      script);
-	ASSERT(h);
-	if (timeout)
-		ASSERT(!json_object_set_new(h, "timeout",
-					    json_integer(timeout)));
-	ASSERT(!json_object_set_new(j, "hooks",
-				    json_pack("{s:[o]}", "prestart", h)));
+	ASSERT(j && list);
+	for (i = 0; scripts[i]; i++) {
+		h = json_pack("{s:s, s:[s,s,s]}", "path", "/bin/sh", "args",
+			      "sh", "-c", scripts[i]);
+		ASSERT(h);
+		if (timeout)
+			ASSERT(!json_object_set_new(h, "timeout",
+						    json_integer(timeout)));
+		ASSERT(!json_array_append_new(list, h));
+	}
+	ASSERT(!json_object_set_new(
+		j, "hooks", json_pack("{s:o}", spec_hook_names[k], list)));
 	text = json_dumps(j, 0);
 	ASSERT(text);
 	if (spec_parse(text, strlen(text), &sp, &e))
@@ -46,42 +52,122 @@ static struct spec *hook_spec(const char *script, int timeout)
 	return sp;
 }
 
-TEST(hooks_get_the_state_on_stdin)
+/* A config whose prestart hook is /bin/sh -c script. */
+static struct spec *hook_spec(const char *script, int timeout)
 {
-	char path[] = "/tmp/moat-hooks-XXXXXX", script[128], got[64] = "";
-	struct moat_err *e = NULL;
-	struct spec *sp;
-	FILE *f;
+	const char *const scripts[] = { script, NULL };
+
+	return hooks_spec(SPEC_HOOK_PRESTART, scripts, timeout);
+}
+
+/* A new empty file's path, into path (a "/tmp/moat-hooks-XXXXXX"). */
+static void hooks_tmp(char *path)
+{
 	int fd = mkstemp(path);
 
 	ASSERT(fd >= 0);
 	close(fd);
+}
+
+/* The first line of the file at path into got ("" when it is empty). */
+static void hooks_line(const char *path, char *got, int cap)
+{
+	FILE *f = fopen(path, "r");
+
+	ASSERT(f);
+	if (!fgets(got, cap, f))
+		got[0] = '\0';
+	fclose(f);
+}
+
+TEST(hooks_get_the_state_on_stdin)
+{
+	char path[] = "/tmp/moat-hooks-XXXXXX", script[128], got[64];
+	struct moat_err *e = NULL;
+	struct spec *sp;
+
+	hooks_tmp(path);
 	snprintf(script, sizeof(script), "cat >%s", path);
 	sp = hook_spec(script, 0);
-	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_PRESTART, "{\"id\":\"h\"}", &e), 0);
-	f = fopen(path, "r");
-	ASSERT(f);
-	ASSERT(fgets(got, sizeof(got), f));
-	fclose(f);
+	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_PRESTART, "{\"id\":\"h\"}", NULL,
+			    NULL, &e),
+		  0);
+	hooks_line(path, got, sizeof(got));
 	unlink(path);
 	ASSERT_STREQ(got, "{\"id\":\"h\"}");
 	spec_free(sp);
 }
 
-TEST(hooks_failure_names_the_hook_its_status_and_output)
+/* A prestart hook of script fails with the error text want. */
+static void hook_fails_as(const char *script, const char *want)
 {
 	struct moat_err *e = NULL;
-	struct spec *sp = hook_spec("printf 'no room'; exit 3", 0);
+	struct spec *sp = hook_spec(script, 0);
 
-	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_PRESTART, "{}", &e), -1);
-	ASSERT_STREQ(e->msg, "hooks.prestart[0] /bin/sh: exit status 3: "
-			     "no room");
+	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_PRESTART, "{}", NULL, NULL, &e), -1);
+	ASSERT_STREQ(e->msg, want);
 	moat_err_free(&e);
 	spec_free(sp);
-	sp = hook_spec("kill -9 $$", 0);
-	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_PRESTART, "{}", &e), -1);
-	ASSERT_STREQ(e->msg, "hooks.prestart[0] /bin/sh: killed by signal 9");
+}
+
+TEST(hooks_failure_names_the_hook_its_status_and_output)
+{
+	hook_fails_as("printf 'no room'; exit 3",
+		      "hooks.prestart[0] /bin/sh: exit status 3: no room");
+	hook_fails_as("kill -9 $$",
+		      "hooks.prestart[0] /bin/sh: killed by signal 9");
+}
+
+/* The hook's output on one line: inner newlines are spaces, its last
+ * newline goes (not a trailing space). */
+TEST(hooks_output_is_one_line_without_its_last_newline)
+{
+	hook_fails_as("echo no; echo room; exit 3",
+		      "hooks.prestart[0] /bin/sh: exit status 3: no room");
+	hook_fails_as("echo; exit 4",
+		      "hooks.prestart[0] /bin/sh: exit status 4");
+}
+
+struct warned {
+	int n;
+	char last[256];
+};
+
+static void warned(void *arg, const char *msg)
+{
+	struct warned *w = arg;
+
+	w->n++;
+	snprintf(w->last, sizeof(w->last), "%s", msg);
+}
+
+/* Without a warn function the first failure ends the run; with one
+ * (poststart, poststop) each failure is told and the rest run. */
+TEST(hooks_after_a_failure_run_only_when_it_warns)
+{
+	char path[] = "/tmp/moat-hooks-XXXXXX", script[128], got[64];
+	const char *const scripts[] = { "echo no-good; exit 3", script,
+					"exit 5", NULL };
+	struct moat_err *e = NULL;
+	struct warned w = { 0 };
+	struct spec *sp;
+
+	hooks_tmp(path);
+	snprintf(script, sizeof(script), "echo ran >%s", path);
+	sp = hooks_spec(SPEC_HOOK_POSTSTOP, scripts, 0);
+	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_POSTSTOP, "{}", NULL, NULL, &e), -1);
+	ASSERT_STREQ(e->msg, "hooks.poststop[0] /bin/sh: exit status 3: "
+			     "no-good");
 	moat_err_free(&e);
+	hooks_line(path, got, sizeof(got));
+	ASSERT_STREQ(got, ""); /* the second did not run */
+	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_POSTSTOP, "{}", warned, &w, &e), 0);
+	ASSERT(!e);
+	ASSERT_EQ(w.n, 2);
+	ASSERT_STREQ(w.last, "hooks.poststop[2] /bin/sh: exit status 5");
+	hooks_line(path, got, sizeof(got));
+	unlink(path);
+	ASSERT_STREQ(got, "ran\n");
 	spec_free(sp);
 }
 
@@ -91,7 +177,7 @@ TEST(hooks_past_their_timeout_are_killed)
 	struct spec *sp = hook_spec("exec sleep 30", 1);
 	long t0 = now_ms(), ms;
 
-	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_PRESTART, "{}", &e), -1);
+	ASSERT_EQ(hooks_run(sp, SPEC_HOOK_PRESTART, "{}", NULL, NULL, &e), -1);
 	ms = now_ms() - t0;
 	ASSERT_EQ(e->errnum, ETIMEDOUT);
 	ASSERT_STREQ(e->msg, "hooks.prestart[0] /bin/sh: timed out after 1 s: "
