@@ -346,6 +346,27 @@ const char *cgroup_procs_path(const struct cgroup *cg)
 	return cg->procs;
 }
 
+int cgroup_sub_procs(const struct cgroup *cg, const char *sub, char *buf,
+		     size_t cap, struct moat_err **e)
+{
+	struct stat st;
+
+	if (cg->v1)
+		return moat_err_set(e, EOPNOTSUPP,
+				    "cgroup %s: a sub-cgroup needs cgroup2",
+				    sub);
+	if ((size_t)snprintf(buf, cap, "%s/%s", cg->dir, sub) >= cap)
+		return moat_err_set(e, ENAMETOOLONG, "cgroup %s", sub);
+	if (stat(buf, &st) < 0)
+		return moat_err_set(e, errno, "cgroup %s", sub);
+	if (!S_ISDIR(st.st_mode))
+		return moat_err_set(e, ENOTDIR, "cgroup %s", sub);
+	if ((size_t)snprintf(buf, cap, "%s/%s/cgroup.procs", cg->dir, sub) >=
+	    cap)
+		return moat_err_set(e, ENAMETOOLONG, "cgroup %s", sub);
+	return 0;
+}
+
 int cgroup_attach(struct cgroup *cg, pid_t pid, struct moat_err **e)
 {
 	char val[32], path[CGROUP_PATH + 64];

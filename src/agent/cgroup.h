@@ -54,6 +54,15 @@ bool cgroup_v2(const struct cgroup *cg);
 /* The cgroup.procs file a new process writes "0" into to join. */
 const char *cgroup_procs_path(const struct cgroup *cg);
 
+/*
+ * The cgroup.procs file of sub, a group under the container's (a path
+ * msg_cgroup_path_ok() took: no "..", not absolute), into buf: 0, or -1
+ * with *e set when it is no directory there (runc's exec --cgroup joins a
+ * sub-cgroup that exists; it makes none) or the layout is v1.
+ */
+int cgroup_sub_procs(const struct cgroup *cg, const char *sub, char *buf,
+		     size_t cap, struct moat_err **e);
+
 /* Put pid in the group's other v1 hierarchies (cgroup2: nothing to do). */
 int cgroup_attach(struct cgroup *cg, pid_t pid, struct moat_err **e);
 

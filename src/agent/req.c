@@ -31,6 +31,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#define REQ_CGROUP_PATH 8192 /* a sub-cgroup's cgroup.procs */
+
 /*
  * The container's processes, in the agent's pid numbering: every process
  * in the init's pid namespace when it has one, else the live processes
@@ -220,13 +222,17 @@ static void req_exec(struct serve *s, const struct msg *m)
 	_cleanup_free_ const char **argv = NULL;
 	_cleanup_free_ const char **env = NULL;
 	_cleanup_free_ gid_t *gids = NULL;
+	_cleanup_free_ char *sub = NULL;
 	struct moat_err *e = NULL;
 	struct stream_stdio io;
 	struct proc *p;
 	uint32_t i;
 	pid_t pid;
 
-	if (!s->cfg || !s->started || s->init->exited || s->init_pidfd < 0) {
+	/* Created or running, as runc: the container's namespaces, root
+	 * and cgroup exist from CREATE on, while its init waits for START
+	 * (container_create()); the process joins them. */
+	if (!s->cfg || !s->init || s->init->exited || s->init_pidfd < 0) {
 		outq_error(&s->out, m, ESRCH, "the container is not running");
 		return;
 	}
@@ -245,6 +251,26 @@ static void req_exec(struct serve *s, const struct msg *m)
 	msg_strlist_vec(&x->env, env, x->env.count + 1);
 	for (i = 0; i < x->gids.count; i++)
 		gids[i] = msg_u32list_get(&x->gids, i);
+	/* exec --cgroup: a group under the container's, which must exist
+	 * (the codec took only a path beneath it) */
+	if (x->cgroup.s && !s->cg) {
+		outq_error(&s->out, m, EOPNOTSUPP,
+			   "cgroup %s: the container has no cgroup",
+			   x->cgroup.s);
+		return;
+	}
+	if (x->cgroup.s) {
+		sub = malloc(REQ_CGROUP_PATH);
+		if (!sub) {
+			outq_error(&s->out, m, ENOMEM, "out of memory");
+			return;
+		}
+		if (cgroup_sub_procs(s->cg, x->cgroup.s, sub, REQ_CGROUP_PATH,
+				     &e)) {
+			outq_error_e(&s->out, m, &e);
+			return;
+		}
+	}
 	if (stream_stdio_open(&s->streams, &io, x->stream_in, x->stream_out,
 			      x->stream_err, x->stream_tty, &e)) {
 		outq_error_e(&s->out, m, &e);
@@ -269,7 +295,7 @@ static void req_exec(struct serve *s, const struct msg *m)
 	cp.tty = x->stream_tty != 0;
 	cp.bpf = s->bpf;
 	cp.bpf_len = s->bpf_len;
-	cp.cgroup_procs = s->cg ? cgroup_procs_path(s->cg) : NULL;
+	cp.cgroup_procs = sub ? sub : s->cg ? cgroup_procs_path(s->cg) : NULL;
 	pid = container_exec(&cp, s->init_pidfd, &io.master, &e);
 	if (pid < 0) {
 		stream_stdio_close(&io);

@@ -445,8 +445,8 @@ int cli_create_opts(int argc, char **argv, struct cli_create *o, bool run,
 						    "supported (the process "
 						    "runs in a VM)");
 			break;
-		case 'n':
-		case 'k':
+		case 'n': /* the guest's root is a mount: pivot_root works */
+		case 'k': /* a keyring of the caller's is not in the guest */
 			break;
 		case 'd':
 		case 'K':

@@ -36,6 +36,7 @@
 #include "../runtime/spec.h"
 #include "../runtime/state.h"
 #include "../runtime/term.h"
+#include "../proto/msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,10 +58,13 @@ struct exec_opts {
 	const char *id, *process, *console, *pid_file, *cwd, *user;
 	const char **env; /* --env entries (argv's), nenv of them */
 	size_t nenv;
+	const char **cgroups; /* --cgroup arguments (argv's), ncgroups */
+	size_t ncgroups;
+	char cgroup[MSG_CGROUP_MAX + 1]; /* the sub-cgroup to join, or "" */
 	uint32_t *gids; /* --additional-gids entries, ngids of them */
 	size_t ngids;
 	uint64_t caps; /* --cap: bit n is oci_cap_names[n] */
-	bool tty, detach, no_new_privs;
+	bool tty, detach, no_new_privs, ignore_paused;
 	char **args;
 	int nargs;
 };
@@ -69,6 +73,84 @@ static const int exec_forwarded[] = {
 	SIGHUP,	 SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
 	SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP, SIGALRM,
 };
+
+/*
+ * --cgroup, as runc 1.1 reads it: one PATH (cgroup v2), or
+ * CONTROLLER[,CONTROLLER...]:PATH ones (v1 only, one path per controller).
+ * The guest's hierarchy is cgroup2, so a PATH alone: a group beneath the
+ * container's (after runc's path.Join and its prefix check: "/" is the
+ * container's own, ".." may not climb out), which must exist; its
+ * relative form goes to o->cgroup ("" for the container's own).
+ */
+static int exec_cgroup(struct exec_opts *o, struct moat_err **e)
+{
+	const char *arg, *c, *colon, *comp, *end;
+	size_t i, n = 0, len;
+
+	o->cgroup[0] = '\0';
+	for (i = 0; i < o->ncgroups; i++) {
+		arg = o->cgroups[i];
+		colon = strchr(arg, ':');
+		if (!colon) {
+			if (o->ncgroups != 1)
+				return moat_err_set(e, 0,
+						    "invalid --cgroup "
+						    "argument: %s (missing "
+						    "<controller>: prefix)",
+						    arg);
+			continue;
+		}
+		/* each of the controllers before the ':' (runc's checks) */
+		for (c = arg; c <= colon; c = end + 1) {
+			end = c + strcspn(c, ",:");
+			if (end == c)
+				return moat_err_set(e, 0,
+						    "invalid --cgroup "
+						    "argument: %s (empty "
+						    "<controller> prefix)",
+						    arg);
+		}
+		return moat_err_set(e, 0,
+				    "invalid --cgroup argument: %s (a "
+				    "<controller>: prefix is for cgroup v1; "
+				    "the guest has cgroup v2 only: give a "
+				    "path alone)",
+				    arg);
+	}
+	if (!o->ncgroups)
+		return 0;
+	arg = o->cgroups[0];
+	for (comp = arg; *comp; comp = end) {
+		comp += strspn(comp, "/");
+		end = comp + strcspn(comp, "/");
+		len = (size_t)(end - comp);
+		if (!len || (len == 1 && comp[0] == '.'))
+			continue;
+		if (len == 2 && comp[0] == '.' && comp[1] == '.') {
+			if (!n)
+				return moat_err_set(e, 0,
+						    "--cgroup %s: not a sub "
+						    "cgroup path",
+						    arg);
+			while (n && o->cgroup[n - 1] != '/')
+				n--;
+			if (n)
+				n--;
+			o->cgroup[n] = '\0';
+			continue;
+		}
+		if (n + !!n + len > MSG_CGROUP_MAX)
+			return moat_err_set(e, 0, "--cgroup %s: too long", arg);
+		n += (size_t)sprintf(o->cgroup + n, "%s%.*s", n ? "/" : "",
+				     (int)len, comp);
+	}
+	if (n && !msg_cgroup_path_ok(o->cgroup, n))
+		return moat_err_set(e, 0,
+				    "--cgroup %s: not a cgroup path "
+				    "(printable, without spaces)",
+				    arg);
+	return 0;
+}
 
 static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 			   struct moat_err **e)
@@ -97,7 +179,8 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 	/* Each entry is an argument: argc bounds them. */
 	o->env = calloc((size_t)argc, sizeof(*o->env));
 	o->gids = calloc((size_t)argc, sizeof(*o->gids));
-	if (!o->env || !o->gids)
+	o->cgroups = calloc((size_t)argc, sizeof(*o->cgroups));
+	if (!o->env || !o->gids || !o->cgroups)
 		return moat_err_set(e, ENOMEM, "exec");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:e:u:g:tdc:w:", opts, NULL)) !=
@@ -169,10 +252,14 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 		case 'n':
 			o->no_new_privs = true;
 			break;
+		case 'i':
+			o->ignore_paused = true;
+			break;
+		case 'G':
+			o->cgroups[o->ncgroups++] = optarg;
+			break;
 		case 'a':
 		case 'l':
-		case 'G':
-		case 'i':
 			break;
 		default:
 			return moat_err_set(e, 0, "unknown option %s",
@@ -190,6 +277,8 @@ static int exec_opts_parse(int argc, char **argv, struct exec_opts *o,
 		return moat_err_set(e, 0,
 				    "exec: a COMMAND or --process is "
 				    "needed");
+	if (exec_cgroup(o, e))
+		return -1;
 	return state_id_check(o->id, e);
 }
 
@@ -412,8 +501,9 @@ exec_relay(int conn, int sigfd, int tty_fd)
 
 /* Hand the process to the shim; returns the connection, *pid the guest
  * pid. */
-static int exec_submit(int dir_fd, const char *json, const int *fds,
-		       size_t nfds, unsigned long *pid, struct moat_err **e)
+static int exec_submit(int dir_fd, const struct exec_opts *o, const char *json,
+		       const int *fds, size_t nfds, unsigned long *pid,
+		       struct moat_err **e)
 {
 	static struct shimmsg_reply rep;
 	char line[SHIMCTL_LINE_MAX + 1];
@@ -426,6 +516,10 @@ static int exec_submit(int dir_fd, const char *json, const int *fds,
 	if (conn < 0)
 		return -1;
 	req.len = (uint32_t)len;
+	if (o->cgroup[0]) {
+		req.cgroup = o->cgroup;
+		req.cgroup_len = strlen(o->cgroup);
+	}
 	if (shimmsg_req_encode(line, sizeof(line), &req) < 0) {
 		moat_err_set(e, EINVAL, "shim request");
 		goto fail;
@@ -492,7 +586,7 @@ static int exec_start(int dir_fd, const struct exec_opts *o, const char *json,
 	*sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (*sigfd < 0)
 		return moat_err_set(e, errno, "signalfd");
-	*conn = exec_submit(dir_fd, json, fds, nfds, pid, e);
+	*conn = exec_submit(dir_fd, o, json, fds, nfds, pid, e);
 	if (*conn < 0) {
 		exec_restore();
 		return -1;
@@ -508,6 +602,28 @@ static int exec_start(int dir_fd, const struct exec_opts *o, const char *json,
 			close(null);
 	}
 	return 0;
+}
+
+/*
+ * Whether the container takes an exec, as runc's: a created one does (the
+ * process joins its namespaces while the init waits for start), a running
+ * one does; the others are refused in runc's words (cli_refuse()), and a
+ * paused one with --ignore-paused too: runc's process would wait, frozen,
+ * for resume, and the guest's agent cannot wait for a frozen child.
+ */
+static int exec_status_check(const struct cli_ctx *ctx, const struct state *s,
+			     const struct exec_opts *o, struct moat_err **e)
+{
+	enum state_status st = state_status_of(s);
+
+	if (st == STATE_CREATED || st == STATE_RUNNING)
+		return 0;
+	if (st == STATE_PAUSED && o->ignore_paused)
+		return moat_err_set(e, 0,
+				    "cannot exec in a paused container: "
+				    "--ignore-paused is not supported (resume "
+				    "it first)");
+	return cli_refuse(ctx, s->id, st, e);
 }
 
 int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
@@ -526,11 +642,11 @@ int cli_exec(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 	if (exec_opts_parse(argc, argv, &o, e))
 		goto out;
 	ctx->fail_status = 255; /* runc's for what fails from here on */
-	if (cli_live_container(ctx, o.id,
-			       CLI_ST(STATE_RUNNING) | CLI_ST(STATE_CREATED),
-			       &h, &s, e))
+	if (cli_live_container(ctx, o.id, ~0u, &h, &s, e))
 		goto out;
 	have_state = true;
+	if (exec_status_check(ctx, &s, &o, e))
+		goto out;
 	json = exec_process(h.dir_fd, &o, &sp, e);
 	if (!json)
 		goto out;
@@ -603,5 +719,6 @@ out:
 	free(json);
 	free(o.env);
 	free(o.gids);
+	free(o.cgroups);
 	return r;
 }

@@ -93,6 +93,27 @@ struct msg_schema {
 		fields, sizeof(fields) / sizeof(fields[0]), check \
 	}
 
+bool msg_cgroup_path_ok(const char *s, size_t len)
+{
+	size_t i, start = 0;
+
+	if (!len || len > MSG_CGROUP_MAX)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != '/') {
+			if (s[i] <= ' ' || s[i] > '~')
+				return false;
+			continue;
+		}
+		/* a component is s[start..i) */
+		if (i == start || (i - start == 1 && s[start] == '.') ||
+		    (i - start == 2 && s[start] == '.' && s[start + 1] == '.'))
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
+
 /* --- schemas -------------------------------------------------------------- */
 
 static int msg_hello_check(const void *body)
@@ -129,6 +150,8 @@ static int msg_exec_check(const void *body)
 	for (i = 0; i < 5; i++)
 		if (x->caps[i] && !x->has_caps)
 			return WIRE_EINVAL;
+	if (x->cgroup.s && !msg_cgroup_path_ok(x->cgroup.s, x->cgroup.len))
+		return WIRE_EINVAL;
 	return msg_stdio_check(x->stream_in, x->stream_out, x->stream_err,
 			       x->stream_tty);
 }
@@ -185,6 +208,7 @@ static const struct msg_field msg_exec_fields[] = {
 	F_U64(msg_exec, caps[3], 15, OPT),
 	F_U64(msg_exec, caps[4], 16, OPT),
 	F_U32(msg_exec, no_new_privs, 17, OPT, MSG_NNP_CONTAINER, MSG_NNP_ON),
+	F_STR(msg_exec, cgroup, MSG_T_STR, 18, OPT, 1, MSG_CGROUP_MAX),
 };
 
 static const struct msg_field msg_signal_fields[] = {

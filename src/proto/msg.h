@@ -53,6 +53,7 @@
 #define MSG_ENV_MAX 8192	/* env entries */
 #define MSG_ARG_MAX 131071	/* one argv or env entry (MAX_ARG_STRLEN-1) */
 #define MSG_PATH_MAX 4095	/* cwd (PATH_MAX-1) */
+#define MSG_CGROUP_MAX 512	/* EXEC's sub-cgroup path */
 #define MSG_GIDS_MAX 256	/* additional gids */
 #define MSG_PIDS_MAX 65536	/* pids in a PS reply */
 #define MSG_PSARGS_MAX 256	/* ps(1) options in a PS request */
@@ -134,6 +135,9 @@ struct msg_exec {		 /* EXEC request */
 				  * permitted, ambient (bit n: capability n);
 				  * 0 unless has_caps */
 	uint32_t no_new_privs;	 /* 17: MSG_NNP_* */
+	struct msg_str cgroup;	 /* 18: a sub-cgroup of the container's to
+				  * join (msg_cgroup_path_ok()); absent: its
+				  * own */
 };
 
 /* EXEC's no_new_privs: the container's setting (absent), off, or on. */
@@ -270,6 +274,14 @@ int msg_hello_negotiate(const struct msg_hello *mine,
  * packs v[0..n) into buf[0..cap) and points *out at it; returns the size
  * used or WIRE_ENOSPC.
  */
+/*
+ * A sub-cgroup path as EXEC and shim.sock carry it: 1 to MSG_CGROUP_MAX
+ * bytes of printable ASCII but space, relative, its components separated
+ * by one '/', none empty, "." or "..", so that it names a group under the
+ * container's and nothing else.
+ */
+bool msg_cgroup_path_ok(const char *s, size_t len);
+
 int msg_strlist_next(const struct msg_strlist *l, uint32_t *off,
 		     struct msg_str *item);
 int msg_strlist_vec(const struct msg_strlist *l, const char **v, size_t cap);

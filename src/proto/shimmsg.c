@@ -7,6 +7,7 @@
  * here field by field (decimal numbers only, no signs or spaces).
  */
 #include "shimmsg.h"
+#include "msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -90,9 +91,18 @@ int shimmsg_req_encode(char *buf, size_t cap, const struct shimmsg_req *r)
 			     r->all ? " all" : "");
 		break;
 	case SHIMMSG_UPDATE:
+		n = snprintf(buf, cap, "update %u", r->len);
+		break;
 	case SHIMMSG_EXEC:
+		if (r->cgroup && !msg_cgroup_path_ok(r->cgroup, r->cgroup_len))
+			return SHIMMSG_EARG;
+		n = snprintf(buf, cap, "exec %u%s%.*s", r->len,
+			     r->cgroup ? " " : "",
+			     r->cgroup ? (int)r->cgroup_len : 0,
+			     r->cgroup ? r->cgroup : "");
+		break;
 	case SHIMMSG_PSTABLE:
-		n = snprintf(buf, cap, "%s %u", name, r->len);
+		n = snprintf(buf, cap, "pstable %u", r->len);
 		break;
 	case SHIMMSG_RESIZE:
 		n = snprintf(buf, cap, "resize %u %u", r->rows, r->cols);
@@ -134,9 +144,19 @@ static int shimmsg_args(struct shimmsg_in *in, struct shimmsg_req *r,
 			r->all = true;
 		break;
 	case SHIMMSG_UPDATE:
+		if (shimmsg_arg(in, 1, SHIMMSG_PAYLOAD_MAX, &r->len))
+			return SHIMMSG_EARG;
+		break;
 	case SHIMMSG_EXEC:
 		if (shimmsg_arg(in, 1, SHIMMSG_PAYLOAD_MAX, &r->len))
 			return SHIMMSG_EARG;
+		if (!exec_conn && shimmsg_lit(in, " ")) {
+			r->cgroup = in->p;
+			r->cgroup_len = (size_t)(in->end - in->p);
+			in->p = in->end;
+			if (!msg_cgroup_path_ok(r->cgroup, r->cgroup_len))
+				return SHIMMSG_EARG;
+		}
 		break;
 	case SHIMMSG_PSTABLE:
 		if (shimmsg_arg(in, 1, SHIMMSG_PSARGS_BYTES, &r->len))

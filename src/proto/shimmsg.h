@@ -7,7 +7,7 @@
  * Requests, one line per connection:
  *
  *   start | kill <signo> [all] | ps | pause | resume | stats
- *   update <n> | exec <n>        (then <n> bytes of JSON)
+ *   update <n> | exec <n> [<cgroup>]   (then <n> bytes of JSON)
  *   pstable <n>                  (then <n> bytes: ps(1)'s options, each
  *                                 NUL-terminated)
  *
@@ -57,10 +57,14 @@ enum shimmsg_verb {
 
 struct shimmsg_req {
 	enum shimmsg_verb verb;
-	uint32_t signo;	     /* kill: 1..SHIMMSG_SIGNAL_MAX */
-	bool all;	     /* kill: every process */
-	uint32_t len;	     /* update, exec: the JSON's bytes, 1.._PAYLOAD_MAX;
-			      * pstable: the options', 1.._PSARGS_BYTES */
+	uint32_t signo; /* kill: 1..SHIMMSG_SIGNAL_MAX */
+	bool all;	/* kill: every process */
+	uint32_t len;	/* update, exec: the JSON's bytes, 1.._PAYLOAD_MAX;
+			 * pstable: the options', 1.._PSARGS_BYTES */
+	/* exec: the sub-cgroup to join (msg_cgroup_path_ok()), a view (not
+	 * terminated; decoded, into the line), or NULL for none */
+	const char *cgroup;
+	size_t cgroup_len;
 	uint32_t rows, cols; /* resize: each < 65536 */
 };
 

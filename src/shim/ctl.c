@@ -472,6 +472,12 @@ static void shim_client_exec(struct shim *s, const struct shim_call *c)
 		shim_fail(fd, "process: too large for one request");
 		goto out;
 	}
+	/* exec --cgroup: the sub-cgroup, checked by the codec (a view into
+	 * the request's line, which outlives the request's encoding) */
+	if (c->r->cgroup) {
+		m.u.exec.cgroup.s = c->r->cgroup;
+		m.u.exec.cgroup.len = (uint32_t)c->r->cgroup_len;
+	}
 	p->req = shim_request(s, &m, shim_exec_done, p);
 	if (!p->req) {
 		p->client.fd = -1;

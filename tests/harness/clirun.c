@@ -108,13 +108,19 @@ void clirun_expect_status(const struct clirun *r, int status)
 	}
 }
 
+void clirun_expect_fail_as(const struct clirun *r, int status,
+			   const char *stderr_text)
+{
+	if (r->status != status || strcmp(r->err, stderr_text)) {
+		clirun_show(r);
+		FAIL("want exit %d and stderr \"%s\", got exit %d", status,
+		     stderr_text, r->status);
+	}
+}
+
 void clirun_expect_fail(const struct clirun *r, const char *stderr_text)
 {
-	if (r->status != 1 || strcmp(r->err, stderr_text)) {
-		clirun_show(r);
-		FAIL("want exit 1 and stderr \"%s\", got exit %d", stderr_text,
-		     r->status);
-	}
+	clirun_expect_fail_as(r, 1, stderr_text);
 }
 
 /* --- the test's root and bundle ------------------------------------------ */
@@ -394,10 +400,17 @@ void clirun_pause_resume(const char *id)
 	clirun_expect_state(id, "paused");
 	moat(&r, "pause", id);
 	clirun_expect_fail(&r, "moat: pause: container not running\n");
+	/* runc's words and status (255: exec's runtime errors);
+	 * --ignore-paused is refused, not ignored */
 	moat(&r, "exec", id, "true");
-	if (r.status != 255) /* runc's for exec's runtime errors */
-		FAIL("exec into a paused container: exit %d, not 255",
-		     r.status);
+	clirun_expect_fail_as(&r, 255,
+			      "moat: exec: cannot exec in a paused container "
+			      "(use --ignore-paused to override)\n");
+	moat(&r, "exec", "--ignore-paused", id, "true");
+	clirun_expect_fail_as(&r, 255,
+			      "moat: exec: cannot exec in a paused container: "
+			      "--ignore-paused is not supported (resume it "
+			      "first)\n");
 	moat(&r, "resume", id);
 	clirun_expect_status(&r, 0);
 	clirun_expect_state(id, "running");

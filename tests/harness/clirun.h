@@ -54,6 +54,9 @@ void clirun_expect_status(const struct clirun *r, int status);
 
 /* FAIL unless r exited 1 with exactly stderr_text. */
 void clirun_expect_fail(const struct clirun *r, const char *stderr_text);
+/* The same with another exit status (exec's runtime errors: 255). */
+void clirun_expect_fail_as(const struct clirun *r, int status,
+			   const char *stderr_text);
 
 /* A process whose command line mentions s (and also, unless NULL), or
  * 0. */

@@ -4,9 +4,9 @@
  * /proc/<pid> (namespaces, mounts, credentials, capabilities, no_new_privs,
  * seccomp, rlimits, oom score) and from inside with exec'd busybox
  * commands (hostname, id, umask, a syscall the seccomp profile denies, a
- * read-only root, a namespaced sysctl); the seccomp program as the shim
- * makes it (config -> spec_parse -> secbpf_compile) and what secbpf alone
- * refuses.
+ * read-only root, a namespaced sysctl), before START too; the seccomp program
+ * as the shim makes it (config -> spec_parse -> secbpf_compile) and what secbpf
+ * alone refuses.
  */
 #include "../harness/agentc.h"
 #include "../harness/ociconf.h"
@@ -49,9 +49,9 @@ static void ct_bpf(const char *prof, uint8_t **bpf, size_t *bpf_len)
 	spec_free(sp);
 }
 
-/* Start a container running "sleep 1000" with config changes. */
-static void ct_start(struct ct *t, const char *const *sets,
-		     const char *bpf_json)
+/* Create a container for "sleep 1000" with config changes (not started). */
+static void ct_create(struct ct *t, const char *const *sets,
+		      const char *bpf_json)
 {
 	static const char *const args[] = { "sleep", "1000", NULL };
 	json_t *j = ociconf_base(args);
@@ -75,6 +75,13 @@ static void ct_start(struct ct *t, const char *const *sets,
 	free(bpf);
 	if (r)
 		FAIL("create: %d %s", r, t->c.error);
+}
+
+/* Create and start it. */
+static void ct_start(struct ct *t, const char *const *sets,
+		     const char *bpf_json)
+{
+	ct_create(t, sets, bpf_json);
 	ASSERT_EQ(agentc_simple(&t->c, MSG_OP_START), 0);
 }
 
@@ -157,6 +164,33 @@ static void ct_ns_differs(struct ct *t, const char *ns)
 	ASSERT_OK(stat(b, &sb));
 	if (sa.st_ino == sb.st_ino)
 		FAIL("the container shares the %s namespace", ns);
+}
+
+/* EXEC before START, as runc's exec into a created container: the
+ * process joins the container's namespaces and root while the init waits
+ * (not yet "sleep"); START then runs the init. */
+TEST(agent_container_exec_before_start)
+{
+	static const char *const look[] = {
+		"sh", "-c", "hostname; cat /proc/1/comm; echo $$; ls /bin/sh",
+		NULL
+	};
+	static const char *const comm[] = { "cat", "/proc/1/comm", NULL };
+	const char *out;
+	struct ct t;
+	int code;
+
+	ct_create(&t, NULL, NULL);
+	ct_ns_differs(&t, "pid");
+	out = ct_exec(&t, look, &code);
+	ASSERT_EQ(code, 0);
+	if (strncmp(out, "moat-test\n", 10) || strstr(out, "sleep") ||
+	    !strstr(out, "/bin/sh") || strstr(out, "\n1\n"))
+		FAIL("exec before start: %s", out);
+	ASSERT_EQ(agentc_simple(&t.c, MSG_OP_START), 0);
+	ASSERT_STREQ(ct_exec(&t, comm, &code), "sleep\n");
+	ASSERT_EQ(code, 0);
+	ct_stop(&t);
 }
 
 TEST(agent_container_default_config)

@@ -630,6 +630,45 @@ TEST(cli_refusals_in_runc_words)
 	tmp_remove();
 }
 
+/* exec --cgroup as runc reads it, refused before any container is looked
+ * up when it cannot hold; run's runc options moat has no use for. */
+TEST(cli_exec_cgroup_and_run_options)
+{
+	static struct clirun r;
+	const char *dir = tmp_make();
+
+	moat(&r, "--root", dir, "exec", "--cgroup", "a/../../up", "x", "true");
+	expect_fail(&r, "moat: exec: --cgroup a/../../up: not a sub cgroup "
+			"path\n");
+	moat(&r, "--root", dir, "exec", "--cgroup", "a", "--cgroup", "b", "x",
+	     "true");
+	expect_fail(&r, "moat: exec: invalid --cgroup argument: a (missing "
+			"<controller>: prefix)\n");
+	moat(&r, "--root", dir, "exec", "--cgroup", "cpu,:a", "x", "true");
+	expect_fail(&r, "moat: exec: invalid --cgroup argument: cpu,:a (empty "
+			"<controller> prefix)\n");
+	moat(&r, "--root", dir, "exec", "--cgroup", "pids:a", "x", "true");
+	expect_fail(&r, "moat: exec: invalid --cgroup argument: pids:a (a "
+			"<controller>: prefix is for cgroup v1; the guest has "
+			"cgroup v2 only: give a path alone)\n");
+	moat(&r, "--root", dir, "exec", "--cgroup", "a b", "x", "true");
+	expect_fail(&r, "moat: exec: --cgroup a b: not a cgroup path "
+			"(printable, without spaces)\n");
+	/* a path that can hold goes on to the container */
+	moat(&r, "--root", dir, "exec", "--cgroup", "/a/./b/../c/", "x",
+	     "true");
+	expect_fail_with(&r, 255, "moat: exec: container x does not exist\n");
+	moat(&r, "--root", dir, "run", "--no-subreaper", "--bundle",
+	     "/nonexistent", "x");
+	if (r.status == 0 || strstr(r.err, "option")) {
+		test_diag_block("stderr", r.err, strlen(r.err));
+		FAIL("run --no-subreaper: refused as an option");
+	}
+	moat(&r, "--root", dir, "create", "--no-subreaper", "x");
+	expect_fail(&r, "moat: create: unknown option --no-subreaper\n");
+	tmp_remove();
+}
+
 TEST(cli_log_file_json_and_text)
 {
 	static struct clirun r;

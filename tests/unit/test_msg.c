@@ -215,6 +215,8 @@ TEST(msg_round_trip_every_type)
 	m.u.exec.caps[4] = ~0ULL;
 	m.u.exec.no_new_privs = MSG_NNP_OFF;
 	round_trip(&m);
+	m.u.exec.cgroup = str("sub/leaf");
+	round_trip(&m);
 
 	memset(&m.u, 0, sizeof(m.u));
 	m.op = MSG_OP_SIGNAL;
@@ -616,6 +618,18 @@ TEST(msg_exec_lists)
 	ASSERT_EQ(m.u.exec.gids.count, 2);
 	ASSERT_EQ(msg_u32list_get(&m.u.exec.gids, 1), 2);
 	ASSERT_STREQ(m.u.exec.cwd.s, "/");
+
+	/* cgroup: a path under the container's group, nothing else */
+	ASSERT_EQ(exec_x(b, 18, "a/b.c\0", 6, &m), 0);
+	ASSERT_STREQ(m.u.exec.cgroup.s, "a/b.c");
+	ASSERT_EQ(exec_x(b, 18, "..\0", 3, &m), WIRE_EINVAL);
+	ASSERT_EQ(exec_x(b, 18, "a/../b\0", 7, &m), WIRE_EINVAL);
+	ASSERT_EQ(exec_x(b, 18, "/a\0", 3, &m), WIRE_EINVAL);
+	ASSERT_EQ(exec_x(b, 18, "a//b\0", 5, &m), WIRE_EINVAL);
+	ASSERT_EQ(exec_x(b, 18, "a b\0", 4, &m), WIRE_EINVAL);
+	ASSERT_EQ(exec_x(b, 18, "\0", 1, &m), WIRE_EFIELD);
+	ASSERT(msg_cgroup_path_ok("..x/.y", 6));
+	ASSERT(!msg_cgroup_path_ok("a/.", 3));
 
 	/* argv: required, not empty, NUL-terminated, within limits. */
 	off = 0;

@@ -76,6 +76,36 @@ TEST(shimmsg_requests_round_trip)
 	round_trip(&r, "resize 24 80");
 }
 
+/* exec's sub-cgroup: a view into the line, checked as EXEC checks it. */
+TEST(shimmsg_exec_cgroup)
+{
+	struct shimmsg_req r = { .verb = SHIMMSG_EXEC, .len = 7 }, back;
+	char buf[SHIMMSG_LINE_MAX];
+
+	r.cgroup = "sub/leaf.x";
+	r.cgroup_len = strlen(r.cgroup);
+	ASSERT_EQ(shimmsg_req_encode(buf, sizeof(buf), &r), 17);
+	ASSERT_STREQ(buf, "exec 7 sub/leaf.x");
+	ASSERT_EQ(req(buf, &back), 0);
+	ASSERT_EQ(back.len, 7);
+	ASSERT_EQ(back.cgroup_len, 10);
+	ASSERT_EQ(memcmp(back.cgroup, "sub/leaf.x", 10), 0);
+	ASSERT_EQ(req("exec 7", &back), 0);
+	ASSERT(!back.cgroup);
+	r.cgroup = "../up";
+	r.cgroup_len = 5;
+	ASSERT_EQ(shimmsg_req_encode(buf, sizeof(buf), &r), SHIMMSG_EARG);
+	ASSERT_EQ(req("exec 7 ../up", &back), SHIMMSG_EARG);
+	ASSERT_EQ(req("exec 7 a//b", &back), SHIMMSG_EARG);
+	ASSERT_EQ(req("exec 7 /a", &back), SHIMMSG_EARG);
+	ASSERT_EQ(req("exec 7 a/", &back), SHIMMSG_EARG);
+	ASSERT_EQ(req("exec 7 a/./b", &back), SHIMMSG_EARG);
+	ASSERT_EQ(req("exec 7 a b", &back), SHIMMSG_EARG);
+	ASSERT_EQ(req("exec 7 ", &back), SHIMMSG_EARG);
+	ASSERT_EQ(req("update 7 a", &back), SHIMMSG_EARG);
+	ASSERT_EQ(req("exec 7 ..a/b..", &back), 0);
+}
+
 TEST(shimmsg_bad_requests)
 {
 	struct shimmsg_req r;

@@ -6,7 +6,9 @@
  * agent runs the container. Checked: `run` prints the guest kernel's
  * release, exit statuses, stdin relayed through the VM, the create /
  * state / start / kill / delete lifecycle (the shim, the container's pid
- * for the engine, dies of the container's signal), delete refusing a
+ * for the engine, dies of the container's signal), exec into a created
+ * container before its start, exec --cgroup into a sub-cgroup, delete
+ * refusing a
  * running container without --force, bad input, a guest dead at boot told
  * with the monitor's end, a seccomp profile enforced in the guest and a bad
  * one refused, `ps` with ps(1)'s options run in the guest, its json and
@@ -108,6 +110,47 @@ TEST_TIMEOUT(create_start_kill_delete, 180)
 	clirun_start("c1");
 	clirun_kill_delete("c1", shim);
 	clirun_expect_clean();
+}
+
+/* exec into a created container, as runc: the process runs in the
+ * container (its hostname, its root) while the init waits; start then
+ * runs the init; a stopped container takes no exec. */
+TEST_TIMEOUT(exec_into_a_created_container, 240)
+{
+	static const char *const args[] = {
+		"sh", "-c", "echo started >/tmp/init; exec sleep 1000", NULL
+	};
+	static struct clirun r;
+	int shim, status, i;
+
+	clirun_setup(args);
+	shim = clirun_create("x1");
+	moat(&r, "exec", "x1", "sh", "-c",
+	     "test -e /tmp/init && echo init-ran; hostname; echo err >&2; "
+	     "exit 3");
+	clirun_expect_status(&r, 3);
+	ASSERT_STREQ(r.out, "moat-test\n");
+	ASSERT_STREQ(r.err, "err\n");
+	clirun_expect_state("x1", "created");
+	clirun_start("x1");
+	for (i = 0; i < 60; i++) {
+		moat(&r, "exec", "x1", "cat", "/tmp/init");
+		if (r.status == 0)
+			break;
+		usleep(500000);
+	}
+	clirun_expect_status(&r, 0);
+	ASSERT_STREQ(r.out, "started\n");
+	moat(&r, "kill", "x1", "KILL");
+	clirun_expect_status(&r, 0);
+	while (waitpid(shim, &status, 0) < 0 && errno == EINTR)
+		;
+	clirun_expect_state("x1", "stopped");
+	moat(&r, "exec", "x1", "true");
+	clirun_expect_fail_as(&r, 255,
+			      "moat: exec: cannot exec in a stopped "
+			      "container\n");
+	clirun_delete_clean("x1", false);
 }
 
 TEST_TIMEOUT(kill_term_reaches_the_init, 180)
@@ -550,6 +593,66 @@ TEST_TIMEOUT(exec_ps_pause_update_events_on_a_live_container, 240)
 	moat(&r, "update", "--memory", "lots", "u1");
 	clirun_expect_fail(&r, "moat: update: --memory lots: not a size\n");
 	clirun_delete_clean("u1", true);
+}
+
+/* r's output ends with the line want. */
+static void expect_last_line(const struct clirun *r, const char *want)
+{
+	size_t n = strlen(r->out), w = strlen(want);
+
+	if (r->status || n < w || strcmp(r->out + n - w, want) ||
+	    (n > w && r->out[n - w - 1] != '/')) {
+		clirun_show(r);
+		FAIL("want output ending in /%s", want);
+	}
+}
+
+/*
+ * exec --cgroup PATH joins that group beneath the container's (runc's
+ * sub-cgroup), which the container made in its cgroup2 mount; one that
+ * does not exist, one out of the container's and a v1 controller's form
+ * are refused.
+ */
+TEST_TIMEOUT(exec_cgroup_joins_a_sub_cgroup, 240)
+{
+	static const char *const args[] = { "sleep", "1000", NULL };
+	static struct clirun r;
+	json_t *j;
+
+	clirun_setup(args);
+	j = ociconf_base(args);
+	json_array_append_new(json_object_get(j, "mounts"),
+			      json_pack("{s:s, s:s, s:s}", "destination",
+					"/sys/fs/cgroup", "type", "cgroup2",
+					"source", "cgroup2"));
+	clirun_config(j);
+	moat(&r, "run", "--detach", "--bundle", clirun_bundle, "g1");
+	clirun_expect_status(&r, 0);
+	moat(&r, "exec", "g1", "sh", "-c",
+	     "cg=$(sed -n 's/^0:://p' /proc/self/cgroup); "
+	     "mkdir -p /sys/fs/cgroup$cg/sub/leaf");
+	clirun_expect_status(&r, 0);
+	moat(&r, "exec", "--cgroup", "sub/leaf", "g1", "cat",
+	     "/proc/self/cgroup");
+	expect_last_line(&r, "sub/leaf\n");
+	moat(&r, "exec", "--cgroup", "/sub/../sub/", "g1", "cat",
+	     "/proc/self/cgroup");
+	expect_last_line(&r, "sub\n");
+	moat(&r, "exec", "--cgroup", "nosuch", "g1", "true");
+	if (r.status == 0 ||
+	    !strstr(r.err, "cgroup nosuch: No such file or directory")) {
+		clirun_show(&r);
+		FAIL("exec --cgroup nosuch: want a clear error");
+	}
+	moat(&r, "exec", "--cgroup", "../up", "g1", "true");
+	clirun_expect_fail(
+		&r, "moat: exec: --cgroup ../up: not a sub cgroup path\n");
+	moat(&r, "exec", "--cgroup", "pids:sub", "g1", "true");
+	if (r.status == 0 || !strstr(r.err, "invalid --cgroup argument")) {
+		clirun_show(&r);
+		FAIL("exec --cgroup pids:sub: want runc's refusal");
+	}
+	clirun_delete_clean("g1", true);
 }
 
 /* The bundle's config: sh -c SECCOMP_SCRIPT under the seccomp profile prof
