@@ -1,6 +1,7 @@
 /*
- * update.c: `moat update [OPTIONS] ID` (runc's update): change a running
- * container's resources. The options (or --resources FILE, "-" for stdin,
+ * update.c: `moat update [OPTIONS] ID` (runc's update): change a created,
+ * running or paused container's resources (runc refuses a stopped one
+ * only). The options (or --resources FILE, "-" for stdin,
  * an OCI linux.resources object, which the options then amend) become one
  * linux.resources JSON object that the shim hands to the agent, which
  * writes it to the container's cgroup in the guest (memory, swap, cpu

@@ -113,8 +113,9 @@ TEST_TIMEOUT(create_start_kill_delete, 180)
 }
 
 /* exec into a created container, as runc: the process runs in the
- * container (its hostname, its root) while the init waits; start then
- * runs the init; a stopped container takes no exec. */
+ * container (its hostname, its root) while the init waits; update and
+ * events --stats work there too; start then runs the init; a stopped
+ * container takes no exec. */
 TEST_TIMEOUT(exec_into_a_created_container, 240)
 {
 	static const char *const args[] = {
@@ -131,6 +132,12 @@ TEST_TIMEOUT(exec_into_a_created_container, 240)
 	clirun_expect_status(&r, 3);
 	ASSERT_STREQ(r.out, "moat-test\n");
 	ASSERT_STREQ(r.err, "err\n");
+	/* update and events take a created container too, as runc's */
+	moat(&r, "update", "--pids-limit", "30", "x1");
+	clirun_expect_status(&r, 0);
+	moat(&r, "events", "--stats", "x1");
+	clirun_expect_status(&r, 0);
+	ASSERT(strstr(r.out, "\"limit\":30"));
 	clirun_expect_state("x1", "created");
 	clirun_start("x1");
 	for (i = 0; i < 60; i++) {
