@@ -1,6 +1,7 @@
 /*
  * exec.c: `moat exec [OPTIONS] ID [COMMAND...]` (runc's exec): run a
- * process in a running container, in its VM.
+ * process in a created or running container, in its VM (in a created one
+ * it joins the container while the init waits for start, as runc's).
  *
  * The process is an OCI "process" object: --process FILE (read by the
  * shared process parser), or the container's own process, from the config
@@ -24,9 +25,12 @@
  * --cap adds a capability to the process's bounding, effective and
  * permitted sets (as runc does; not the inheritable or ambient ones), and
  * --no-new-privs sets noNewPrivileges: the agent applies both in the
- * guest. --apparmor and --process-label are accepted for runc
- * compatibility and do not apply in the guest (no LSM there).
- * --preserve-fds other than 0 is refused.
+ * guest. --cgroup PATH puts it in a group beneath the container's in the
+ * guest (runc's sub-cgroup; exec_cgroup()). --apparmor and --process-label
+ * are accepted for runc compatibility and do not apply in the guest (no
+ * LSM there; docs/design.md, "Where moat differs from runc"). Refused:
+ * --preserve-fds other than 0 (a host fd cannot reach the VM), a stopped
+ * or paused container (--ignore-paused too: exec_status_check()).
  *
  * Inputs: argv, the --process file (the engine's), the saved config (the
  * CLI's own), the shim's lines (printed, parsed as numbers only).
