@@ -346,24 +346,99 @@ const char *cgroup_procs_path(const struct cgroup *cg)
 	return cg->procs;
 }
 
-int cgroup_sub_procs(const struct cgroup *cg, const char *sub, char *buf,
-		     size_t cap, struct moat_err **e)
+/*
+ * The directory of init's cgroup2 group into buf: its path in the
+ * hierarchy (/proc/<pid>/cgroup, "0::<path>") under the cgroup2 mount
+ * that holds dir (/proc/self/mountinfo: the mount point and the root it
+ * shows). 0, or -1 with errno set.
+ */
+static int cgroup_of_pid(const char *dir, pid_t init, char *buf, size_t cap)
 {
-	struct stat st;
+	char line[CGROUP_PATH + 512], mp[CGROUP_PATH], root[CGROUP_PATH];
+	char path[CGROUP_PATH], *sep;
+	size_t best = 0, n, rl = 0;
+	bool found = false;
+	FILE *f;
 
+	snprintf(line, sizeof(line), "/proc/%d/cgroup", (int)init);
+	f = fopen(line, "re");
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "0::/", 4) &&
+			sscanf(line + 3, "%4095s", path) == 1;
+	fclose(f);
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!found || !f) {
+		if (f)
+			fclose(f);
+		errno = found ? errno : ENOENT;
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - cgroup2 ");
+		if (!sep ||
+		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, mp) != 2)
+			continue;
+		n = strlen(mp);
+		if (n > best && !strncmp(dir, mp, n) &&
+		    (dir[n] == '/' || !dir[n])) {
+			best = n;
+			rl = strcmp(root, "/") ? strlen(root) : 0;
+			if (rl && (strncmp(path, root, rl) ||
+				   (path[rl] && path[rl] != '/')))
+				best = 0; /* init is outside what it shows */
+			else
+				snprintf(buf, cap, "%s", mp);
+		}
+	}
+	fclose(f);
+	if (!best) {
+		errno = ENOENT;
+		return -1;
+	}
+	n = strlen(buf);
+	if ((size_t)snprintf(buf + n, cap - n, "%s", path + rl) >= cap - n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int cgroup_exec_procs(const struct cgroup *cg, const char *sub, pid_t init,
+		      char *buf, size_t cap, struct moat_err **e)
+{
+	char ctl[256] = "";
+	struct stat st;
+	size_t n;
+
+	if (!sub &&
+	    (cg->v1 ||
+	     cgroup_read(cg->dir, "cgroup.subtree_control", ctl, sizeof(ctl)) ||
+	     !ctl[strspn(ctl, " \n")])) {
+		if ((size_t)snprintf(buf, cap, "%s", cg->procs) >= cap)
+			return moat_err_set(e, ENAMETOOLONG, "cgroup");
+		return 0;
+	}
 	if (cg->v1)
 		return moat_err_set(e, EOPNOTSUPP,
 				    "cgroup %s: a sub-cgroup needs cgroup2",
 				    sub);
-	if ((size_t)snprintf(buf, cap, "%s/%s", cg->dir, sub) >= cap)
+	if (sub && (size_t)snprintf(buf, cap, "%s/%s", cg->dir, sub) >= cap)
 		return moat_err_set(e, ENAMETOOLONG, "cgroup %s", sub);
+	/* controllers enabled beneath the group: it takes no process
+	 * (cgroup2's "no internal processes"), the init's group does */
+	if (!sub && cgroup_of_pid(cg->dir, init, buf, cap) < 0)
+		return moat_err_set(e, errno, "cgroup of the init (pid %d)",
+				    (int)init);
 	if (stat(buf, &st) < 0)
-		return moat_err_set(e, errno, "cgroup %s", sub);
+		return moat_err_set(e, errno, "cgroup %s", sub ? sub : buf);
 	if (!S_ISDIR(st.st_mode))
-		return moat_err_set(e, ENOTDIR, "cgroup %s", sub);
-	if ((size_t)snprintf(buf, cap, "%s/%s/cgroup.procs", cg->dir, sub) >=
-	    cap)
-		return moat_err_set(e, ENAMETOOLONG, "cgroup %s", sub);
+		return moat_err_set(e, ENOTDIR, "cgroup %s", sub ? sub : buf);
+	n = strlen(buf);
+	if ((size_t)snprintf(buf + n, cap - n, "/cgroup.procs") >= cap - n)
+		return moat_err_set(e, ENAMETOOLONG, "cgroup %s",
+				    sub ? sub : buf);
 	return 0;
 }
 

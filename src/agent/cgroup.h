@@ -55,13 +55,17 @@ bool cgroup_v2(const struct cgroup *cg);
 const char *cgroup_procs_path(const struct cgroup *cg);
 
 /*
- * The cgroup.procs file of sub, a group under the container's (a path
- * msg_cgroup_path_ok() took: no "..", not absolute), into buf: 0, or -1
- * with *e set when it is no directory there (runc's exec --cgroup joins a
- * sub-cgroup that exists; it makes none) or the layout is v1.
+ * The cgroup.procs an exec'd process joins, into buf. With sub (a path
+ * msg_cgroup_path_ok() took: beneath the group, never out of it), that
+ * group under the container's, which must exist (runc's exec --cgroup: it
+ * makes none; cgroup2 only). Without, the container's group; or, once the
+ * container has enabled controllers for the groups beneath its own (cgroup2
+ * then puts no process in it: "no internal processes"), the group its init
+ * (pid init) is in now, as runc's exec falls back to (a container running
+ * systemd moves itself so). 0, or -1 with *e set.
  */
-int cgroup_sub_procs(const struct cgroup *cg, const char *sub, char *buf,
-		     size_t cap, struct moat_err **e);
+int cgroup_exec_procs(const struct cgroup *cg, const char *sub, pid_t init,
+		      char *buf, size_t cap, struct moat_err **e);
 
 /* Put pid in the group's other v1 hierarchies (cgroup2: nothing to do). */
 int cgroup_attach(struct cgroup *cg, pid_t pid, struct moat_err **e);

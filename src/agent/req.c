@@ -222,7 +222,7 @@ static void req_exec(struct serve *s, const struct msg *m)
 	_cleanup_free_ const char **argv = NULL;
 	_cleanup_free_ const char **env = NULL;
 	_cleanup_free_ gid_t *gids = NULL;
-	_cleanup_free_ char *sub = NULL;
+	_cleanup_free_ char *procs = NULL;
 	struct moat_err *e = NULL;
 	struct stream_stdio io;
 	struct proc *p;
@@ -251,22 +251,23 @@ static void req_exec(struct serve *s, const struct msg *m)
 	msg_strlist_vec(&x->env, env, x->env.count + 1);
 	for (i = 0; i < x->gids.count; i++)
 		gids[i] = msg_u32list_get(&x->gids, i);
-	/* exec --cgroup: a group under the container's, which must exist
-	 * (the codec took only a path beneath it) */
+	/* The group to join: exec --cgroup's beneath the container's (the
+	 * codec took only a path beneath it), or the container's own, or
+	 * its init's when the container's takes no process now. */
 	if (x->cgroup.s && !s->cg) {
 		outq_error(&s->out, m, EOPNOTSUPP,
 			   "cgroup %s: the container has no cgroup",
 			   x->cgroup.s);
 		return;
 	}
-	if (x->cgroup.s) {
-		sub = malloc(REQ_CGROUP_PATH);
-		if (!sub) {
+	if (s->cg) {
+		procs = malloc(REQ_CGROUP_PATH);
+		if (!procs) {
 			outq_error(&s->out, m, ENOMEM, "out of memory");
 			return;
 		}
-		if (cgroup_sub_procs(s->cg, x->cgroup.s, sub, REQ_CGROUP_PATH,
-				     &e)) {
+		if (cgroup_exec_procs(s->cg, x->cgroup.s, s->init->pid, procs,
+				      REQ_CGROUP_PATH, &e)) {
 			outq_error_e(&s->out, m, &e);
 			return;
 		}
@@ -295,7 +296,7 @@ static void req_exec(struct serve *s, const struct msg *m)
 	cp.tty = x->stream_tty != 0;
 	cp.bpf = s->bpf;
 	cp.bpf_len = s->bpf_len;
-	cp.cgroup_procs = sub ? sub : s->cg ? cgroup_procs_path(s->cg) : NULL;
+	cp.cgroup_procs = procs;
 	pid = container_exec(&cp, s->init_pidfd, &io.master, &e);
 	if (pid < 0) {
 		stream_stdio_close(&io);

@@ -133,8 +133,8 @@ static int exec_cgroup(struct exec_opts *o, struct moat_err **e)
 		if (len == 2 && comp[0] == '.' && comp[1] == '.') {
 			if (!n)
 				return moat_err_set(e, 0,
-						    "--cgroup %s: not a sub "
-						    "cgroup path",
+						    "%s is not a sub cgroup "
+						    "path",
 						    arg);
 			while (n && o->cgroup[n - 1] != '/')
 				n--;

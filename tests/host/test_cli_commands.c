@@ -638,8 +638,7 @@ TEST(cli_exec_cgroup_and_run_options)
 	const char *dir = tmp_make();
 
 	moat(&r, "--root", dir, "exec", "--cgroup", "a/../../up", "x", "true");
-	expect_fail(&r, "moat: exec: --cgroup a/../../up: not a sub cgroup "
-			"path\n");
+	expect_fail(&r, "moat: exec: a/../../up is not a sub cgroup path\n");
 	moat(&r, "--root", dir, "exec", "--cgroup", "a", "--cgroup", "b", "x",
 	     "true");
 	expect_fail(&r, "moat: exec: invalid --cgroup argument: a (missing "

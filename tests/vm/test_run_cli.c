@@ -618,7 +618,8 @@ static void expect_last_line(const struct clirun *r, const char *want)
  * exec --cgroup PATH joins that group beneath the container's (runc's
  * sub-cgroup), which the container made in its cgroup2 mount; one that
  * does not exist, one out of the container's and a v1 controller's form
- * are refused.
+ * are refused; once the container's group takes no process, exec joins
+ * the init's.
  */
 TEST_TIMEOUT(exec_cgroup_joins_a_sub_cgroup, 240)
 {
@@ -652,13 +653,22 @@ TEST_TIMEOUT(exec_cgroup_joins_a_sub_cgroup, 240)
 		FAIL("exec --cgroup nosuch: want a clear error");
 	}
 	moat(&r, "exec", "--cgroup", "../up", "g1", "true");
-	clirun_expect_fail(
-		&r, "moat: exec: --cgroup ../up: not a sub cgroup path\n");
+	clirun_expect_fail(&r, "moat: exec: ../up is not a sub cgroup path\n");
 	moat(&r, "exec", "--cgroup", "pids:sub", "g1", "true");
 	if (r.status == 0 || !strstr(r.err, "invalid --cgroup argument")) {
 		clirun_show(&r);
 		FAIL("exec --cgroup pids:sub: want runc's refusal");
 	}
+	/* the init moves to sub and the container enables a controller
+	 * beneath its group, which then takes no process (as systemd in a
+	 * container does): exec joins the init's group, as runc's */
+	moat(&r, "exec", "g1", "sh", "-c",
+	     "d=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup); "
+	     "echo 1 >$d/sub/cgroup.procs && echo $$ >$d/sub/cgroup.procs && "
+	     "echo +pids >$d/cgroup.subtree_control");
+	clirun_expect_status(&r, 0);
+	moat(&r, "exec", "g1", "cat", "/proc/self/cgroup");
+	expect_last_line(&r, "sub\n");
 	clirun_delete_clean("g1", true);
 }
 
