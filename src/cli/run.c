@@ -140,18 +140,18 @@ int cli_run(struct cli_ctx *ctx, int argc, char **argv, struct moat_err **e)
 		struct state s;
 
 		/* Leave nothing (but the state, with --keep): kill the shim
-		 * (and so its VM), remove the state. */
+		 * (and so its VM), remove the state and run poststop (as for
+		 * any container that stops). */
 		term_relay_close(&t);
 		if (state_open(ctx->root, o.id, true, &h, &e2) == 0 &&
 		    state_read(&h, &s, &e2) == 0) {
 			state_signal(&s, SIGKILL, 10000, &e2);
 			state_clear(&s);
-			moat_err_free(&e2);
-			if (!o.keep)
-				state_destroy(ctx->root, &h, &e2);
 		}
 		state_close(&h);
 		moat_err_free(&e2);
+		if (!o.keep)
+			cli_run_remove(ctx, o.id);
 		if (o.foreground)
 			waitpid(shim, &status, 0);
 		return -1;

@@ -4,7 +4,8 @@
  * to the agent and records the phase running before it answers; a
  * container that is not created (never, or already started, or stopped)
  * is refused in runc's words ("cannot start a container that has
- * stopped", ...).
+ * stopped", ...). A failing startContainer hook fails start and stops
+ * the container.
  * Input: the ID from the command line.
  */
 #include "cli.h"
@@ -12,7 +13,23 @@
 #include "../runtime/shimctl.h"
 #include "../runtime/state.h"
 
+#include <signal.h>
+
 #define CLI_START_TIMEOUT_MS 60000
+#define CLI_START_STOP_MS 10000 /* for the shim to die of SIGKILL */
+
+/*
+ * A startContainer hook failed: the container stops (runtime-spec
+ * lifecycle step 9; runc's init exits there), its state stays for the
+ * engine's delete, which runs poststop.
+ */
+static void cli_start_stop(const struct state *s)
+{
+	struct moat_err *e = NULL;
+
+	state_signal(s, SIGKILL, CLI_START_STOP_MS, &e);
+	moat_err_free(&e);
+}
 
 int cli_start_container(struct cli_ctx *ctx, const char *id,
 			struct moat_err **e)
@@ -29,10 +46,11 @@ int cli_start_container(struct cli_ctx *ctx, const char *id,
 	cli_log_debug(ctx, "start %s: %s", id, state_status_name(st));
 	if (st != STATE_CREATED)
 		cli_refuse(ctx, id, st, e);
-	else if (hooks_load_config(h.dir_fd, &hk, e) ||
-		 cli_hooks(ctx, hk, &s, STATE_CREATED,
-			   SPEC_HOOK_START_CONTAINER, false, e))
+	else if (hooks_load_config(h.dir_fd, &hk, e))
 		;
+	else if (cli_hooks(ctx, hk, &s, STATE_CREATED,
+			   SPEC_HOOK_START_CONTAINER, false, e))
+		cli_start_stop(&s);
 	else if (shimctl_call(h.dir_fd, "start", CLI_START_TIMEOUT_MS, e))
 		moat_err_wrap(e, "container %s", id);
 	else

@@ -447,11 +447,45 @@ static void write_hooks_config(const char *const *args, const char *log,
 	clirun_config(j);
 }
 
-TEST_TIMEOUT(hooks_run_at_their_moments_with_the_state, 180)
+/* The hooks that ran, from log (taken): each of ran ("<kind> <status>")
+ * with id, in order. */
+static void expect_hooks_ran(const char *log, const char *id,
+			     const char *const *ran)
+{
+	char want[1024] = "", buf[1024];
+	size_t i, n = 0;
+
+	for (i = 0; ran[i]; i++)
+		n += (size_t)snprintf(want + n, sizeof(want) - n, "%s %s\n",
+				      ran[i], id);
+	clirun_take_file(log, buf, sizeof(buf));
+	if (strcmp(buf, want))
+		FAIL("hooks of %s ran as:\n%s", id, buf);
+}
+
+TEST_TIMEOUT(hooks_run_at_their_moments_with_the_state, 240)
 {
 	static const char *const args[] = { "true", NULL };
+	static const char *const all[] = {
+		"prestart creating",
+		"createRuntime creating",
+		"createContainer creating",
+		"startContainer created",
+		"poststart running",
+		"poststop stopped",
+		NULL,
+	};
+	static const char *const no_runtime[] = { "prestart creating",
+						  "createRuntime creating",
+						  "poststop stopped", NULL };
+	static const char *const no_start[] = {
+		"prestart creating",	    "createRuntime creating",
+		"createContainer creating", "startContainer created",
+		"poststop stopped",	    NULL,
+	};
 	static struct clirun r;
-	char log[128], buf[1024];
+	char log[128];
+	int shim, status;
 
 	clirun_setup(args);
 	snprintf(log, sizeof(log), "%s.hooks", clirun_root);
@@ -460,11 +494,7 @@ TEST_TIMEOUT(hooks_run_at_their_moments_with_the_state, 180)
 	write_hooks_config(args, log, 1u << 4 | 1u << 5, 0);
 	moat(&r, "run", "--bundle", clirun_bundle, "h1");
 	clirun_expect_status(&r, 0);
-	clirun_take_file(log, buf, sizeof(buf));
-	if (strcmp(buf, "prestart creating h1\ncreateRuntime creating h1\n"
-			"createContainer creating h1\nstartContainer created "
-			"h1\npoststart running h1\npoststop stopped h1\n"))
-		FAIL("hooks ran as:\n%s", buf);
+	expect_hooks_ran(log, "h1", all);
 	if (strcmp(r.err, "moat: run: warning: hooks.poststart[0] /bin/sh: "
 			  "exit status 3: no-good\n"
 			  "moat: run: warning: hooks.poststop[0] /bin/sh: "
@@ -481,10 +511,28 @@ TEST_TIMEOUT(hooks_run_at_their_moments_with_the_state, 180)
 			   "status 3: no-good\n");
 	moat(&r, "state", "h2");
 	clirun_expect_fail(&r, "moat: state: container h2 does not exist\n");
-	clirun_take_file(log, buf, sizeof(buf));
-	if (strcmp(buf, "prestart creating h2\ncreateRuntime creating h2\n"
-			"poststop stopped h2\n"))
-		FAIL("hooks of a failed create ran as:\n%s", buf);
+	expect_hooks_ran(log, "h2", no_runtime);
+	/* a failing startContainer hook fails start and stops the
+	 * container (runtime-spec; runc's init exits); delete runs
+	 * poststop */
+	write_hooks_config(args, log, 0, 1u << 3);
+	shim = clirun_create("h3");
+	moat(&r, "start", "h3");
+	clirun_expect_fail(&r, "moat: start: hooks.startContainer[1] /bin/sh: "
+			       "exit status 3: no-good\n");
+	while (waitpid(shim, &status, 0) < 0 && errno == EINTR)
+		;
+	clirun_expect_state("h3", "stopped");
+	moat(&r, "delete", "h3");
+	clirun_expect_status(&r, 0);
+	expect_hooks_ran(log, "h3", no_start);
+	/* the same under run: nothing is left, poststop ran */
+	moat(&r, "run", "--bundle", clirun_bundle, "h4");
+	clirun_expect_fail(&r, "moat: run: hooks.startContainer[1] /bin/sh: "
+			       "exit status 3: no-good\n");
+	moat(&r, "state", "h4");
+	clirun_expect_fail(&r, "moat: state: container h4 does not exist\n");
+	expect_hooks_ran(log, "h4", no_start);
 	clirun_expect_clean();
 }
 
